@@ -1,0 +1,29 @@
+// Philox4x32-10 (Random123) and the word-to-number conversions.
+// Must stay bit-identical to Sources/WMCore/Philox.swift (known-answer tests
+// and parity tests check both).
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+inline uint4 philox4x32_10(uint4 c, uint2 k) {
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) { k.x += PHILOX_W0; k.y += PHILOX_W1; }
+        uint hi0 = mul_hi(PHILOX_M0, c.x), lo0 = PHILOX_M0 * c.x;
+        uint hi1 = mul_hi(PHILOX_M1, c.z), lo1 = PHILOX_M1 * c.z;
+        c = (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    }
+    return c;
+}
+
+// Uniform [0,1) with 24 bits; exact in float.
+inline float rb_unit(uint w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
+// Uniform (0,1] with 24 bits.
+inline float rb_unit_open(uint w) { return (float)((w >> 8) + 1u) * (1.0f / 16777216.0f); }
+// Standard normal, Box-Muller cosine branch.
+inline float rb_normal(uint a, uint b) {
+    float u1 = rb_unit_open(a);
+    float u2 = rb_unit(b);
+    return sqrt(-2.0f * log(u1)) * cos(6.28318530717958647692f * u2);
+}

@@ -1,0 +1,82 @@
+// Recurrent steps, batched over M networks × B trials. State layout x[(m*N + i)*B + b].
+// The update mirrors Sources/WMCore/UpdateMath.swift and CPUEngine.swift exactly:
+//   acc = Σ_p fma(w_p, x_col(p), acc)          (row order)
+//   h = gain*acc; h = fma(Jin[i,k], u_k, h) for k; h += bias; h = fma(σ, ξ, h) when σ > 0
+//   x' = fma(c0, x, c1 * f(fma(c2, x, c3*h)))
+// coef[8m..8m+7] = c0 c1 c2 c3 bias σ gain 0. A non-finite x' sets bad[m] = min(bad[m], t).
+
+#pragma OPENCL FP_CONTRACT OFF
+
+inline float wm_epilogue(float xold, float acc, int m, int i, int b, int N, int nIn, int t,
+                         __global const float *win, __global const float *coef,
+                         __global const uint2 *keys, __global const float *urow, int useTanh) {
+    __global const float *c = coef + 8 * m;
+    float h = c[6] * acc;
+    __global const float *wi = win + ((size_t)m * N + i) * nIn;
+    __global const float *ub = urow + b * nIn;
+    for (int k = 0; k < nIn; ++k) h = fma(wi[k], ub[k], h);
+    h += c[4];
+    if (c[5] > 0.0f) {
+        uint4 w = philox4x32_10((uint4)((uint)t, (uint)i, (uint)b, STREAM_NOISE), keys[m]);
+        h = fma(c[5], rb_normal(w.x, w.y), h);
+    }
+    float pre = fma(c[2], xold, c[3] * h);
+    float f = useTanh ? tanh(pre) : pre;
+    return fma(c[0], xold, c[1] * f);
+}
+
+// Recurrent sums; XS(j) reads the presynaptic state of column j.
+#define WM_SUM_CSR(acc, XS)                                                          \
+    {                                                                                \
+        __global const int *rp = rowPtr + m * (N + 1);                               \
+        size_t off = (size_t)nnzOff[m];                                              \
+        int p1 = rp[i + 1];                                                          \
+        for (int p = rp[i]; p < p1; ++p) acc = fma(val[off + p], XS((int)col[off + p]), acc); \
+    }
+#define WM_SUM_ELL(acc, XS)                                                          \
+    {                                                                                \
+        size_t base = (size_t)m * W * N + i;                                         \
+        int len = rowLen[m * N + i];                                                 \
+        for (int k = 0; k < len; ++k) {                                              \
+            size_t q = base + (size_t)k * N;                                         \
+            acc = fma(val[q], XS((int)col[q]), acc);                                 \
+        }                                                                            \
+    }
+#define WM_SUM_DENSE(acc, XS)                                                        \
+    {                                                                                \
+        __global const float *row = dense + ((size_t)m * N + i) * N;                 \
+        for (int j = 0; j < N; ++j) acc = fma(row[j], XS(j), acc);                   \
+    }
+
+#define WM_COMMON_ARGS const int N, const int B, const int nIn, const int t,          \
+    __global const float *win, __global const float *coef, __global const uint2 *keys, \
+    __global const float *u, const int s, __global const float *x, __global float *y,   \
+    __global int *bad, const int useTanh
+
+#define WM_STEP_BODY(SUM)                                                            \
+    int ib = get_global_id(0), m = get_global_id(1);                                 \
+    if (ib >= N * B) return;                                                         \
+    int i = ib / B, b = ib - i * B;                                                  \
+    __global const float *urow = u + (size_t)s * B * nIn;                            \
+    __global const float *xm = x + (size_t)m * N * B;                                \
+    float acc = 0.0f;                                                                \
+    SUM(acc, WM_XG)                                                                  \
+    float xn = wm_epilogue(xm[i * B + b], acc, m, i, b, N, nIn, t, win, coef, keys, urow, useTanh); \
+    y[(size_t)m * N * B + ib] = xn;                                                  \
+    if (!isfinite(xn)) atomic_min(&bad[m], t);
+
+#define WM_XG(j) xm[(j) * B + b]
+
+__kernel void step_csr(WM_COMMON_ARGS, __global const int *rowPtr, __global const int *nnzOff,
+                       __global const IDX_T *col, __global const float *val) {
+    WM_STEP_BODY(WM_SUM_CSR)
+}
+
+__kernel void step_ell(WM_COMMON_ARGS, const int W, __global const int *rowLen,
+                       __global const IDX_T *col, __global const float *val) {
+    WM_STEP_BODY(WM_SUM_ELL)
+}
+
+__kernel void step_dense(WM_COMMON_ARGS, __global const float *dense) {
+    WM_STEP_BODY(WM_SUM_DENSE)
+}

@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "wmsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wmsim", targets: ["wmsim"]),
+        .library(name: "WMCore", targets: ["WMCore"]),
+        .library(name: "WMOpenCL", targets: ["WMOpenCL"]),
+        .library(name: "WMExperiments", targets: ["WMExperiments"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian: ocl-icd-opencl-dev opencl-headers; libopenblas-dev liblapacke-dev).
+        .systemLibrary(
+            name: "COpenCL", pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(
+            name: "CLAPACK", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // Specs, Philox, network generation, weight formats, Backend protocol, CPU reference backend, array I/O.
+        .target(
+            name: "WMCore",
+            dependencies: ["CLAPACK", .product(name: "Numerics", package: "swift-numerics")]),
+
+        // OpenCL wrapper and backend. Kernels/ are embedded at build time by the EmbedKernels plugin.
+        .target(
+            name: "WMOpenCL",
+            dependencies: ["WMCore", "COpenCL"],
+            plugins: ["EmbedKernels"]),
+
+        // Experiments: capacity, sweeps, statistics, FORCE, analysis.
+        .target(
+            name: "WMExperiments",
+            dependencies: ["WMCore", "WMOpenCL", "CLAPACK", "TOMLKit"]),
+
+        .executableTarget(
+            name: "wmsim",
+            dependencies: [
+                "WMCore", "WMOpenCL", "WMExperiments",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Build tool: turns Kernels/*.cl into Swift string literals (self-contained binary).
+        .executableTarget(name: "wmsim-embed"),
+        .plugin(
+            name: "EmbedKernels", capability: .buildTool(),
+            dependencies: ["wmsim-embed"]),
+
+        .testTarget(name: "WMCoreTests", dependencies: ["WMCore"]),
+        .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL"]),
+        .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The plain-Swift backend: the reference every OpenCL result is checked against.
+public final class CPUBackend: Backend {
+    public let info: BackendInfo
+
+    public init() {
+        info = BackendInfo(kind: "cpu", device: CPUBackend.cpuName(), details: "\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS")
+    }
+
+    public func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine {
+        try ensemble.validate()
+        guard input.nIn == ensemble.nIn else {
+            throw WMError.invalidParameter(name: "input channels", value: "\(input.nIn)", expected: "nIn = \(ensemble.nIn) of the networks")
+        }
+        let fmt = options.format.resolve(n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1)
+        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr)
+            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(fmt.rawValue)) in host memory")
+        let nets: [Network]
+        if let given = networks {
+            guard given.count == ensemble.count else {
+                throw WMError.invalidParameter(name: "networks", value: "\(given.count)", expected: "one per ensemble member (\(ensemble.count))")
+            }
+            nets = given
+        } else {
+            nets = try ensemble.networks.map { try NetworkGenerator.generate($0) }
+        }
+        return try CPUEngine(ensemble: ensemble, networks: nets, input: input, options: options, info: info)
+    }
+
+    /// The CPU model from /proc/cpuinfo, or a generic name.
+    static func cpuName() -> String {
+        if let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+           let name = line.split(separator: ":", maxSplits: 1).last {
+            return name.trimmingCharacters(in: .whitespaces)
+        }
+        return "CPU"
+    }
+}

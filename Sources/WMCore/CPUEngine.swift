@@ -1,0 +1,204 @@
+import CLAPACK
+import Foundation
+
+/// The plain-Swift reference engine. Sparse formats accumulate each row in column order with
+/// fused multiply-adds (the order the OpenCL kernels use); dense uses OpenBLAS sgemm/sgemv.
+/// Rows are split across all cores.
+/// `@unchecked Sendable`: worker closures only read immutable properties; mutable state is
+/// touched by the calling thread alone.
+public final class CPUEngine: SimulationEngine, @unchecked Sendable {
+    public let ensemble: Ensemble
+    public let format: WeightFormat
+    public let backendInfo: BackendInfo
+    public private(set) var time = 0
+
+    let nets: [Network]
+    let weights: [CPUWeights]
+    let coeffs: [NetworkCoefficients]
+    let rngs: [Philox4x32]
+    let input: InputSource
+    let chunkSteps: Int
+    var x: [Float]
+    var y: [Float]
+    var u: [Float] = []
+
+    init(ensemble: Ensemble, networks: [Network], input: InputSource, options: EngineOptions, info: BackendInfo) throws {
+        self.ensemble = ensemble
+        let maxSp = ensemble.networks.map(\.sp).max() ?? 1
+        format = options.format.resolve(n: ensemble.n, sp: maxSp)
+        backendInfo = info
+        nets = networks
+        let fmt = format
+        weights = networks.map { CPUWeights($0.recurrent, format: fmt) }
+        coeffs = networks.map { NetworkCoefficients(spec: $0.spec, gain: $0.recurrentGain) }
+        rngs = ensemble.networks.map { Philox4x32(seed: $0.seed) }
+        self.input = input
+        chunkSteps = Swift.max(1, options.chunkSteps)
+        let n = ensemble.n, bt = ensemble.trials
+        var x0 = [Float](repeating: 0, count: ensemble.stateCount)
+        for m in 0..<ensemble.count {
+            for i in 0..<n {
+                for b in 0..<bt {
+                    x0[(m * n + i) * bt + b] = UpdateMath.initial(seed: rngs[m], neuron: i, trial: b, lo: options.initLow, hi: options.initHigh)
+                }
+            }
+        }
+        x = x0
+        y = x0
+    }
+
+    public func state() throws -> [Float] { x }
+
+    public func setState(_ s: [Float]) throws {
+        guard s.count == x.count else {
+            throw WMError.invalidParameter(name: "state", value: "\(s.count) values", expected: "M·N·B = \(x.count)")
+        }
+        x = s
+    }
+
+    public func networks() throws -> [Network] { nets }
+
+    public func advance(steps: Int, record: RecordRequest?, sink: (RecordedChunk) throws -> Void, progress: ((Int) -> Void)?) throws {
+        guard steps >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(steps)", expected: "≥ 0") }
+        try record?.validate(n: ensemble.n)
+        let m = ensemble.count, n = ensemble.n, bt = ensemble.trials
+        let width = record?.width(n: n) ?? 0
+        var done = 0
+        var firstBad = [Int](repeating: Int.max, count: m)
+        while done < steps {
+            let count = Swift.min(chunkSteps, steps - done)
+            try input.fill(t0: time, count: count, trials: bt, into: &u)
+            var rec: [Float] = []
+            var rows = 0
+            var first = -1
+            for s in 0..<count {
+                stepOnce(inputRow: s, bad: &firstBad)
+                swap(&x, &y)
+                time += 1
+                if let r = record, time % r.every == 0 {
+                    if first < 0 { first = time }
+                    rows += 1
+                    rec.reserveCapacity(rec.count + m * bt * width)
+                    for mm in 0..<m {
+                        for b in 0..<bt {
+                            if let idx = r.neurons {
+                                for i in idx { rec.append(x[(mm * n + i) * bt + b]) }
+                            } else {
+                                for i in 0..<n { rec.append(x[(mm * n + i) * bt + b]) }
+                            }
+                        }
+                    }
+                }
+            }
+            done += count
+            if let bad = firstBad.enumerated().min(by: { $0.element < $1.element }), bad.element != Int.max {
+                throw WMError.nonFinite(step: bad.element, network: bad.offset, detail: "state x(\(bad.element + 1)) is not finite")
+            }
+            if rows > 0 { try sink(RecordedChunk(firstTime: first, rows: rows, data: rec)) }
+            progress?(done)
+        }
+    }
+
+    /// Pointers shared across worker threads; each iteration writes disjoint rows.
+    struct Shared: @unchecked Sendable {
+        var x: UnsafePointer<Float>
+        var y: UnsafeMutablePointer<Float>
+        var u: UnsafePointer<Float>
+        var bad: UnsafeMutablePointer<Int>
+    }
+
+    func stepOnce(inputRow s: Int, bad: inout [Int]) {
+        let m = ensemble.count, n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
+        let useTanh = ensemble.activation == .tanh
+        let t = time
+        let blocksPerNet = Swift.max(1, Swift.min(n / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let rowsPerBlock = (n + blocksPerNet - 1) / blocksPerNet
+        let badSlots = UnsafeMutablePointer<Int>.allocate(capacity: m * blocksPerNet)
+        badSlots.initialize(repeating: Int.max, count: m * blocksPerNet)
+        defer { badSlots.deallocate() }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                u.withUnsafeBufferPointer { up in
+                    let sh = Shared(x: xp.baseAddress!, y: yp.baseAddress!, u: up.baseAddress! + s * bt * nIn, bad: badSlots)
+                    // Dense: the recurrent product for all rows at once through BLAS, then the epilogue.
+                    if format == .dense {
+                        for mm in 0..<m {
+                            guard case let .dense(w) = weights[mm] else { continue }
+                            w.withUnsafeBufferPointer { wp in
+                                let xm = sh.x + mm * n * bt, ym = sh.y + mm * n * bt
+                                if bt == 1 {
+                                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(n), 1, wp.baseAddress, Int32(n), xm, 1, 0, ym, 1)
+                                } else {
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(bt), Int32(n), 1, wp.baseAddress, Int32(n), xm, Int32(bt), 0, ym, Int32(bt))
+                                }
+                            }
+                        }
+                    }
+                    DispatchQueue.concurrentPerform(iterations: m * blocksPerNet) { job in
+                        let mm = job / blocksPerNet, blk = job % blocksPerNet
+                        let lo = blk * rowsPerBlock, hi = Swift.min(n, lo + rowsPerBlock)
+                        guard lo < hi else { return }
+                        self.rows(network: mm, lo: lo, hi: hi, t: t, useTanh: useTanh, sh: sh, badSlot: job)
+                    }
+                }
+            }
+        }
+        for mm in 0..<m {
+            for blk in 0..<blocksPerNet { bad[mm] = Swift.min(bad[mm], badSlots[mm * blocksPerNet + blk]) }
+        }
+    }
+
+    /// Rows lo..<hi of network mm for all trials.
+    func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int) {
+        let n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
+        let c = coeffs[mm]
+        let rng = rngs[mm]
+        let xm = sh.x + mm * n * bt
+        let ym = sh.y + mm * n * bt
+        let acc = UnsafeMutablePointer<Float>.allocate(capacity: bt)
+        defer { acc.deallocate() }
+        var firstBad = Int.max
+        nets[mm].input.withUnsafeBufferPointer { jin in
+            for i in lo..<hi {
+                // Recurrent sums J x for every trial.
+                switch weights[mm] {
+                case .dense:
+                    for b in 0..<bt { acc[b] = ym[i * bt + b] }  // sgemm result
+                case let .csr(mat):
+                    for b in 0..<bt { acc[b] = 0 }
+                    mat.rowPtr.withUnsafeBufferPointer { rp in
+                        mat.colIndex.withUnsafeBufferPointer { cp in
+                            mat.values.withUnsafeBufferPointer { vp in
+                                for p in Int(rp[i])..<Int(rp[i + 1]) {
+                                    let w = vp[p], xj = xm + Int(cp[p]) * bt
+                                    for b in 0..<bt { acc[b] = acc[b].addingProduct(w, xj[b]) }
+                                }
+                            }
+                        }
+                    }
+                case let .ell(_, len, ci, v):
+                    for b in 0..<bt { acc[b] = 0 }
+                    ci.withUnsafeBufferPointer { cp in
+                        v.withUnsafeBufferPointer { vp in
+                            for k in 0..<Int(len[i]) {
+                                let w = vp[k * n + i], xj = xm + Int(cp[k * n + i]) * bt
+                                for b in 0..<bt { acc[b] = acc[b].addingProduct(w, xj[b]) }
+                            }
+                        }
+                    }
+                }
+                for b in 0..<bt {
+                    var h = c.gain * acc[b]
+                    let ub = sh.u + b * nIn
+                    for k in 0..<nIn { h = h.addingProduct(jin[i * nIn + k], ub[k]) }
+                    h += c.bias
+                    if c.noise > 0 { h = h.addingProduct(c.noise, UpdateMath.noise(seed: rng, t: t, neuron: i, trial: b)) }
+                    let v = UpdateMath.update(x: xm[i * bt + b], h: h, c, tanh: useTanh)
+                    ym[i * bt + b] = v
+                    if !v.isFinite && firstBad == Int.max { firstBad = t }
+                }
+            }
+        }
+        sh.bad[badSlot] = firstBad
+    }
+}

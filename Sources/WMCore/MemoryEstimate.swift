@@ -1,0 +1,50 @@
+import Foundation
+
+/// Bytes an engine will allocate, estimated before allocating anything.
+public struct MemoryEstimate: Sendable {
+    public var weights: Int
+    public var state: Int
+    public var input: Int
+    public var records: Int
+    public var total: Int { weights + state + input + records }
+
+    /// Upper estimate of the stored synapses of one network (mean + 6σ of the binomial count).
+    public static func nnzBound(_ s: NetworkSpec) -> Double {
+        let n2 = Double(s.n) * Double(s.n)
+        return n2 * s.sp + 6 * (n2 * s.sp * (1 - s.sp)).squareRoot() + Double(s.n)
+    }
+
+    /// The estimate for an ensemble stored in `format` (already resolved), with records of
+    /// `recordWidth` neurons per trajectory kept for one chunk of `chunkSteps` steps.
+    public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool) {
+        let n = Double(ensemble.n)
+        let idx = WeightFormat.uses16BitIndices(n: ensemble.n) ? 2.0 : 4.0
+        var w = 0.0
+        for s in ensemble.networks {
+            let nnz = MemoryEstimate.nnzBound(s)
+            switch format {
+            case .dense, .auto: w += n * n * 4
+            case .csr: w += nnz * (4 + idx) + (n + 1) * 4
+            case .ell:
+                // Row lengths of Bernoulli rows stay within mean + 6σ + 1 of each other.
+                let p = s.sp
+                let width = n * p + 6 * (n * p * (1 - p)).squareRoot() + 1
+                w += Swift.min(width, n) * n * (4 + idx) + n * 4
+            }
+            if hostCopyOfCSR { w += nnz * 8 + (n + 1) * 4 }
+            w += n * Double(ensemble.nIn) * 4
+        }
+        weights = Int(w)
+        state = 2 * ensemble.stateCount * 4
+        input = chunkSteps * ensemble.trials * ensemble.nIn * 4
+        records = chunkSteps * ensemble.count * ensemble.trials * recordWidth * 4
+    }
+
+    /// Throws `insufficientMemory` when the total exceeds `available` (with the estimate).
+    public func check(available: Int, what: String) throws {
+        if total > available { throw WMError.insufficientMemory(needed: total, available: available, what: what) }
+    }
+
+    /// Usable host memory: 85 % of physical memory.
+    public static var hostAvailable: Int { Int(Double(ProcessInfo.processInfo.physicalMemory) * 0.85) }
+}

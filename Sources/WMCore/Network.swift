@@ -1,0 +1,25 @@
+/// A generated (or loaded) network: recurrent weights, input weights and the spec they came from.
+public struct Network: Sendable, Equatable {
+    /// The spec; for loaded networks N and nIn come from the files.
+    public var spec: NetworkSpec
+    /// Recurrent weights J (N × N), already scaled by g/√(N·sp).
+    public var recurrent: CSRMatrix
+    /// Input weights Jin (N × nIn), row-major, already scaled by gIn/√(nIn·spIn).
+    public var input: [Float]
+    /// Extra factor on J (exact spectral-radius rescaling); 1 otherwise. Effective J = gain · recurrent.
+    public var recurrentGain: Float
+
+    public init(spec: NetworkSpec, recurrent: CSRMatrix, input: [Float], recurrentGain: Float = 1) {
+        self.spec = spec
+        self.recurrent = recurrent
+        self.input = input
+        self.recurrentGain = recurrentGain
+    }
+
+    /// J with the gain folded in (what the dynamics use).
+    public var effectiveRecurrent: CSRMatrix {
+        var m = recurrent
+        if recurrentGain != 1 { m.values = m.values.map { $0 * recurrentGain } }
+        return m
+    }
+}

@@ -1,0 +1,46 @@
+/// Errors of the simulation layer. Each message says what was wrong and what to do.
+public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A parameter is outside its valid range.
+    case invalidParameter(name: String, value: String, expected: String)
+    /// The networks of one ensemble must share a property (N, nIn, activation).
+    case incompatibleEnsemble(String)
+    /// The run would need more memory than the target has.
+    case insufficientMemory(needed: Int, available: Int, what: String)
+    /// A non-finite state appeared during a run.
+    case nonFinite(step: Int, network: Int, detail: String)
+    /// A file could not be used.
+    case file(path: String, reason: String)
+    /// The requested operation is not available here.
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidParameter(name, value, expected):
+            return "invalid parameter \(name) = \(value): expected \(expected)"
+        case let .incompatibleEnsemble(why):
+            return "incompatible ensemble: \(why)"
+        case let .insufficientMemory(needed, available, what):
+            return "not enough memory for \(what): needs about \(formatBytes(needed)), "
+                + "\(formatBytes(available)) available; reduce N, the number of networks/trials, "
+                + "the recorded neurons or steps, or choose a sparser weight format"
+        case let .nonFinite(step, network, detail):
+            return "non-finite state (NaN/Inf) at step \(step) in network \(network): \(detail); "
+                + "lower the gains (g, gIn), the noise or the input amplitude"
+        case let .file(path, reason):
+            return "\(path): \(reason)"
+        case let .unsupported(what):
+            return "unsupported: \(what)"
+        }
+    }
+}
+
+/// Human-readable byte count (binary units).
+public func formatBytes(_ n: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var v = Double(n)
+    var u = 0
+    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+}
+
+import Foundation

@@ -1,0 +1,97 @@
+import Foundation
+import WMCore
+
+/// Draws an ensemble's networks on the device with the kernels of `generate.cl`
+/// (bit-identical structure to `NetworkGenerator`, values within a few ulp).
+enum DeviceGenerator {
+    /// Rounds `x` up to a multiple of `m`.
+    static func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+
+    static func generate(into w: DeviceWeights, ensemble: Ensemble, keys: CLBuffer, program: CLProgram,
+                         context: CLContext, queue: CLQueue, device: CLDeviceInfo) throws {
+        let n = ensemble.n, m = ensemble.count, nIn = ensemble.nIn
+        let specs = ensemble.networks
+        let lnq = try CLBuffer(context: context, copying: specs.map { NetworkGenerator.skipConstant($0.sp) })
+        let scale = try CLBuffer(context: context, copying: specs.map { Float($0.recurrentScale) })
+        let global = [roundUp(n, 64), m]
+        let local = [64, 1]
+
+        // Input weights.
+        w.win = try CLBuffer(context: context, bytes: m * n * nIn * 4)
+        let gi = try program.kernel("gen_input_weights")
+        try gi.setArg(0, Int32(n))
+        try gi.setArg(1, Int32(nIn))
+        try gi.setArg(2, try CLBuffer(context: context, copying: specs.map { NetworkGenerator.bernoulliThreshold($0.spIn) }))
+        try gi.setArg(3, keys)
+        try gi.setArg(4, try CLBuffer(context: context, copying: specs.map { Float($0.inputScale) }))
+        try gi.setArg(5, w.win)
+        try queue.enqueue(gi, global: global, local: local)
+
+        if w.format == .dense {
+            let total = m * n * n
+            try MemoryCheck.device(bytes: total * 4, device: device, what: "dense weights")
+            let d = try CLBuffer(context: context, bytes: total * 4)
+            let k = try program.kernel("gen_dense_fill")
+            try k.setArg(0, Int32(n)); try k.setArg(1, lnq); try k.setArg(2, keys); try k.setArg(3, scale); try k.setArg(4, d)
+            try queue.enqueue(k, global: global, local: local)
+            w.dense = d
+            try queue.finish()
+            return
+        }
+
+        // Row counts first (sparse formats).
+        let counts = try CLBuffer(context: context, bytes: m * n * 4)
+        let kc = try program.kernel("gen_row_counts")
+        try kc.setArg(0, Int32(n)); try kc.setArg(1, lnq); try kc.setArg(2, keys); try kc.setArg(3, counts)
+        try queue.enqueue(kc, global: global, local: local)
+        let cnt = try counts.read(Int32.self, count: m * n, queue: queue)
+
+        if w.format == .csr {
+            var ptr = [Int32](repeating: 0, count: m * (n + 1))
+            var off = [Int32](repeating: 0, count: m)
+            var total = 0
+            for mm in 0..<m {
+                off[mm] = Int32(total)
+                var acc = 0
+                for i in 0..<n {
+                    acc += Int(cnt[mm * n + i])
+                    ptr[mm * (n + 1) + i + 1] = Int32(acc)
+                }
+                total += acc
+                guard total < Int(Int32.max) else { throw WMError.unsupported("more than 2^31 synapses in one ensemble; split it") }
+            }
+            try MemoryCheck.device(bytes: total * (4 + w.indexBytes), device: device, what: "CSR weights")
+            w.totalNNZ = total
+            w.rowPtr = try CLBuffer(context: context, copying: ptr)
+            w.nnzOff = try CLBuffer(context: context, copying: off)
+            w.col = try CLBuffer(context: context, bytes: Swift.max(total, 1) * w.indexBytes)
+            w.val = try CLBuffer(context: context, bytes: Swift.max(total, 1) * 4)
+            let k = try program.kernel("gen_csr_fill")
+            try k.setArg(0, Int32(n)); try k.setArg(1, lnq); try k.setArg(2, keys); try k.setArg(3, scale)
+            try k.setArg(4, w.rowPtr!); try k.setArg(5, w.nnzOff!); try k.setArg(6, w.col!); try k.setArg(7, w.val!)
+            try queue.enqueue(k, global: global, local: local)
+        } else {
+            let width = Swift.max(1, Int(cnt.max() ?? 0))
+            w.ellWidth = width
+            w.totalNNZ = cnt.reduce(0) { $0 + Int($1) }
+            try MemoryCheck.device(bytes: m * width * n * (4 + w.indexBytes), device: device, what: "ELL weights")
+            w.rowLen = counts
+            w.col = try CLBuffer(context: context, bytes: m * width * n * w.indexBytes)
+            w.val = try CLBuffer(context: context, bytes: m * width * n * 4)
+            let k = try program.kernel("gen_ell_fill")
+            try k.setArg(0, Int32(n)); try k.setArg(1, Int32(width)); try k.setArg(2, lnq); try k.setArg(3, keys)
+            try k.setArg(4, scale); try k.setArg(5, w.rowLen!); try k.setArg(6, w.col!); try k.setArg(7, w.val!)
+            try queue.enqueue(k, global: global, local: local)
+        }
+        try queue.finish()
+    }
+}
+
+/// Device memory checks made before allocating.
+enum MemoryCheck {
+    static func device(bytes: Int, device: CLDeviceInfo, what: String) throws {
+        if UInt64(bytes) > device.maxAllocBytes {
+            throw WMError.insufficientMemory(needed: bytes, available: Int(device.maxAllocBytes), what: "\(what) in one buffer on \(device.deviceName) (largest allocation)")
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import WMCore
+
+/// Advances an ensemble on an OpenCL device. Weights, state and the input chunk stay on the
+/// device; only recorded rows and the M non-finite flags come back after each chunk.
+/// Small networks run many steps per launch (`fused_*`, a work-group per trajectory, state in
+/// local memory); otherwise one launch per step (`step_*`).
+public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
+    public let ensemble: Ensemble
+    public let format: WeightFormat
+    public var backendInfo: BackendInfo { backend.info }
+    public private(set) var time = 0
+    /// Whether steps are fused into one launch per chunk.
+    public let fused: Bool
+
+    let backend: OpenCLBackend
+    let program: CLProgram
+    let weights: DeviceWeights
+    let keys: CLBuffer
+    let coef: CLBuffer
+    let bad: CLBuffer
+    var x: CLBuffer
+    var y: CLBuffer
+    let u: CLBuffer
+    let input: InputSource
+    let chunkSteps: Int
+    let specs: [NetworkSpec]
+    let gains: [Float]
+    let fusedLocal: Int
+    private var recBuffer: CLBuffer?
+    private var recIdx: CLBuffer?
+    private var recIdxKey: [Int]? = nil
+
+    init(backend: OpenCLBackend, ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws {
+        try ensemble.validate()
+        guard input.nIn == ensemble.nIn else {
+            throw WMError.invalidParameter(name: "input channels", value: "\(input.nIn)", expected: "nIn = \(ensemble.nIn) of the networks")
+        }
+        self.backend = backend
+        self.ensemble = ensemble
+        self.input = input
+        let dev = backend.device.info
+        let n = ensemble.n, m = ensemble.count, bt = ensemble.trials
+        let fmt = options.format.resolve(n: n, sp: ensemble.networks.map(\.sp).max() ?? 1)
+        format = fmt
+        chunkSteps = Swift.max(1, options.chunkSteps)
+
+        // Refuse before allocating.
+        let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false)
+        try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(fmt.rawValue)) on \(dev.deviceName)")
+        try MemoryCheck.device(bytes: ensemble.stateCount * 4, device: dev, what: "state")
+
+        let index16 = WeightFormat.uses16BitIndices(n: n)
+        let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64
+        program = try backend.program(options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64))
+        let ctx = backend.context, q = backend.queue
+        keys = try CLBuffer(context: ctx, copying: ensemble.networks.flatMap { s -> [UInt32] in
+            let r = Philox4x32(seed: s.seed)
+            return [r.key.0, r.key.1]
+        })
+
+        weights = DeviceWeights(format: fmt, index16: index16)
+        var nets = networks
+        if let given = nets, given.count != m {
+            throw WMError.invalidParameter(name: "networks", value: "\(given.count)", expected: "one per ensemble member (\(m))")
+        }
+        if onDevice {
+            try DeviceGenerator.generate(into: weights, ensemble: ensemble, keys: keys, program: program, context: ctx, queue: q, device: dev)
+        } else {
+            if nets == nil { nets = try ensemble.networks.map { try NetworkGenerator.generate($0) } }
+            try weights.upload(nets!, n: n, nIn: ensemble.nIn, context: ctx, queue: q)
+        }
+        // Spectral-radius gains: from the given networks, or computed on the host (N ≤ 4096).
+        var g = [Float](repeating: 1, count: m)
+        for (mm, s) in ensemble.networks.enumerated() {
+            if let given = nets { g[mm] = given[mm].recurrentGain } else if let target = s.spectralRadius {
+                g[mm] = try SpectralRadius.rescaleGain(NetworkGenerator.recurrent(s), target: target)
+            }
+        }
+        gains = g
+        specs = nets?.map(\.spec) ?? ensemble.networks
+        coef = try CLBuffer(context: ctx, copying: zip(ensemble.networks, g).flatMap { NetworkCoefficients(spec: $0, gain: $1).packed })
+        bad = try CLBuffer(context: ctx, copying: [Int32](repeating: Int32.max, count: m))
+        x = try CLBuffer(context: ctx, bytes: ensemble.stateCount * 4)
+        y = try CLBuffer(context: ctx, bytes: ensemble.stateCount * 4)
+        u = try CLBuffer(context: ctx, bytes: chunkSteps * bt * ensemble.nIn * 4)
+
+        // Fused steps when two state copies fit in local memory and launches would dominate.
+        let fits = 2 * n * 4 + 1024 <= Int(dev.localMemBytes)
+        let auto = fits && (dev.isGPU ? m * bt >= 2 * dev.computeUnits : true)
+        fused = fits && (options.fusedSteps ?? auto)
+        fusedLocal = Swift.min(256, dev.maxWorkGroupSize, DeviceGenerator.roundUp(Swift.max(n, 32), 32))
+
+        let ki = try program.kernel("init_state")
+        try ki.setArg(0, Int32(n)); try ki.setArg(1, Int32(bt)); try ki.setArg(2, options.initLow); try ki.setArg(3, options.initHigh)
+        try ki.setArg(4, keys); try ki.setArg(5, x)
+        try q.enqueue(ki, global: [DeviceGenerator.roundUp(n * bt, 64), m], local: [64, 1])
+        try q.finish()
+    }
+
+    public func state() throws -> [Float] {
+        try x.read(Float.self, count: ensemble.stateCount, queue: backend.queue)
+    }
+
+    public func setState(_ s: [Float]) throws {
+        guard s.count == ensemble.stateCount else {
+            throw WMError.invalidParameter(name: "state", value: "\(s.count) values", expected: "M·N·B = \(ensemble.stateCount)")
+        }
+        try x.write(s, queue: backend.queue)
+    }
+
+    public func networks() throws -> [Network] {
+        let (rec, inp) = try weights.download(m: ensemble.count, n: ensemble.n, nIn: ensemble.nIn, queue: backend.queue)
+        return (0..<ensemble.count).map { Network(spec: specs[$0], recurrent: rec[$0], input: inp[$0], recurrentGain: gains[$0]) }
+    }
+
+    /// Number of stored synapses over the ensemble.
+    public var synapseCount: Int { weights.totalNNZ > 0 ? weights.totalNNZ : ensemble.count * ensemble.n * ensemble.n }
+
+    // MARK: running
+
+    public func advance(steps: Int, record: RecordRequest?, sink: (RecordedChunk) throws -> Void, progress: ((Int) -> Void)?) throws {
+        guard steps >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(steps)", expected: "≥ 0") }
+        try record?.validate(n: ensemble.n)
+        let q = backend.queue
+        let m = ensemble.count, n = ensemble.n, bt = ensemble.trials
+        let width = record?.width(n: n) ?? 0
+        let every = record?.every ?? 1
+        if let r = record { try prepareRecording(r, width: width) }
+        var done = 0
+        while done < steps {
+            let count = Swift.min(chunkSteps, steps - done)
+            try fillInput(count: count)
+            let t0 = time
+            let rows = record == nil ? 0 : (t0 + count) / every - t0 / every
+            if fused {
+                try runFused(t0: t0, count: count, every: every, width: width)
+            } else {
+                for s in 0..<count {
+                    try runStep(s: s, t: t0 + s)
+                    swap(&x, &y)
+                    if width > 0 && (t0 + s + 1) % every == 0 {
+                        try gather(row: (t0 + s + 1) / every - t0 / every - 1, width: width)
+                    }
+                }
+            }
+            time += count
+            done += count
+            let flags = try bad.read(Int32.self, count: m, queue: q)
+            if let worst = flags.enumerated().min(by: { $0.element < $1.element }), worst.element != Int32.max {
+                throw WMError.nonFinite(step: Int(worst.element), network: worst.offset, detail: "state x(\(worst.element + 1)) is not finite")
+            }
+            if rows > 0, let rb = recBuffer {
+                let data = try rb.read(Float.self, count: rows * m * bt * width, queue: q)
+                try sink(RecordedChunk(firstTime: (t0 / every + 1) * every, rows: rows, data: data))
+            }
+            progress?(done)
+        }
+    }
+
+    private func prepareRecording(_ r: RecordRequest, width: Int) throws {
+        let rowsMax = chunkSteps / r.every + 1
+        let bytes = rowsMax * ensemble.count * ensemble.trials * width * 4
+        if recBuffer == nil || recBuffer!.byteCount < bytes {
+            try MemoryCheck.device(bytes: bytes, device: backend.device.info, what: "record buffer")
+            recBuffer = try CLBuffer(context: backend.context, bytes: bytes)
+        }
+        let idx = r.neurons ?? Array(0..<ensemble.n)
+        if recIdxKey != idx {
+            recIdx = try CLBuffer(context: backend.context, copying: idx.map { Int32($0) })
+            recIdxKey = idx
+        }
+    }
+
+    private func fillInput(count: Int) throws {
+        let spec = input.spec
+        let kind: Int32
+        switch spec.kind {
+        case .none: kind = 0
+        case .uniform: kind = 1
+        case .gaussian: kind = 2
+        case .onehot: kind = 3
+        case .file:
+            var host: [Float] = []
+            try input.fill(t0: time, count: count, trials: ensemble.trials, into: &host)
+            try u.write(host, queue: backend.queue)
+            return
+        }
+        let k = try program.kernel("gen_input")
+        let r = Philox4x32(seed: spec.seed)
+        try k.setArg(0, Int32(time)); try k.setArg(1, Int32(count)); try k.setArg(2, Int32(ensemble.trials))
+        try k.setArg(3, Int32(ensemble.nIn)); try k.setArg(4, kind); try k.setArg(5, Float(spec.amplitude))
+        try k.setArg(6, [r.key.0, r.key.1] as SIMD2<UInt32>)
+        try k.setArg(7, Int32(spec.holdSteps)); try k.setArg(8, Int32(spec.burnIn)); try k.setArg(9, u)
+        try backend.queue.enqueue(k, global: [DeviceGenerator.roundUp(count, 16), ensemble.trials], local: [16, 1])
+    }
+
+    /// Sets the arguments shared by step_* (0…12) and the format's weight arguments after them.
+    private func setWeightArgs(_ k: CLKernel, from first: Int) throws {
+        switch format {
+        case .dense, .auto:
+            try k.setArg(first, weights.dense!)
+        case .csr:
+            try k.setArg(first, weights.rowPtr!); try k.setArg(first + 1, weights.nnzOff!)
+            try k.setArg(first + 2, weights.col!); try k.setArg(first + 3, weights.val!)
+        case .ell:
+            try k.setArg(first, Int32(weights.ellWidth)); try k.setArg(first + 1, weights.rowLen!)
+            try k.setArg(first + 2, weights.col!); try k.setArg(first + 3, weights.val!)
+        }
+    }
+
+    private var formatSuffix: String { format == .auto ? "dense" : format.rawValue }
+    private lazy var stepKernel: CLKernel? = try? program.kernel("step_" + formatSuffix)
+    private lazy var fusedKernel: CLKernel? = try? program.kernel("fused_" + formatSuffix)
+    private lazy var gatherKernel: CLKernel? = try? program.kernel("record_gather")
+
+    private func runStep(s: Int, t: Int) throws {
+        guard let k = stepKernel else { _ = try program.kernel("step_" + formatSuffix); return }
+        let n = ensemble.n, bt = ensemble.trials
+        try k.setArg(0, Int32(n)); try k.setArg(1, Int32(bt)); try k.setArg(2, Int32(ensemble.nIn)); try k.setArg(3, Int32(t))
+        try k.setArg(4, weights.win); try k.setArg(5, coef); try k.setArg(6, keys)
+        try k.setArg(7, u); try k.setArg(8, Int32(s)); try k.setArg(9, x); try k.setArg(10, y)
+        try k.setArg(11, bad); try k.setArg(12, Int32(ensemble.activation == .tanh ? 1 : 0))
+        try setWeightArgs(k, from: 13)
+        try backend.queue.enqueue(k, global: [DeviceGenerator.roundUp(n * bt, 64), ensemble.count], local: [64, 1])
+    }
+
+    private func gather(row: Int, width: Int) throws {
+        guard let k = gatherKernel, let rb = recBuffer, let idx = recIdx else { return }
+        let m = ensemble.count, bt = ensemble.trials
+        try k.setArg(0, Int32(ensemble.n)); try k.setArg(1, Int32(bt)); try k.setArg(2, Int32(m)); try k.setArg(3, Int32(width))
+        try k.setArg(4, Int32(row)); try k.setArg(5, idx); try k.setArg(6, x); try k.setArg(7, rb)
+        try backend.queue.enqueue(k, global: [DeviceGenerator.roundUp(width, 64), m * bt], local: [64, 1])
+    }
+
+    private func runFused(t0: Int, count: Int, every: Int, width: Int) throws {
+        guard let k = fusedKernel else { _ = try program.kernel("fused_" + formatSuffix); return }
+        let n = ensemble.n, bt = ensemble.trials, m = ensemble.count
+        if recBuffer == nil { recBuffer = try CLBuffer(context: backend.context, bytes: 4) }
+        if recIdx == nil { recIdx = try CLBuffer(context: backend.context, copying: [Int32(0)]) }
+        try k.setArg(0, Int32(n)); try k.setArg(1, Int32(bt)); try k.setArg(2, Int32(m)); try k.setArg(3, Int32(ensemble.nIn))
+        try k.setArg(4, Int32(t0)); try k.setArg(5, Int32(count)); try k.setArg(6, weights.win); try k.setArg(7, coef)
+        try k.setArg(8, keys); try k.setArg(9, u); try k.setArg(10, x)
+        try k.setLocal(11, bytes: n * 4); try k.setLocal(12, bytes: n * 4)
+        try k.setArg(13, Int32(every)); try k.setArg(14, Int32(width)); try k.setArg(15, recIdx!); try k.setArg(16, recBuffer!)
+        try k.setArg(17, bad); try k.setArg(18, Int32(ensemble.activation == .tanh ? 1 : 0))
+        try setWeightArgs(k, from: 19)
+        try backend.queue.enqueue(k, global: [fusedLocal * m * bt], local: [fusedLocal])
+    }
+}

@@ -1,0 +1,85 @@
+import XCTest
+import WMCore
+@testable import WMOpenCL
+
+/// CPU (reference) versus OpenCL parity on random configurations.
+///
+/// Tolerances (float32, kernels built without fast-math, explicit fma in both paths):
+/// - network structure (row pointers, columns): exact — integer decisions from the same Philox bits;
+/// - weight values: ≤ 4 ulp relative (device `log`/`cos` differ from glibc by a few ulp);
+/// - uniform/onehot input: exact; Gaussian input: 1e-6 relative;
+/// - one step from the same state: 2e-6 absolute (tanh differs by ≤ 2 ulp; sums are ordered the
+///   same in sparse formats; dense CPU uses BLAS with another order, ~N·ε·|w||x|);
+/// - 20 steps in a contracting regime (g ≤ 0.9): 1e-4 absolute.
+final class ParityTests: XCTestCase {
+    static let backend: OpenCLBackend? = try? OpenCLBackend(selector: nil)
+
+    func opencl() throws -> OpenCLBackend {
+        guard let b = ParityTests.backend else {
+            XCTFail("no OpenCL device; install pocl-opencl-icd")
+            throw XCTSkip("no OpenCL")
+        }
+        return b
+    }
+
+    func spec(n: Int, sp: Double, g: Double = 0.9, seed: UInt64, rule: UpdateRule = .leaky, nIn: Int = 3, noise: Double = 0) -> NetworkSpec {
+        var s = NetworkSpec()
+        s.n = n; s.sp = sp; s.g = g; s.seed = seed; s.rule = rule; s.nIn = nIn
+        s.gIn = 1; s.spIn = 0.5; s.leak = 0.7; s.noise = noise; s.bias = 0.05
+        return s
+    }
+
+    func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    func testDeviceGenerationMatchesHost() throws {
+        let cl = try opencl()
+        for (n, sp, fmt) in [(1, 1.0, WeightFormat.csr), (7, 0.5, .ell), (61, 0.2, .csr), (1000, 0.05, .ell), (4099, 0.01, .csr), (130, 0.3, .dense)] {
+            let ens = Ensemble(networks: [spec(n: n, sp: sp, seed: 11), spec(n: n, sp: sp, seed: 12)], trials: 1)
+            var opt = EngineOptions(); opt.format = fmt
+            let input = try InputSource(spec: InputSpec(), nIn: 3)
+            let dev = try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt).networks()
+            for (k, s) in ens.networks.enumerated() {
+                let host = try NetworkGenerator.generate(s)
+                if fmt != .dense {
+                    XCTAssertEqual(dev[k].recurrent.rowPtr, host.recurrent.rowPtr, "N=\(n) \(fmt) structure")
+                    XCTAssertEqual(dev[k].recurrent.colIndex, host.recurrent.colIndex, "N=\(n) \(fmt) columns")
+                    for (a, b) in zip(dev[k].recurrent.values, host.recurrent.values) {
+                        XCTAssertEqual(a, b, accuracy: 4 * abs(b).ulp + 1e-30, "N=\(n) values")
+                    }
+                } else {
+                    XCTAssertLessThan(maxAbsDiff(dev[k].recurrent.dense(), host.recurrent.dense()), 1e-5)
+                }
+                XCTAssertLessThan(maxAbsDiff(dev[k].input, host.input), 1e-5)
+            }
+        }
+    }
+
+    func testTrajectoriesAgreeAcrossFormatsAndRules() throws {
+        let cl = try opencl()
+        let cpu = CPUBackend()
+        for (n, sp, trials, rule) in [(1, 1.0, 3, UpdateRule.leaky), (7, 0.6, 2, .template), (61, 0.3, 5, .leaky), (1000, 0.05, 1, .template), (257, 0.1, 3, .leaky)] {
+            for fmt in [WeightFormat.csr, .ell, .dense] {
+                for fused in [false, true] {
+                    let ens = Ensemble(networks: [spec(n: n, sp: sp, seed: 5, rule: rule, noise: 0.01), spec(n: n, sp: sp, g: 0.5, seed: 6, rule: rule)], trials: trials)
+                    var opt = EngineOptions(); opt.format = fmt; opt.fusedSteps = fused; opt.chunkSteps = 7
+                    var ispec = InputSpec(); ispec.kind = .gaussian
+                    let input = try InputSource(spec: ispec, nIn: 3)
+                    let a = try cpu.makeEngine(ensemble: ens, networks: nil, input: input, options: opt)
+                    let b = try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt)
+                    XCTAssertLessThan(maxAbsDiff(try a.state(), try b.state()), 1e-7, "initial state")
+                    let rec = RecordRequest(every: 3, neurons: n > 3 ? [0, n / 2, n - 1] : nil)
+                    let ra = try a.run(steps: 20, record: rec)
+                    let rb = try b.run(steps: 20, record: rec)
+                    XCTAssertEqual(ra.rows, 6); XCTAssertEqual(rb.rows, 6)
+                    XCTAssertEqual(ra.firstTime, 3); XCTAssertEqual(rb.firstTime, 3)
+                    let tag = "N=\(n) \(fmt) fused=\(fused) \(rule)"
+                    XCTAssertLessThan(maxAbsDiff(ra.data, rb.data), 1e-4, tag)
+                    XCTAssertLessThan(maxAbsDiff(try a.state(), try b.state()), 1e-4, tag)
+                }
+            }
+        }
+    }
+}
