@@ -1,5 +1,5 @@
 extension NetworkSpec {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case n, g, sp, gIn, spIn, nIn, bias, rule, dt, tau, leak, activation, noise, spectralRadius, seed
     }
 

@@ -104,8 +104,9 @@ public enum DelimitedText {
                 cols = fields.count
                 referenceLine = lineNumber
                 // Rough capacity guess: as many rows as lines of this length fit in the file.
-                let estimatedRows = min(bytes.count / max(1, next - thisStart), 1 << 26)
-                values.reserveCapacity(cols * max(1, estimatedRows))
+                // Every value takes at least two bytes (a digit and a separator), which caps the guess.
+                let estimatedRows = bytes.count / max(1, next - thisStart)
+                values.reserveCapacity(min(cols * max(1, estimatedRows), bytes.count / 2 + cols))
             } else if fields.count != cols {
                 throw ArrayIOError.raggedRow(
                     path: path, line: lineNumber, expectedColumns: cols, foundColumns: fields.count,

@@ -1,0 +1,135 @@
+import Foundation
+import WMCore
+
+/// Runs the same randomly drawn configurations on two backends (the CPU reference and an OpenCL
+/// device) and compares every quantity. Tolerances are for float32 without fast-math:
+///
+/// | quantity | tolerance | why |
+/// |---|---|---|
+/// | structure (row lengths, columns) | exact | integer decisions from the same Philox bits |
+/// | weights J, Jin | 1e-5 relative | device log/cos within a few ulp of glibc |
+/// | initial state | 1e-6 absolute | exact float ops; fma on both |
+/// | one step from a common state | 1e-5 absolute | tanh ≤ 2 ulp; sparse sums in the same order; dense BLAS order differs |
+/// | T-step trajectory | 1e-3 absolute | round-off grows along the trajectory (g ≤ 1 keeps it bounded) |
+public enum CrossCheck {
+    /// One compared quantity.
+    public struct Row: Codable, Sendable {
+        public var config: Int
+        public var description: String
+        public var quantity: String
+        public var maxAbs: Double
+        public var maxRel: Double
+        public var tolerance: Double
+        public var passed: Bool
+    }
+
+    /// A drawn configuration.
+    public struct Config: Sendable {
+        public var ensemble: Ensemble
+        public var input: InputSpec
+        public var format: WeightFormat
+        public var fused: Bool?
+        public var steps: Int
+
+        public var summary: String {
+            let s = ensemble.networks[0]
+            return "N=\(s.n) sp=\(String(format: "%.3g", s.sp)) M=\(ensemble.count) B=\(ensemble.trials) \(s.rule.rawValue) \(s.activation.rawValue) \(format.rawValue) input=\(input.kind.rawValue)"
+                + (s.noise > 0 ? " noise" : "") + (fused == true ? " fused" : fused == false ? " per-step" : "")
+        }
+    }
+
+    /// `count` configurations drawn from `seed`; sizes include ones that are not multiples of any
+    /// work-group size (1, 7, 61, 1000, 4099) and every format, rule and input kind.
+    public static func configurations(count: Int, seed: UInt64, maxN: Int = 4099) -> [Config] {
+        let rng = Philox4x32(seed: seed)
+        var out: [Config] = []
+        let sizes = [1, 7, 61, 1000, 4099, 300, 2048, 33]
+        for c in 0..<count {
+            let w = rng.block(UInt32(c), 0, 0, 0)
+            let w2 = rng.block(UInt32(c), 1, 0, 0)
+            func unit(_ x: UInt32) -> Double { Double(RandomBits.unitFloat(x)) }
+            var s = NetworkSpec()
+            s.n = Swift.min(maxN, sizes[c % sizes.count])
+            let formats: [WeightFormat] = [.csr, .ell, .dense]
+            let format = s.n > 2048 ? [WeightFormat.csr, .ell][c % 2] : formats[c % 3]
+            s.sp = s.n == 1 ? 1 : Swift.max(2.0 / Double(s.n), Swift.min(1, 0.02 + 0.4 * unit(w.0)))
+            s.g = 0.3 + 0.7 * unit(w.1)
+            s.rule = c % 2 == 0 ? .leaky : .template
+            s.leak = 0.2 + 0.8 * unit(w.2)
+            s.activation = c % 5 == 4 ? .linear : .tanh
+            s.nIn = 1 + Int(w.3 % 4)
+            s.gIn = 0.5 + 2 * unit(w2.0)
+            s.spIn = 0.3
+            s.noise = c % 3 == 1 ? 0.05 : 0
+            s.bias = c % 4 == 2 ? 0.1 : 0
+            s.seed = UInt64(w2.1) | 1
+            let m = 1 + Int(w2.2 % 3)
+            let trials = 1 + Int(w2.3 % 4)
+            var input = InputSpec()
+            input.kind = [InputKind.uniform, .gaussian, .onehot][c % 3]
+            input.seed = UInt64(w2.2)
+            input.holdSteps = 3
+            let fused: Bool? = c % 4 == 3 ? true : (c % 4 == 1 ? false : nil)
+            out.append(Config(ensemble: Ensemble(spec: s, count: m, trials: trials), input: input, format: format, fused: fused, steps: 30))
+        }
+        return out
+    }
+
+    static func compare(_ a: [Float], _ b: [Float]) -> (abs: Double, rel: Double) {
+        var ma = 0.0, mr = 0.0
+        if a.count != b.count { return (.infinity, .infinity) }
+        for (x, y) in zip(a, b) {
+            let d = Double(abs(x - y))
+            if !(d <= ma) { ma = d.isNaN ? .infinity : d }
+            let r = d / Swift.max(Double(abs(x)), 1e-30)
+            if d > 0 && r > mr { mr = r }
+        }
+        return (ma, mr)
+    }
+
+    /// Compares `reference` and `candidate` on `configs`; `progress` gets each finished row.
+    public static func run(configs: [Config], reference: any Backend, candidate: any Backend,
+                           progress: ((Row) -> Void)? = nil) throws -> [Row] {
+        var rows: [Row] = []
+        func add(_ c: Int, _ cfg: Config, _ q: String, _ d: (abs: Double, rel: Double), tol: Double, relative: Bool = false) {
+            let v = relative ? d.rel : d.abs
+            let row = Row(config: c, description: cfg.summary, quantity: q, maxAbs: d.abs, maxRel: d.rel, tolerance: tol, passed: v <= tol)
+            rows.append(row)
+            progress?(row)
+        }
+        for (c, cfg) in configs.enumerated() {
+            var opt = EngineOptions()
+            opt.format = cfg.format
+            opt.fusedSteps = cfg.fused
+            opt.chunkSteps = 13
+            let src = try InputSource(spec: cfg.input, nIn: cfg.ensemble.nIn)
+            let ea = try reference.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
+            let eb = try candidate.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
+            let na = try ea.networks(), nb = try eb.networks()
+            var structureOK = true
+            for (x, y) in zip(na, nb) where x.recurrent.rowPtr != y.recurrent.rowPtr || x.recurrent.colIndex != y.recurrent.colIndex {
+                structureOK = false
+            }
+            add(c, cfg, "structure", structureOK ? (0, 0) : (1, 1), tol: 0)
+            add(c, cfg, "J", compare(na.flatMap(\.effectiveRecurrent.values), nb.flatMap(\.effectiveRecurrent.values)), tol: 1e-5, relative: true)
+            add(c, cfg, "Jin", compare(na.flatMap(\.input), nb.flatMap(\.input)), tol: 1e-5, relative: true)
+            add(c, cfg, "x(0)", compare(try ea.state(), try eb.state()), tol: 1e-6)
+
+            // One step from a common random state in (−1, 1).
+            let r = Philox4x32(seed: 2024 &+ UInt64(c))
+            let common = (0..<cfg.ensemble.stateCount).map { i -> Float in RandomBits.unitFloat(r.block(UInt32(i), 0, 0, 9).0) * 2 - 1 }
+            try ea.setState(common)
+            try eb.setState(common)
+            try ea.advance(steps: 1)
+            try eb.advance(steps: 1)
+            add(c, cfg, "one step", compare(try ea.state(), try eb.state()), tol: 1e-5)
+
+            // A trajectory with recorded rows, continuing from there.
+            let rec = RecordRequest(every: 2, neurons: nil)
+            let ta = try ea.run(steps: cfg.steps, record: rec)
+            let tb = try eb.run(steps: cfg.steps, record: rec)
+            add(c, cfg, "\(cfg.steps)-step trajectory", compare(ta.data, tb.data), tol: 1e-3)
+        }
+        return rows
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import TOMLKit
+import WMCore
+
+/// A simulation described in a JSON or TOML file (`wmsim simulate --config FILE`). Every key is
+/// optional; command-line flags override the file. Unknown keys are errors (typos lose runs).
+///
+/// ```toml
+/// networks = 4          # ensemble size; seeds network.seed, +1, +2, …
+/// trials = 2
+/// steps = 5000
+/// format = "auto"       # auto | dense | ell | csr
+/// recordEvery = 10
+/// recordNeurons = [0, 1, 2]
+/// initLow = 0.0
+/// initHigh = 0.1
+/// [network]
+/// n = 2000
+/// g = 1.2
+/// rule = "leaky"
+/// [input]
+/// kind = "onehot"
+/// holdSteps = 50
+/// ```
+public struct SimulationConfig: Codable, Sendable, Equatable {
+    public var network = NetworkSpec()
+    public var input = InputSpec()
+    public var networks = 1
+    public var trials = 1
+    public var steps = 1000
+    public var format = WeightFormat.auto
+    public var recordEvery = 1
+    public var recordNeurons: [Int]? = nil
+    public var initLow: Float = 0
+    public var initHigh: Float = 0.1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case network, input, networks, trials, steps, format, recordEvery, recordNeurons, initLow, initHigh
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        network = try c.decodeIfPresent(NetworkSpec.self, forKey: .network) ?? network
+        input = try c.decodeIfPresent(InputSpec.self, forKey: .input) ?? input
+        networks = try c.decodeIfPresent(Int.self, forKey: .networks) ?? networks
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials) ?? trials
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? steps
+        format = try c.decodeIfPresent(WeightFormat.self, forKey: .format) ?? format
+        recordEvery = try c.decodeIfPresent(Int.self, forKey: .recordEvery) ?? recordEvery
+        recordNeurons = try c.decodeIfPresent([Int].self, forKey: .recordNeurons)
+        initLow = try c.decodeIfPresent(Float.self, forKey: .initLow) ?? initLow
+        initHigh = try c.decodeIfPresent(Float.self, forKey: .initHigh) ?? initHigh
+    }
+
+    /// Reads a `.json` or `.toml` file.
+    public static func load(_ url: URL) throws -> SimulationConfig {
+        try ConfigFile.decode(SimulationConfig.self, from: url, allowed: [
+            "": Set(CodingKeys.allCases.map(\.rawValue)),
+            "network": Set(NetworkSpec.CodingKeys.allCases.map(\.rawValue)),
+            "input": ["kind", "amplitude", "holdSteps", "burnIn", "seed", "path"],
+        ])
+    }
+}
+
+/// Decoding of JSON/TOML configuration files with checks for unknown keys.
+public enum ConfigFile {
+    /// Decodes `T` from a `.json` or `.toml` file. `allowed` maps a table name ("" = top level)
+    /// to its permitted keys.
+    public static func decode<T: Decodable>(_ type: T.Type, from url: URL, allowed: [String: Set<String>]) throws -> T {
+        guard let raw = FileManager.default.contents(atPath: url.path), let text = String(data: raw, encoding: .utf8) else {
+            throw WMError.file(path: url.path, reason: "cannot read the configuration file")
+        }
+        let json: Data
+        switch url.pathExtension.lowercased() {
+        case "toml":
+            do {
+                let table = try TOMLTable(string: text)
+                json = Data(table.convert(to: .json).utf8)
+            } catch let e as TOMLParseError {
+                throw WMError.file(path: url.path, reason: "TOML error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+            }
+        case "json":
+            json = raw
+        default:
+            throw WMError.file(path: url.path, reason: "unknown configuration type; use a .json or .toml file")
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: json) } catch {
+            throw WMError.file(path: url.path, reason: "invalid JSON: \(error.localizedDescription)")
+        }
+        guard let top = object as? [String: Any] else { throw WMError.file(path: url.path, reason: "the top level must be a table/object") }
+        try checkKeys(top, table: "", allowed: allowed, path: url.path)
+        do { return try JSONDecoder().decode(T.self, from: json) } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+            throw WMError.file(path: url.path, reason: "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw WMError.file(path: url.path, reason: "invalid value at \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
+        } catch {
+            throw WMError.file(path: url.path, reason: "\(error)")
+        }
+    }
+
+    static func checkKeys(_ obj: [String: Any], table: String, allowed: [String: Set<String>], path: String) throws {
+        guard let ok = allowed[table] else { return }
+        for key in obj.keys.sorted() where !ok.contains(key) {
+            let place = table.isEmpty ? "top level" : "[\(table)]"
+            throw WMError.file(path: path, reason: "unknown key '\(key)' at \(place); known keys: \(ok.sorted().joined(separator: ", "))")
+        }
+        for (key, value) in obj {
+            if let sub = value as? [String: Any] {
+                try checkKeys(sub, table: table.isEmpty ? key : table + "." + key, allowed: allowed, path: path)
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMOpenCL
+
+/// Which backend computes.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, opencl, cpu
+}
+
+/// `--backend` and `--device`, shared by every command that computes.
+struct BackendOptions: ParsableArguments {
+    @Option(help: "Compute backend: auto (a GPU, then any OpenCL device, then the CPU), opencl, cpu.")
+    var backend: BackendChoice = .auto
+
+    @Option(help: "OpenCL device: an index from `wmsim devices` or part of its name (default: the auto choice).")
+    var device: String?
+
+    /// Opens the backend and says on stderr which one runs.
+    func make(quiet: Bool = false) throws -> any Backend {
+        let b: any Backend
+        switch backend {
+        case .cpu:
+            b = CPUBackend()
+        case .opencl:
+            b = try OpenCLBackend(selector: device)
+        case .auto:
+            do {
+                b = try OpenCLBackend(selector: device)
+            } catch let e as CLError where e.isNoRuntime || e.code == -1 {
+                if !quiet { Console.note("note: no OpenCL device (\(e.name)); using the CPU backend") }
+                b = CPUBackend()
+            }
+        }
+        if !quiet { Console.note("backend: \(b.info.kind) — \(b.info.device)\(b.info.platform.map { " (\($0))" } ?? "")") }
+        return b
+    }
+}

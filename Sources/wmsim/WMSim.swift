@@ -1,0 +1,13 @@
+import ArgumentParser
+import Foundation
+import WMCore
+
+@main
+struct WMSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wmsim",
+        abstract: "Working memory of recurrent rate networks: simulate, cross-check and benchmark on OpenCL devices and the CPU.",
+        version: WMSimVersion.string,
+        subcommands: [Simulate.self, Devices.self, Crosscheck.self],
+        defaultSubcommand: nil)
+}

@@ -1,0 +1,387 @@
+import Foundation
+import XCTest
+@testable import WMCore
+
+/// Behavioural checks of the CPU reference engine (`CPUEngine` via `CPUBackend`).
+final class CPUEngineTests: XCTestCase {
+
+    // MARK: helpers
+
+    private func fileInput(_ data: [Float], nIn: Int) throws -> InputSource {
+        var spec = InputSpec(kind: .file)
+        spec.path = "in-memory-test-data"
+        return try InputSource(spec: spec, nIn: nIn, data: data)
+    }
+
+    private func engine(_ ensemble: Ensemble, networks: [Network]? = nil, input: InputSource,
+                        format: WeightFormat = .auto, chunkSteps: Int = 256) throws -> any SimulationEngine {
+        var o = EngineOptions()
+        o.format = format
+        o.chunkSteps = chunkSteps
+        return try CPUBackend().makeEngine(ensemble: ensemble, networks: networks, input: input, options: o)
+    }
+
+    /// A hand-built 2-neuron network with two input channels.
+    /// J = [[0.5, −0.25], [0.75, 0.125]], Jin = [[1, −0.5], [0, 0.25]] (all exact in float32).
+    private let j2: [Double] = [0.5, -0.25, 0.75, 0.125]
+    private let jin2: [Double] = [1, -0.5, 0, 0.25]
+
+    private func twoNeuronNetwork(_ spec: NetworkSpec) -> Network {
+        Network(spec: spec,
+                recurrent: CSRMatrix(dense: j2.map(Float.init), rows: 2, cols: 2),
+                input: jin2.map(Float.init))
+    }
+
+    private func twoNeuronSpec(rule: UpdateRule, activation: Activation) -> NetworkSpec {
+        var s = NetworkSpec()
+        s.n = 2
+        s.nIn = 2
+        s.sp = 1
+        s.spIn = 1
+        s.g = 1
+        s.gIn = 1
+        s.bias = 0.125
+        s.rule = rule
+        s.leak = 0.25
+        s.dt = 1
+        s.tau = 4
+        s.activation = activation
+        return s
+    }
+
+    /// 10 steps × 2 channels of arbitrary input (exact in float32).
+    private let input10: [Float] = (0..<20).map { k in Float((k * 7919) % 17 - 8) / 8 }
+
+    /// Reference trajectory in double precision.
+    private func reference(_ spec: NetworkSpec, x0: [Double], u: [Float], steps: Int) -> [[Double]] {
+        var x = x0
+        var out: [[Double]] = []
+        let f: (Double) -> Double = spec.activation == .tanh ? { Foundation.tanh($0) } : { $0 }
+        for t in 0..<steps {
+            var h = [0.0, 0.0]
+            for i in 0..<2 {
+                h[i] = j2[2 * i] * x[0] + j2[2 * i + 1] * x[1]
+                    + jin2[2 * i] * Double(u[2 * t]) + jin2[2 * i + 1] * Double(u[2 * t + 1]) + spec.bias
+            }
+            switch spec.rule {
+            case .leaky:
+                let a = spec.leak
+                x = (0..<2).map { (1 - a) * x[$0] + a * f(h[$0]) }
+            case .template:
+                let d = Foundation.exp(-spec.dt / spec.tau)
+                x = (0..<2).map { f(d * x[$0] + (1 - d) * h[$0]) }
+            }
+            out.append(x)
+        }
+        return out
+    }
+
+    // MARK: (a) hand-built network against a double-precision reference
+
+    func testTwoNeuronNetworkMatchesHandComputation() throws {
+        for rule in [UpdateRule.leaky, .template] {
+            for act in [Activation.linear, .tanh] {
+                for fmt in [WeightFormat.csr, .ell, .dense] {
+                    let spec = twoNeuronSpec(rule: rule, activation: act)
+                    let e = try engine(Ensemble(networks: [spec]), networks: [twoNeuronNetwork(spec)],
+                                       input: fileInput(input10, nIn: 2), format: fmt)
+                    let x0: [Float] = [0.3, -0.2]
+                    try e.setState(x0)
+                    let rec = try e.run(steps: 10, record: RecordRequest(every: 1))
+                    XCTAssertEqual(rec.rows, 10)
+                    XCTAssertEqual(rec.firstTime, 1)
+                    let want = reference(spec, x0: x0.map(Double.init), u: input10, steps: 10)
+                    for t in 0..<10 {
+                        for i in 0..<2 {
+                            XCTAssertEqual(Double(rec.data[t * 2 + i]), want[t][i], accuracy: 1e-6,
+                                           "\(rule) \(act) \(fmt): x(\(t + 1))[\(i)]")
+                        }
+                    }
+                    XCTAssertEqual(e.time, 10)
+                    XCTAssertEqual(try e.state(), Array(rec.data[18..<20]))
+                }
+            }
+        }
+    }
+
+    /// The recurrent gain (exact spectral-radius rescaling) multiplies J in the dynamics.
+    func testRecurrentGainScalesJ() throws {
+        var spec = twoNeuronSpec(rule: .leaky, activation: .linear)
+        spec.leak = 1
+        spec.bias = 0
+        var net = twoNeuronNetwork(spec)
+        net.recurrentGain = 0.5
+        let zeros = [Float](repeating: 0, count: 4)
+        let e = try engine(Ensemble(networks: [spec]), networks: [net], input: fileInput(zeros, nIn: 2))
+        try e.setState([1, 2])
+        try e.advance(steps: 1)
+        // x(1) = 0.5·J·[1, 2] = 0.5·[0, 1] = [0, 0.5].
+        XCTAssertEqual(try e.state(), [0, 0.5])
+    }
+
+    // MARK: (b) time convention
+
+    /// x(t) has first seen u(t−1): x(1) depends on u(0) only; changing u(1) leaves x(1) alone
+    /// but changes x(2); changing u(0) changes x(1).
+    func testStateAtTimeTHasSeenInputUpToTMinusOne() throws {
+        let spec = twoNeuronSpec(rule: .leaky, activation: .tanh)
+        func run(_ u: [Float]) throws -> [Float] {
+            let e = try engine(Ensemble(networks: [spec]), networks: [twoNeuronNetwork(spec)], input: fileInput(u, nIn: 2))
+            try e.setState([0.1, 0.1])
+            return try e.run(steps: 3, record: RecordRequest(every: 1)).data
+        }
+        let base: [Float] = [0.5, -0.5, 0.25, 0.75, -1, 1]
+        var changed1 = base
+        changed1[2] = -0.75  // u(1), channel 0
+        changed1[3] = 0.5    // u(1), channel 1
+        var changed0 = base
+        changed0[0] = -0.5   // u(0), channel 0
+        let a = try run(base), b = try run(changed1), c = try run(changed0)
+        XCTAssertEqual(Array(a[0..<2]), Array(b[0..<2]), "x(1) must not depend on u(1)")
+        XCTAssertNotEqual(a[2], b[2], "x(2) must depend on u(1)")
+        XCTAssertNotEqual(a[0], c[0], "x(1) must depend on u(0)")
+    }
+
+    // MARK: (c) reproducibility
+
+    private func randomEnsemble(n: Int = 60, count: Int = 2, trials: Int = 3, noise: Double = 0.05) -> Ensemble {
+        var s = NetworkSpec()
+        s.n = n
+        s.sp = 0.2
+        s.g = 1.3
+        s.gIn = 1
+        s.spIn = 0.5
+        s.nIn = 2
+        s.rule = .leaky
+        s.leak = 0.5
+        s.noise = noise
+        s.seed = 17
+        return Ensemble(spec: s, count: count, trials: trials)
+    }
+
+    func testSameSeedRunsAreBitIdentical() throws {
+        let ens = randomEnsemble()
+        let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 3), nIn: 2)
+        func run() throws -> ([Float], [Float]) {
+            let e = try engine(ens, input: input)
+            let r = try e.run(steps: 25, record: RecordRequest(every: 1))
+            return (r.data, try e.state())
+        }
+        let (r1, s1) = try run()
+        let (r2, s2) = try run()
+        XCTAssertEqual(r1.map(\.bitPattern), r2.map(\.bitPattern))
+        XCTAssertEqual(s1.map(\.bitPattern), s2.map(\.bitPattern))
+        XCTAssertTrue(s1.allSatisfy(\.isFinite))
+        // A different network seed gives a different trajectory.
+        var ens2 = ens
+        ens2.networks = ens.networks.map { var s = $0; s.seed += 100; return s }
+        let e3 = try engine(ens2, input: input)
+        try e3.advance(steps: 25)
+        XCTAssertNotEqual(try e3.state(), s1)
+    }
+
+    func testTrialsHaveOwnInitialStateAndInput() throws {
+        let ens = randomEnsemble(noise: 0)
+        let n = ens.n, bt = ens.trials
+        let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 3), nIn: 2)
+        let e = try engine(ens, input: input)
+        let x0 = try e.state()
+        XCTAssertEqual(x0.count, ens.count * n * bt)
+        // Initial states are uniform in [0, 0.1) and differ between trials and between networks.
+        XCTAssertTrue(x0.allSatisfy { $0 >= 0 && $0 < 0.1 })
+        for m in 0..<ens.count {
+            for b in 1..<bt {
+                let t0 = (0..<n).map { x0[(m * n + $0) * bt] }
+                let tb = (0..<n).map { x0[(m * n + $0) * bt + b] }
+                XCTAssertNotEqual(t0, tb, "network \(m): trial \(b) has the same initial state as trial 0")
+            }
+        }
+        let net0 = (0..<n).map { x0[$0 * bt] }
+        let net1 = (0..<n).map { x0[(n + $0) * bt] }
+        XCTAssertNotEqual(net0, net1)
+        // Inputs differ between trials.
+        var u: [Float] = []
+        try input.fill(t0: 0, count: 5, trials: bt, into: &u)
+        XCTAssertEqual(u.count, 5 * bt * 2)
+        for b in 1..<bt {
+            let u0 = (0..<5).flatMap { s in [u[(s * bt) * 2], u[(s * bt) * 2 + 1]] }
+            let ub = (0..<5).flatMap { s in [u[(s * bt + b) * 2], u[(s * bt + b) * 2 + 1]] }
+            XCTAssertNotEqual(u0, ub, "trial \(b) sees the same input as trial 0")
+        }
+        // With identical initial states, trials still diverge because their inputs differ.
+        let same = (0..<x0.count).map { x0[$0 - $0 % bt] }
+        try e.setState(same)
+        try e.advance(steps: 3)
+        let x3 = try e.state()
+        XCTAssertNotEqual(x3[0], x3[1])
+        XCTAssertNotEqual(x3[0], x3[2])
+    }
+
+    // MARK: (d) weight formats agree
+
+    func testFormatsGiveSameTrajectory() throws {
+        for n in [1, 7, 61, 300] {
+            for trials in [1, 3] {
+                var s = NetworkSpec()
+                s.n = n
+                s.sp = n == 1 ? 1 : 0.3
+                s.g = 0.9
+                s.gIn = 1
+                s.spIn = 0.5
+                s.nIn = 3
+                s.rule = .leaky
+                s.leak = 0.6
+                s.bias = 0.05
+                s.noise = 0.01
+                s.seed = UInt64(n)
+                let ens = Ensemble(spec: s, count: 2, trials: trials)
+                let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 3)
+                var results: [WeightFormat: [Float]] = [:]
+                for fmt in [WeightFormat.csr, .ell, .dense] {
+                    let e = try engine(ens, input: input, format: fmt)
+                    XCTAssertEqual(e.format, fmt)
+                    results[fmt] = try e.run(steps: 30, record: RecordRequest(every: 1)).data
+                }
+                let ref = results[.csr]!
+                XCTAssertEqual(ref.count, 30 * 2 * trials * n)
+                XCTAssertTrue(ref.allSatisfy(\.isFinite))
+                // The trajectory actually moves (otherwise agreement would be vacuous).
+                XCTAssertGreaterThan(ref.map(abs).max()!, 1e-2)
+                for fmt in [WeightFormat.ell, .dense] {
+                    let other = results[fmt]!
+                    XCTAssertEqual(other.count, ref.count)
+                    let maxDiff = zip(ref, other).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(maxDiff, 1e-5, "N = \(n), B = \(trials): \(fmt) vs csr differ by \(maxDiff)")
+                }
+            }
+        }
+    }
+
+    // MARK: (e) records
+
+    func testRecordEveryAndNeuronSubsetLayout() throws {
+        let ens = randomEnsemble(n: 20, count: 2, trials: 3)
+        let m = ens.count, n = ens.n, bt = ens.trials
+        let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 3), nIn: 2)
+        // Reference: step 4 at a time and read the full state [M][N][B].
+        let refEngine = try engine(ens, input: input)
+        try refEngine.advance(steps: 4)
+        let x4 = try refEngine.state()
+        try refEngine.advance(steps: 4)
+        let x8 = try refEngine.state()
+
+        let subset = [13, 2, 19, 2, 0]  // unsorted, with a repeat: order must be kept
+        let e = try engine(ens, input: input)
+        var chunks: [RecordedChunk] = []
+        try e.advance(steps: 10, record: RecordRequest(every: 4, neurons: subset), sink: { chunks.append($0) }, progress: nil)
+        XCTAssertEqual(e.time, 10)
+        let rec = try e.run(steps: 0, record: RecordRequest(every: 4, neurons: subset))
+        XCTAssertEqual(rec.rows, 0)
+        XCTAssertEqual(chunks.count, 1)
+        let c = chunks[0]
+        XCTAssertEqual(c.rows, 2)
+        XCTAssertEqual(c.firstTime, 4)
+        XCTAssertEqual(c.data.count, 2 * m * bt * subset.count)
+        for (row, x) in [x4, x8].enumerated() {
+            for mm in 0..<m {
+                for b in 0..<bt {
+                    for (k, i) in subset.enumerated() {
+                        let got = c.data[((row * m + mm) * bt + b) * subset.count + k]
+                        XCTAssertEqual(got, x[(mm * n + i) * bt + b], "row \(row) m \(mm) b \(b) neuron \(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testRecordTimesContinueAcrossAdvanceCalls() throws {
+        let ens = randomEnsemble(n: 10, count: 1, trials: 1)
+        let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 3), nIn: 2)
+        let e = try engine(ens, input: input)
+        try e.advance(steps: 3)
+        let r = try e.run(steps: 10, record: RecordRequest(every: 5))
+        // Steps 4…13: multiples of 5 are 5 and 10.
+        XCTAssertEqual(r.firstTime, 5)
+        XCTAssertEqual(r.rows, 2)
+    }
+
+    func testChunkingInvariance() throws {
+        let ens = randomEnsemble(n: 40, count: 2, trials: 2)
+        let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 3), nIn: 2)
+        var results: [[Float]] = []
+        var finals: [[Float]] = []
+        for cs in [1, 7, 256] {
+            let e = try engine(ens, input: input, chunkSteps: cs)
+            var progress: [Int] = []
+            var firsts: [Int] = []
+            var data: [Float] = []
+            try e.advance(steps: 50, record: RecordRequest(every: 3, neurons: [1, 30, 7]), sink: { c in
+                firsts.append(c.firstTime)
+                data += c.data
+            }, progress: { progress.append($0) })
+            XCTAssertEqual(progress.last, 50)
+            XCTAssertEqual(firsts.first, 3)
+            XCTAssertEqual(data.count, 16 * 2 * 2 * 3)  // t = 3, 6, …, 48
+            results.append(data)
+            finals.append(try e.state())
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+        XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern))
+        XCTAssertEqual(finals[0].map(\.bitPattern), finals[1].map(\.bitPattern))
+        XCTAssertEqual(finals[0].map(\.bitPattern), finals[2].map(\.bitPattern))
+        // Splitting the run into several advance calls changes nothing either.
+        let e = try engine(ens, input: input, chunkSteps: 7)
+        var data: [Float] = []
+        for steps in [5, 1, 30, 14] {
+            data += try e.run(steps: steps, record: RecordRequest(every: 3, neurons: [1, 30, 7])).data
+        }
+        XCTAssertEqual(data.map(\.bitPattern), results[0].map(\.bitPattern))
+    }
+
+    // MARK: (f) g = 0 linear network is a copy of its input
+
+    func testZeroGainLinearNetworkEchoesInput() throws {
+        for leak in [1.0, 0.5] {
+            var s = NetworkSpec()
+            s.n = 50
+            s.nIn = 1
+            s.g = 0
+            s.sp = 0.3
+            s.gIn = 2
+            s.spIn = 0.4
+            s.rule = .leaky
+            s.leak = leak
+            s.activation = .linear
+            s.seed = 4
+            let ens = Ensemble(networks: [s], trials: 2)
+            let input = try InputSource(spec: InputSpec(kind: .uniform, seed: 9), nIn: 1)
+            let e = try engine(ens, input: input)
+            let jin = try e.networks()[0].input
+            XCTAssertTrue(jin.contains { $0 != 0 })
+            XCTAssertTrue(jin.contains { $0 == 0 })
+            var x = try e.state()
+            let steps = 8
+            let rec = try e.run(steps: steps, record: RecordRequest(every: 1))
+            var u: [Float] = []
+            try input.fill(t0: 0, count: steps, trials: 2, into: &u)
+            let a = Float(leak)
+            for t in 1...steps {
+                for i in 0..<50 {
+                    for b in 0..<2 {
+                        let ut = u[(t - 1) * 2 + b]
+                        let want: Float = leak == 1
+                            ? jin[i] * ut  // x(t) = Jin·u(t−1), exactly
+                            : (1 - a) * x[i * 2 + b] + a * (jin[i] * ut)
+                        let got = rec.data[((t - 1) * 2 + b) * 50 + i]
+                        if leak == 1 {
+                            XCTAssertEqual(got, want, "t \(t) i \(i) b \(b)")
+                        } else {
+                            XCTAssertEqual(got, want, accuracy: 1e-6 * max(1, abs(want)), "t \(t) i \(i) b \(b)")
+                        }
+                    }
+                }
+                x = (0..<100).map { k in rec.data[((t - 1) * 2 + k % 2) * 50 + k / 2] }
+            }
+        }
+    }
+}
