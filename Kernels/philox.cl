@@ -19,8 +19,8 @@ inline uint4 philox4x32_10(uint4 c, uint2 k) {
 
 // Uniform [0,1) with 24 bits; exact in float.
 inline float rb_unit(uint w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
-// Uniform (0,1] with 24 bits.
-inline float rb_unit_open(uint w) { return (float)((w >> 8) + 1u) * (1.0f / 16777216.0f); }
+// Uniform in the open interval (0,1): odd multiples of 2^-24, exact.
+inline float rb_unit_open(uint w) { return (float)(((w >> 9) << 1) | 1u) * (1.0f / 16777216.0f); }
 // Standard normal, Box-Muller cosine branch.
 inline float rb_normal(uint a, uint b) {
     float u1 = rb_unit_open(a);

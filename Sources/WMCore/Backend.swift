@@ -33,6 +33,29 @@ public struct EngineOptions: Sendable, Hashable {
     public var fusedSteps: Bool? = nil
 
     public init() {}
+
+    /// Throws for an invalid option.
+    public func validate() throws {
+        guard initLow.isFinite, initHigh.isFinite, initLow <= initHigh else {
+            throw WMError.invalidParameter(name: "initial state range", value: "[\(initLow), \(initHigh))", expected: "finite bounds with low ≤ high")
+        }
+        guard chunkSteps >= 1 else { throw WMError.invalidParameter(name: "chunk steps", value: "\(chunkSteps)", expected: "≥ 1") }
+    }
+
+    /// Validates the ensemble, the options and any supplied networks; shared by every backend.
+    public static func check(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws {
+        try ensemble.validate()
+        try options.validate()
+        guard input.nIn == ensemble.nIn else {
+            throw WMError.invalidParameter(name: "input channels", value: "\(input.nIn)", expected: "nIn = \(ensemble.nIn) of the networks")
+        }
+        if let given = networks {
+            guard given.count == ensemble.count else {
+                throw WMError.invalidParameter(name: "networks", value: "\(given.count)", expected: "one per ensemble member (\(ensemble.count))")
+            }
+            for (m, net) in given.enumerated() { try net.validate(for: ensemble.networks[m], index: m) }
+        }
+    }
 }
 
 /// Which states to keep while running.

@@ -9,18 +9,12 @@ public final class CPUBackend: Backend {
     }
 
     public func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine {
-        try ensemble.validate()
-        guard input.nIn == ensemble.nIn else {
-            throw WMError.invalidParameter(name: "input channels", value: "\(input.nIn)", expected: "nIn = \(ensemble.nIn) of the networks")
-        }
+        try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
         let fmt = options.format.resolve(n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1)
-        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr)
+        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr, indexBytes: 4)
             .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(fmt.rawValue)) in host memory")
         let nets: [Network]
         if let given = networks {
-            guard given.count == ensemble.count else {
-                throw WMError.invalidParameter(name: "networks", value: "\(given.count)", expected: "one per ensemble member (\(ensemble.count))")
-            }
             nets = given
         } else {
             nets = try ensemble.networks.map { try NetworkGenerator.generate($0) }

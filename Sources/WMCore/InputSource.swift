@@ -12,6 +12,7 @@ public struct InputSource: Sendable {
 
     public init(spec: InputSpec, nIn: Int, data: [Float]? = nil) throws {
         try spec.validate()
+        guard nIn >= 1 else { throw WMError.invalidParameter(name: "nIn", value: "\(nIn)", expected: "an integer ≥ 1") }
         if spec.kind == .file {
             guard let d = data else { throw WMError.invalidParameter(name: "input", value: "no data", expected: "the stream loaded from \(spec.path ?? "a file")") }
             guard d.count % nIn == 0, !d.isEmpty else {

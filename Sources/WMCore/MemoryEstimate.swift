@@ -16,9 +16,10 @@ public struct MemoryEstimate: Sendable {
 
     /// The estimate for an ensemble stored in `format` (already resolved), with records of
     /// `recordWidth` neurons per trajectory kept for one chunk of `chunkSteps` steps.
-    public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool) {
+    public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool, indexBytes: Int) {
         let n = Double(ensemble.n)
-        let idx = WeightFormat.uses16BitIndices(n: ensemble.n) ? 2.0 : 4.0
+        let idx = Double(indexBytes)
+        let chunkSteps = Swift.max(1, chunkSteps)
         var w = 0.0
         for s in ensemble.networks {
             let nnz = MemoryEstimate.nnzBound(s)

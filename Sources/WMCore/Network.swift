@@ -16,6 +16,20 @@ public struct Network: Sendable, Equatable {
         self.recurrentGain = recurrentGain
     }
 
+    /// Checks that this network fits `spec` (N, nIn) and that its arrays are consistent and finite.
+    public func validate(for spec: NetworkSpec, index: Int) throws {
+        let what = "network \(index)"
+        guard recurrent.rows == spec.n, recurrent.cols == spec.n else {
+            throw WMError.incompatibleEnsemble("\(what) has J of size \(recurrent.rows)×\(recurrent.cols); the ensemble has N = \(spec.n)")
+        }
+        guard input.count == spec.n * spec.nIn else {
+            throw WMError.incompatibleEnsemble("\(what) has \(input.count) input weights; N·nIn = \(spec.n * spec.nIn)")
+        }
+        guard recurrentGain.isFinite else { throw WMError.invalidParameter(name: "\(what) gain", value: "\(recurrentGain)", expected: "a finite gain") }
+        guard input.allSatisfy(\.isFinite) else { throw WMError.invalidParameter(name: "\(what) Jin", value: "non-finite", expected: "finite weights") }
+        try recurrent.validate(name: "\(what) J")
+    }
+
     /// J with the gain folded in (what the dynamics use).
     public var effectiveRecurrent: CSRMatrix {
         var m = recurrent

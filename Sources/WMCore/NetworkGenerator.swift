@@ -103,6 +103,10 @@ public enum NetworkGenerator {
     /// The whole network: J, Jin and — when `spec.spectralRadius` is set — the exact rescaling gain.
     public static func generate(_ spec: NetworkSpec) throws -> Network {
         try spec.validate()
+        // Row offsets are 32-bit: refuse networks that could overflow them.
+        guard MemoryEstimate.nnzBound(spec) < Double(Int32.max) else {
+            throw WMError.invalidParameter(name: "N·N·sp", value: "\(Int(spec.expectedNNZ))", expected: "fewer than 2^31 synapses per network")
+        }
         let j = recurrent(spec)
         var net = Network(spec: spec, recurrent: j, input: input(spec))
         if let target = spec.spectralRadius {

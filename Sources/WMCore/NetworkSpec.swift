@@ -99,6 +99,10 @@ public struct NetworkSpec: Codable, Sendable, Hashable {
                 throw WMError.invalidParameter(name: "leak", value: "\(leak)", expected: "a leak in (0, 1]")
             }
         }
+        // Weight scales must be representable in float32 (the kernels' precision).
+        for (name, v) in [("g", recurrentScale), ("gIn", inputScale)] where !(abs(v) < 1e30) {
+            throw WMError.invalidParameter(name: name, value: name == "g" ? "\(g)" : "\(gIn)", expected: "a gain whose weight scale (\(v)) fits in float32 (< 1e30)")
+        }
         if let rho = spectralRadius {
             guard rho.isFinite, rho >= 0 else {
                 throw WMError.invalidParameter(name: "spectralRadius", value: "\(rho)", expected: "a finite value ≥ 0")

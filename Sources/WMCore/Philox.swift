@@ -53,9 +53,11 @@ public enum RandomBits {
     @inline(__always)
     public static func unitFloat(_ w: UInt32) -> Float { Float(w >> 8) * (1.0 / 16_777_216.0) }
 
-    /// Uniform in (0, 1] with 24 random bits (safe for `log`).
+    /// Uniform in the open interval (0, 1): odd multiples of 2⁻²⁴ (23 random bits), exact in
+    /// float32. Never 1, so a Box–Muller normal is never exactly 0 (an explicit zero weight would
+    /// vanish in dense storage).
     @inline(__always)
-    public static func unitFloatOpen(_ w: UInt32) -> Float { Float((w >> 8) + 1) * (1.0 / 16_777_216.0) }
+    public static func unitFloatOpen(_ w: UInt32) -> Float { Float(((w >> 9) << 1) | 1) * (1.0 / 16_777_216.0) }
 
     /// Uniform in (0, 1) with 53 random bits from two words, as a Double.
     @inline(__always)

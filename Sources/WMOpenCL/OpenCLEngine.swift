@@ -32,10 +32,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     private var recIdxKey: [Int]? = nil
 
     init(backend: OpenCLBackend, ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws {
-        try ensemble.validate()
-        guard input.nIn == ensemble.nIn else {
-            throw WMError.invalidParameter(name: "input channels", value: "\(input.nIn)", expected: "nIn = \(ensemble.nIn) of the networks")
-        }
+        try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
         self.backend = backend
         self.ensemble = ensemble
         self.input = input
@@ -46,7 +43,8 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         chunkSteps = Swift.max(1, options.chunkSteps)
 
         // Refuse before allocating.
-        let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false)
+        let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false,
+                                 indexBytes: WeightFormat.uses16BitIndices(n: n) ? 2 : 4)
         try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(fmt.rawValue)) on \(dev.deviceName)")
         try MemoryCheck.device(bytes: ensemble.stateCount * 4, device: dev, what: "state")
 
@@ -61,9 +59,6 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
 
         weights = DeviceWeights(format: fmt, index16: index16)
         var nets = networks
-        if let given = nets, given.count != m {
-            throw WMError.invalidParameter(name: "networks", value: "\(given.count)", expected: "one per ensemble member (\(m))")
-        }
         if onDevice {
             try DeviceGenerator.generate(into: weights, ensemble: ensemble, keys: keys, program: program, context: ctx, queue: q, device: dev)
         } else {

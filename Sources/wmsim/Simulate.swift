@@ -10,12 +10,15 @@ struct Simulate: ParsableCommand {
         abstract: "Simulate random rate networks and record their firing rates.",
         discussion: """
             Writes into --out (default wmsim-out/simulate-<date>):
-              rates.npy     float32 [rows, M, B, nRec]: row r holds x(t) for t = every·(r+1)
-                            (x(0) is the initial state; x(t) has seen inputs u(0)…u(t−1))
-              summary.json  provenance (version, command, backend, device, date), full spec, seeds,
-                            shapes, timing, final-rate statistics per network
-              network/      with --save-network: J (CSR: J_indptr, J_indices, J_data) and Jin per
-                            network as NPY, network.json; input.npy float32 [T, B, nIn] (the stream)
+            rates.npy: float32 [rows, M, B, nRec]; row r holds x(t) for
+              t = every·(r+1). x(0) is the initial state; x(t) has seen the
+              inputs u(0)…u(t−1).
+            summary.json: provenance (version, command, backend, device,
+              date), the full spec and seeds, shapes, timing, final-rate
+              statistics per network.
+            network/ (with --save-network): per network J in CSR
+              (J_indptr, J_indices, J_data) and Jin as NPY, network.json,
+              and input.npy float32 [T, B, nIn], the input stream used.
             Flags override --config (JSON or TOML; see the README).
             """)
 
@@ -155,5 +158,5 @@ struct Simulate: ParsableCommand {
 /// A failure reported as one clear line with a non-zero exit.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
-    init(_ s: String) { description = "error: " + s }
+    init(_ s: String) { description = s }
 }

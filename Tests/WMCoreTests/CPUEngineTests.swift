@@ -204,8 +204,13 @@ final class CPUEngineTests: XCTestCase {
         try input.fill(t0: 0, count: 5, trials: bt, into: &u)
         XCTAssertEqual(u.count, 5 * bt * 2)
         for b in 1..<bt {
-            let u0 = (0..<5).flatMap { s in [u[(s * bt) * 2], u[(s * bt) * 2 + 1]] }
-            let ub = (0..<5).flatMap { s in [u[(s * bt + b) * 2], u[(s * bt + b) * 2 + 1]] }
+            var u0: [Float] = [], ub: [Float] = []
+            for s in 0..<5 {
+                let r0: Int = (s * bt) * 2
+                let rb: Int = (s * bt + b) * 2
+                u0 += [u[r0], u[r0 + 1]]
+                ub += [u[rb], u[rb + 1]]
+            }
             XCTAssertNotEqual(u0, ub, "trial \(b) sees the same input as trial 0")
         }
         // With identical initial states, trials still diverge because their inputs differ.

@@ -25,7 +25,8 @@ final class PhiloxTests: XCTestCase {
         XCTAssertEqual(RandomBits.unitFloat(0), 0)
         XCTAssertLessThan(RandomBits.unitFloat(.max), 1)
         XCTAssertGreaterThan(RandomBits.unitFloatOpen(0), 0)
-        XCTAssertEqual(RandomBits.unitFloatOpen(.max), 1)
+        XCTAssertLessThan(RandomBits.unitFloatOpen(.max), 1)
+        XCTAssertNotEqual(RandomBits.normal(.max, 0), 0)
         XCTAssertGreaterThan(RandomBits.unitDouble(0, 0), 0)
         XCTAssertLessThanOrEqual(RandomBits.unitDouble(.max, .max), 1)
     }
