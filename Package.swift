@@ -54,7 +54,8 @@ let package = Package(
             dependencies: ["wmsim-embed"]),
 
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"]),
-        .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL"]),
+        .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMExperiments"]),
+        .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore"]),
         .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),
     ],
     swiftLanguageModes: [.v6]

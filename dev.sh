@@ -16,7 +16,7 @@ case "$cmd" in
   test)
     scripts/ensure-deps.sh
     swift build --build-tests
-    exec swift test --skip-build "$@"
+    exec swift test --skip-build --disable-swift-testing "$@"
     ;;
   *)
     echo "usage: ./dev.sh wmsim [ARGS…] | ./dev.sh test [ARGS…]" >&2

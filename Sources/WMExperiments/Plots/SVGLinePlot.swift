@@ -1,0 +1,121 @@
+import Foundation
+
+/// A small dependency-free SVG line plot: several named series over a shared x axis, optional
+/// shaded bands (e.g. 95 % confidence intervals), axis ticks and a legend. Enough for memory
+/// curves and effect curves; the SVG opens in any browser.
+public struct SVGLinePlot: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var x: [Double]
+        public var y: [Double]
+        /// Optional band (lower, upper) drawn behind the line.
+        public var band: (lower: [Double], upper: [Double])?
+        public var color: String
+        public var dashed: Bool
+
+        public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil, color: String, dashed: Bool = false) {
+            self.name = name
+            self.x = x
+            self.y = y
+            self.band = band
+            self.color = color
+            self.dashed = dashed
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series] = []
+    public var yRange: ClosedRange<Double>? = nil
+    public var width = 720.0
+    public var height = 440.0
+
+    public init(title: String, xLabel: String, yLabel: String, yRange: ClosedRange<Double>? = nil) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.yRange = yRange
+    }
+
+    /// A palette that stays readable in print.
+    public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
+
+    /// "Nice" tick values covering [lo, hi].
+    static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
+        guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+        let raw = (hi - lo) / Double(count)
+        let mag = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+        var t = (lo / step).rounded(.up) * step
+        var out: [Double] = []
+        while t <= hi + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return out
+    }
+
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func fmt(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
+        return String(format: "%g", v)
+    }
+
+    /// The SVG document.
+    public func render() -> String {
+        let ml = 70.0, mr = 170.0, mt = 40.0, mb = 55.0
+        let pw = width - ml - mr, ph = height - mt - mb
+        let xs = series.flatMap(\.x).filter(\.isFinite)
+        var ys = series.flatMap(\.y).filter(\.isFinite)
+        for s in series { if let b = s.band { ys += (b.lower + b.upper).filter(\.isFinite) } }
+        let x0 = xs.min() ?? 0, x1 = Swift.max(xs.max() ?? 1, x0 + 1e-12)
+        var y0 = yRange?.lowerBound ?? (ys.min() ?? 0), y1 = yRange?.upperBound ?? (ys.max() ?? 1)
+        if y1 <= y0 { y1 = y0 + 1; y0 -= 0 }
+        func px(_ x: Double) -> Double { ml + (x - x0) / (x1 - x0) * pw }
+        func py(_ y: Double) -> Double { mt + (1 - (Swift.min(Swift.max(y, y0), y1) - y0) / (y1 - y0)) * ph }
+        var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        o += "<text x=\"\(ml + pw / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(SVGLinePlot.esc(title))</text>\n"
+        for t in SVGLinePlot.ticks(y0, y1) {
+            o += "<line x1=\"\(ml)\" x2=\"\(ml + pw)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#e5e5e5\"/>"
+            o += "<text x=\"\(ml - 6)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(SVGLinePlot.fmt(t))</text>\n"
+        }
+        for t in SVGLinePlot.ticks(x0, x1) {
+            o += "<line x1=\"\(px(t))\" x2=\"\(px(t))\" y1=\"\(mt + ph)\" y2=\"\(mt + ph + 5)\" stroke=\"black\"/>"
+            o += "<text x=\"\(px(t))\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(SVGLinePlot.fmt(t))</text>\n"
+        }
+        o += "<rect x=\"\(ml)\" y=\"\(mt)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"black\"/>\n"
+        o += "<text x=\"\(ml + pw / 2)\" y=\"\(height - 12)\" text-anchor=\"middle\">\(SVGLinePlot.esc(xLabel))</text>\n"
+        o += "<text transform=\"translate(18,\(mt + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGLinePlot.esc(yLabel))</text>\n"
+        for s in series {
+            let pts = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }
+            if let b = s.band {
+                let upper = zip(s.x, b.upper).filter { $0.0.isFinite && $0.1.isFinite }.map { "\(px($0.0)),\(py($0.1))" }
+                let lower = zip(s.x, b.lower).filter { $0.0.isFinite && $0.1.isFinite }.reversed().map { "\(px($0.0)),\(py($0.1))" }
+                if !upper.isEmpty {
+                    o += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
+                }
+            }
+            guard !pts.isEmpty else { continue }
+            let path = pts.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
+            o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
+            if pts.count <= 40 {
+                for p in pts { o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"2.5\" fill=\"\(s.color)\"/>" }
+                o += "\n"
+            }
+        }
+        for (i, s) in series.enumerated() {
+            let y = mt + 10 + Double(i) * 20
+            o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
+            o += "<text x=\"\(ml + pw + 42)\" y=\"\(y + 4)\">\(SVGLinePlot.esc(s.name))</text>\n"
+        }
+        o += "</svg>\n"
+        return o
+    }
+
+    /// Writes the SVG atomically.
+    public func write(to url: URL) throws {
+        try Data(render().utf8).write(to: url, options: .atomic)
+    }
+}
