@@ -76,7 +76,13 @@ __kernel void gen_ell_fill(const int N, const int W, __global const double *lnq,
     for (int r = k; r < W; ++r) { col[base + (size_t)r * N] = (IDX_T)i; val[base + (size_t)r * N] = 0.0f; }
 }
 
-// Dense fill of row i (row-major N×N per network); zeroes the row first.
+// Dense fill of row i (layout as in step.cl: column-major with WM_DENSE_COLMAJOR, else row-major);
+// zeroes the row first.
+#ifdef WM_DENSE_COLMAJOR
+#define WM_DENSE_AT(m, i, j) ((size_t)(m) * N * N + (size_t)(j) * N + (i))
+#else
+#define WM_DENSE_AT(m, i, j) (((size_t)(m) * N + (i)) * N + (j))
+#endif
 __kernel void gen_dense_fill(const int N, __global const double *lnq, __global const uint2 *keys,
                              __global const float *scale, __global float *w) {
     int i = get_global_id(0), m = get_global_id(1);
@@ -84,11 +90,10 @@ __kernel void gen_dense_fill(const int N, __global const double *lnq, __global c
     uint2 key = keys[m];
     double q = lnq[m];
     float s = scale[m];
-    __global float *row = w + ((size_t)m * N + i) * N;
-    for (int j = 0; j < N; ++j) row[j] = 0.0f;
+    for (int j = 0; j < N; ++j) w[WM_DENSE_AT(m, i, j)] = 0.0f;
     uint d = 0u;
     for (int j = wm_next_col(key, (uint)i, N, q, &d, -1); j < N; j = wm_next_col(key, (uint)i, N, q, &d, j))
-        row[j] = wm_weight(key, (uint)i, (uint)j, s);
+        w[WM_DENSE_AT(m, i, j)] = wm_weight(key, (uint)i, (uint)j, s);
 }
 #endif
 

@@ -42,11 +42,29 @@ inline float wm_epilogue(float xold, float acc, int m, int i, int b, int N, int 
             acc = fma(val[q], XS((int)col[q]), acc);                                 \
         }                                                                            \
     }
+// Dense layout depends on the device (build option WM_DENSE_COLMAJOR):
+// GPUs: column-major per network (entry (i, j) at m·N·N + j·N + i) — neighbouring work-items
+//   (rows) read contiguous memory, coalesced; the sum runs over j in order.
+// CPUs: row-major (entry (i, j) at (m·N + i)·N + j) with four partial sums over j (float4), which
+//   the compiler vectorises; the order differs from the sparse formats (tolerance, not bits).
+#ifdef WM_DENSE_COLMAJOR
+#define WM_SUM_DENSE(acc, XS)                                                        \
+    {                                                                                \
+        __global const float *col0 = dense + (size_t)m * N * N + i;                  \
+        for (int j = 0; j < N; ++j) acc = fma(col0[(size_t)j * N], XS(j), acc);      \
+    }
+#else
 #define WM_SUM_DENSE(acc, XS)                                                        \
     {                                                                                \
         __global const float *row = dense + ((size_t)m * N + i) * N;                 \
-        for (int j = 0; j < N; ++j) acc = fma(row[j], XS(j), acc);                   \
+        float4 a4 = (float4)(0.0f);                                                  \
+        int j = 0;                                                                   \
+        for (; j + 4 <= N; j += 4)                                                   \
+            a4 = fma(vload4(0, row + j), (float4)(XS(j), XS(j + 1), XS(j + 2), XS(j + 3)), a4); \
+        acc = (a4.x + a4.y) + (a4.z + a4.w);                                         \
+        for (; j < N; ++j) acc = fma(row[j], XS(j), acc);                            \
     }
+#endif
 
 #define WM_COMMON_ARGS const int N, const int B, const int nIn, const int t,          \
     __global const float *win, __global const float *coef, __global const uint2 *keys, \

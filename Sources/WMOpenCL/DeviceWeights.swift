@@ -4,7 +4,8 @@ import WMCore
 /// Recurrent and input weights of an ensemble in device memory, in one format.
 /// CSR: per-network row offsets `rowPtr[m·(N+1) + i]` and network offsets `nnzOff[m]`.
 /// ELL: common width W, column-major per network, row lengths `rowLen[m·N + i]`.
-/// Dense: `N×N` row-major per network. Indices are 16-bit when N ≤ 65536.
+/// Dense: `N×N` per network, column-major on GPUs (neighbouring rows contiguous, coalesced) and
+/// row-major on CPU devices (vectorised partial sums); see `Kernels/step.cl`. Indices are 16-bit when N ≤ 65536.
 final class DeviceWeights {
     let format: WeightFormat
     let index16: Bool
@@ -18,9 +19,27 @@ final class DeviceWeights {
     var win: CLBuffer!
     var totalNNZ = 0
 
-    init(format: WeightFormat, index16: Bool) {
+    /// Dense storage is column-major (GPU layout).
+    let denseColumnMajor: Bool
+
+    init(format: WeightFormat, index16: Bool, denseColumnMajor: Bool) {
         self.format = format
         self.index16 = index16
+        self.denseColumnMajor = denseColumnMajor
+    }
+
+    /// Row-major dense ↔ device layout (the transpose is its own inverse).
+    func denseLayout(_ a: [Float], _ n: Int) -> [Float] { denseColumnMajor ? DeviceWeights.transpose(a, n) : a }
+
+    /// Transpose of a square n×n row-major matrix.
+    static func transpose(_ a: [Float], _ n: Int) -> [Float] {
+        var t = [Float](repeating: 0, count: a.count)
+        a.withUnsafeBufferPointer { src in
+            t.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<n { for j in 0..<n { dst[j * n + i] = src[i * n + j] } }
+            }
+        }
+        return t
     }
 
     /// Bytes of one column index.
@@ -32,7 +51,7 @@ final class DeviceWeights {
         win = try CLBuffer(context: context, copying: nets.flatMap(\.input))
         switch format {
         case .dense, .auto:
-            dense = try CLBuffer(context: context, copying: nets.flatMap { $0.recurrent.dense() })
+            dense = try CLBuffer(context: context, copying: nets.flatMap { denseLayout($0.recurrent.dense(), n) })
         case .csr:
             var ptr: [Int32] = []
             var off: [Int32] = []
@@ -97,7 +116,9 @@ final class DeviceWeights {
         switch format {
         case .dense, .auto:
             let d = try dense!.read(Float.self, count: m * n * n, queue: queue)
-            for mm in 0..<m { mats.append(CSRMatrix(dense: Array(d[(mm * n * n)..<((mm + 1) * n * n)]), rows: n, cols: n)) }
+            for mm in 0..<m {
+                mats.append(CSRMatrix(dense: denseLayout(Array(d[(mm * n * n)..<((mm + 1) * n * n)]), n), rows: n, cols: n))
+            }
         case .csr:
             let ptr = try rowPtr!.read(Int32.self, count: m * (n + 1), queue: queue)
             let off = try nnzOff!.read(Int32.self, count: m, queue: queue)

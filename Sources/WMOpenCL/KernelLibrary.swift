@@ -36,9 +36,10 @@ public enum KernelLibrary {
     }
 
     /// Build options for a variant: index width and double-precision support.
-    public static func options(index16: Bool, fp64: Bool) -> String {
+    public static func options(index16: Bool, fp64: Bool, denseColumnMajor: Bool = false) -> String {
         var o = index16 ? "-DIDX_T=ushort" : "-DIDX_T=uint"
         if fp64 { o += " -DWM_HAS_FP64" }
+        if denseColumnMajor { o += " -DWM_DENSE_COLMAJOR" }
         return o
     }
 }

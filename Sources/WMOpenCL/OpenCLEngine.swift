@@ -50,14 +50,14 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
 
         let index16 = WeightFormat.uses16BitIndices(n: n)
         let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64
-        program = try backend.program(options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64))
+        program = try backend.program(options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU))
         let ctx = backend.context, q = backend.queue
         keys = try CLBuffer(context: ctx, copying: ensemble.networks.flatMap { s -> [UInt32] in
             let r = Philox4x32(seed: s.seed)
             return [r.key.0, r.key.1]
         })
 
-        weights = DeviceWeights(format: fmt, index16: index16)
+        weights = DeviceWeights(format: fmt, index16: index16, denseColumnMajor: dev.isGPU)
         var nets = networks
         if onDevice {
             try DeviceGenerator.generate(into: weights, ensemble: ensemble, keys: keys, program: program, context: ctx, queue: q, device: dev)

@@ -1,0 +1,151 @@
+import Foundation
+import WMCore
+import WMOpenCL
+
+/// The result of one decoder over all networks.
+public struct DecoderResult: Codable, Sendable {
+    /// "ridge" or "mlp".
+    public var decoder: String
+    /// One curve per network (nil where it failed; see `warnings`).
+    public var perNetwork: [MemoryCurve?]
+    /// Mean curve over the networks that succeeded.
+    public var mean: MemoryCurve
+    /// Mean memory capacity Σ r² (k ≥ 1 over the decoder's lags) and its 95 % CI (Student t).
+    public var memoryCapacity: Double
+    public var memoryCapacityCI95: [Double]
+    /// First lag where the mean r drops below the threshold.
+    public var firstLagBelowThreshold: Int?
+    /// MLP only: training histories per network.
+    public var histories: [MLPHistory]?
+    public var seconds: Double
+}
+
+/// Everything `wmsim capacity` reports.
+public struct CapacityResult: Codable, Sendable {
+    public var spec: CapacitySpec
+    public var backend: BackendInfo
+    public var format: String
+    public var ridge: DecoderResult?
+    public var mlp: DecoderResult?
+    public var simulateSeconds: Double
+    public var warnings: [String]
+    public var convention = MemoryCurve.standardConvention
+}
+
+/// Runs a capacity measurement end to end: simulate, stream moments, fit the decoders, score on
+/// the test segment, average over networks.
+public enum CapacityMeasurement {
+    /// Progress: a phase name and (done, total).
+    public typealias Progress = (String, Int, Int) -> Void
+
+    /// The dense operations the MLP trains with on `backend` (OpenCL kernels or OpenBLAS).
+    public static func denseOps(for backend: any Backend) throws -> any DenseOps {
+        if let cl = backend as? OpenCLBackend { return try OpenCLDenseOps(backend: cl) }
+        return CPUDenseOps()
+    }
+
+    public static func run(_ spec: CapacitySpec, backend: any Backend, input: InputSource,
+                           progress: Progress? = nil) throws -> CapacityResult {
+        try spec.validate()
+        var warnings: [String] = []
+        let wantMLP = spec.decoders.contains(.mlp)
+        let mlpLags = spec.resolvedMLPLags
+        let t0 = Date()
+        let (collected, engine) = try CapacityRun.collect(spec, backend: backend, input: input, storeLags: wantMLP ? mlpLags : nil) {
+            progress?("simulate", $0, $1)
+        }
+        let simSeconds = Date().timeIntervalSince(t0)
+        let seeds = (0..<spec.networks).map { spec.network.seed &+ UInt64($0) }
+
+        var ridge: DecoderResult? = nil
+        if spec.decoders.contains(.ridge) {
+            let t1 = Date()
+            var curves: [MemoryCurve?] = []
+            for (m, c) in collected.enumerated() {
+                progress?("ridge", m, collected.count)
+                do {
+                    let readout: RidgeReadout
+                    if let l = spec.lambda {
+                        readout = try RidgeReadout(training: c.moments[0], validation: c.moments[1], relativeLambdas: [l])
+                    } else {
+                        readout = try RidgeReadout(training: c.moments[0], validation: c.moments[1])
+                    }
+                    curves.append(MemoryCurve(scores: try readout.evaluate(c.moments[2])))
+                } catch let e as WMError {
+                    warnings.append("ridge, network seed \(seeds[m]): \(e.description)")
+                    curves.append(nil)
+                }
+            }
+            ridge = try summarize("ridge", curves, spec: spec, histories: nil, seconds: Date().timeIntervalSince(t1))
+        }
+
+        var mlp: DecoderResult? = nil
+        if wantMLP {
+            let t2 = Date()
+            let ops = try denseOps(for: backend)
+            var curves: [MemoryCurve?] = []
+            var histories: [MLPHistory] = []
+            let n = spec.network.n, k = mlpLags.count
+            for (m, c) in collected.enumerated() {
+                progress?("mlp", m, collected.count)
+                var cfg = spec.mlp
+                cfg.seed = spec.mlp.seed &+ UInt64(m)
+                let tr = c.stored[0], va = c.stored[1], te = c.stored[2]
+                do {
+                    let (model, hist) = try MLPDecoder.train(trainX: tr.states, trainY: tr.targets, valX: va.states, valY: va.targets,
+                                                             n: n, k: k, config: cfg, ops: ops)
+                    histories.append(hist)
+                    let pv = try MLPDecoder.predict(model, x: va.states, rows: va.rows, ops: ops)
+                    let pt = try MLPDecoder.predict(model, x: te.states, rows: te.rows, ops: ops)
+                    let rv = pearsonPerColumn(pv, va.targets, rows: va.rows, cols: k)
+                    let rt = pearsonPerColumn(pt, te.targets, rows: te.rows, cols: k)
+                    let mse = (0..<k).map { j in (0..<te.rows).reduce(0.0) { s, i in let d = Double(pt[i * k + j] - te.targets[i * k + j]); return s + d * d } / Double(te.rows) }
+                    curves.append(MemoryCurve(lags: mlpLags, r: rt, lambda: [Double](repeating: .nan, count: k), validationR: rv, testMSE: mse,
+                                              convention: MemoryCurve.standardConvention + " (MLP: sum over the decoded lags only)"))
+                } catch let e as WMError {
+                    warnings.append("mlp, network seed \(seeds[m]): \(e.description)")
+                    curves.append(nil)
+                }
+            }
+            mlp = try summarize("mlp", curves, spec: spec, histories: histories, seconds: Date().timeIntervalSince(t2))
+        }
+        let saturated = try? saturationWarning(engine)
+        if let s = saturated { warnings.append(s) }
+        return CapacityResult(spec: spec, backend: engine.backendInfo, format: engine.format.rawValue, ridge: ridge, mlp: mlp,
+                              simulateSeconds: simSeconds, warnings: warnings)
+    }
+
+    static func summarize(_ name: String, _ curves: [MemoryCurve?], spec: CapacitySpec, histories: [MLPHistory]?, seconds: Double) throws -> DecoderResult {
+        let ok = curves.compactMap { $0 }
+        guard !ok.isEmpty else {
+            throw WMError.invalidParameter(name: "\(name) decoder", value: "failed on every network", expected: "at least one network with usable states (see the warnings above: saturated or degenerate states, diverging training)")
+        }
+        let (mean, ci) = try MemoryCurve.mean(ok)
+        return DecoderResult(decoder: name, perNetwork: curves, mean: mean, memoryCapacity: mean.memoryCapacity, memoryCapacityCI95: ci,
+                             firstLagBelowThreshold: mean.firstLag(below: spec.threshold), histories: histories, seconds: seconds)
+    }
+
+    /// Pearson r per column of two row-major [rows × cols] arrays (NaN when a column is constant).
+    public static func pearsonPerColumn(_ a: [Float], _ b: [Float], rows: Int, cols: Int) -> [Double] {
+        (0..<cols).map { j in
+            var sa = 0.0, sb = 0.0
+            for i in 0..<rows { sa += Double(a[i * cols + j]); sb += Double(b[i * cols + j]) }
+            let ma = sa / Double(rows), mb = sb / Double(rows)
+            var cab = 0.0, caa = 0.0, cbb = 0.0
+            for i in 0..<rows {
+                let x = Double(a[i * cols + j]) - ma, y = Double(b[i * cols + j]) - mb
+                cab += x * y; caa += x * x; cbb += y * y
+            }
+            return caa > 0 && cbb > 0 ? cab / (caa * cbb).squareRoot() : .nan
+        }
+    }
+
+    /// A warning when most units sit in tanh saturation at the end of the run.
+    static func saturationWarning(_ engine: any SimulationEngine) throws -> String? {
+        guard engine.ensemble.activation == .tanh else { return nil }
+        let x = try engine.state()
+        guard !x.isEmpty else { return nil }
+        let sat = Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)
+        return sat > 0.5 ? String(format: "%.0f%% of the units are saturated (|r| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", sat * 100) : nil
+    }
+}

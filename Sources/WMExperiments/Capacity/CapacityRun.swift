@@ -1,0 +1,98 @@
+import Foundation
+import WMCore
+
+/// States and lag targets of one segment kept for the MLP decoder (the ridge path never stores
+/// states: it streams them into `SegmentMoments`).
+public struct StoredSegment: Sendable {
+    public var rows = 0
+    public var states: [Float] = []
+    public var targets: [Float] = []
+}
+
+/// Runs the networks of a `CapacitySpec` once and streams every recorded state into per-network,
+/// per-segment sufficient statistics (ridge) and, when asked, stored segments (MLP).
+public enum CapacityRun {
+    /// Segment of state time t (x(t), t ≥ 1): 0 train, 1 validation, 2 test, nil washout.
+    static func segment(_ t: Int, _ s: CapacitySpec) -> Int? {
+        let a = s.washout, b = a + s.train, c = b + s.validation, d = c + s.test
+        if t <= a || t > d { return nil }
+        return t <= b ? 0 : (t <= c ? 1 : 2)
+    }
+
+    /// Everything collected for one network.
+    public struct Collected: Sendable {
+        public var moments: [SegmentMoments]
+        public var stored: [StoredSegment]
+    }
+
+    /// Runs `spec` on `backend`; `storeLags` (MLP) selects lags whose targets are kept with the
+    /// stored states. Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
+    public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource,
+                               storeLags: [Int]?, progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], engine: any SimulationEngine) {
+        try spec.validate()
+        let ensemble = Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
+        let n = spec.network.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        let total = spec.totalSteps
+        if spec.input.kind == .file, input.fileSteps < total {
+            throw WMError.invalidParameter(name: "input file", value: "\(input.fileSteps) steps", expected: "at least washout + train + validation + test = \(total)")
+        }
+        // The whole scalar stream on the host (T·B floats) for the lag targets.
+        var u: [Float] = []
+        try input.fill(t0: 0, count: total, trials: bt, into: &u)
+
+        var opt = EngineOptions()
+        opt.format = spec.format
+        // Chunks of ≤ 16 M recorded floats.
+        opt.chunkSteps = Swift.max(8, Swift.min(1024, (16 << 20) / Swift.max(1, m * bt * n)))
+        let engine = try backend.makeEngine(ensemble: ensemble, networks: nil, input: input, options: opt)
+
+        var collected: [Collected] = []
+        for _ in 0..<m {
+            let mom: [SegmentMoments] = [SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k)]
+            collected.append(Collected(moments: mom, stored: [StoredSegment](repeating: StoredSegment(), count: 3)))
+        }
+        let lagsStored = storeLags ?? []
+        var targets = [Float]()
+        try engine.advance(steps: total, record: RecordRequest(every: 1, neurons: nil), sink: { chunk in
+            let rowStride = m * bt * n
+            chunk.data.withUnsafeBufferPointer { data in
+                var r = 0
+                while r < chunk.rows {
+                    let t = chunk.firstTime + r
+                    guard let seg = segment(t, spec) else { r += 1; continue }
+                    var end = r + 1
+                    while end < chunk.rows && segment(chunk.firstTime + end, spec) == seg { end += 1 }
+                    let rows = end - r
+                    for b in 0..<bt {
+                        // Lag targets y_k(t) = u(t − k) of trial b for the rows r..<end.
+                        targets.removeAll(keepingCapacity: true)
+                        targets.reserveCapacity(rows * k)
+                        for q in 0..<rows {
+                            let tt = t + q
+                            for lag in 1...k { targets.append(u[(tt - lag) * bt + b]) }
+                        }
+                        for mm in 0..<m {
+                            let base = (r * m + mm) * bt * n + b * n
+                            let view = UnsafeBufferPointer(rebasing: data[base..<(base + (rows - 1) * rowStride + n)])
+                            targets.withUnsafeBufferPointer { tp in
+                                collected[mm].moments[seg].add(states: view, rows: rows, rowStride: rowStride, targets: tp, targetStride: k)
+                            }
+                            if !lagsStored.isEmpty {
+                                var st = collected[mm].stored[seg]
+                                for q in 0..<rows {
+                                    let off = base + q * rowStride
+                                    st.states.append(contentsOf: data[off..<(off + n)])
+                                    for lag in lagsStored { st.targets.append(targets[q * k + lag - 1]) }
+                                }
+                                st.rows += rows
+                                collected[mm].stored[seg] = st
+                            }
+                        }
+                    }
+                    r = end
+                }
+            }
+        }, progress: { progress?($0, total) })
+        return (collected, engine)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import WMCore
+
+/// Which decoders a capacity run trains.
+public enum DecoderKind: String, Codable, Sendable, CaseIterable {
+    case ridge
+    case mlp
+}
+
+/// A memory-capacity measurement (reference/models.md §1–2).
+///
+/// Timeline of every trial: `washout` steps, then `train`, `validation` and `test` segments.
+/// The state x(t) has seen u(0)…u(t−1); the decoder for lag k reads x(t) and predicts u(t−k),
+/// k = 1…maxLag (lag 0 is not counted: x(t) has not seen u(t)). Trials of a network are pooled
+/// into one regression; networks (seeds) are independent repetitions.
+public struct CapacitySpec: Codable, Sendable, Hashable {
+    /// The network (seed defaults: N 1000, g 0.95, sp 0.25, gIn 10, spIn 0.05, template rule).
+    public var network = NetworkSpec()
+    /// Independent networks (seeds network.seed, +1, …): the mean and a 95 % CI are reported.
+    public var networks = 5
+    /// Trials per network (pooled).
+    public var trials = 1
+    /// Input stream (scalar; default i.i.d. uniform in [−1, 1)).
+    public var input = InputSpec()
+    public var washout = 1000
+    public var train = 4000
+    public var validation = 1000
+    public var test = 2000
+    /// Largest lag K.
+    public var maxLag = 100
+    /// Ridge λ (relative to trace(G)/N); nil = chosen per lag on the validation segment.
+    public var lambda: Double? = nil
+    /// Decoders to train.
+    public var decoders: [DecoderKind] = [.ridge, .mlp]
+    /// MLP settings.
+    public var mlp = MLPConfig()
+    /// Lags the MLP decodes (one multi-output network); nil = a spread of lags up to maxLag.
+    public var mlpLags: [Int]? = nil
+    /// Report the first lag where r drops below this.
+    public var threshold = 0.5
+    /// Weight storage.
+    public var format = WeightFormat.auto
+
+    public init() {}
+
+    /// Total steps per trial.
+    public var totalSteps: Int { washout + train + validation + test }
+
+    /// The lags the MLP decodes.
+    public var resolvedMLPLags: [Int] {
+        if let l = mlpLags { return l }
+        let base = [1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50, 70, 100, 150, 200]
+        let l = base.filter { $0 <= maxLag }
+        return l.isEmpty ? [1] : l
+    }
+
+    /// Throws for settings that cannot give a meaningful measurement.
+    public func validate() throws {
+        try network.validate()
+        try input.validate()
+        guard network.nIn == 1 else { throw WMError.invalidParameter(name: "nIn", value: "\(network.nIn)", expected: "1 (capacity decodes a scalar input stream)") }
+        guard input.kind == .uniform || input.kind == .gaussian || input.kind == .file else {
+            throw WMError.invalidParameter(name: "input", value: input.kind.rawValue, expected: "uniform, gaussian or file (an i.i.d. scalar stream)")
+        }
+        guard networks >= 1, trials >= 1 else { throw WMError.invalidParameter(name: "networks/trials", value: "\(networks)/\(trials)", expected: "≥ 1") }
+        guard maxLag >= 1 else { throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "≥ 1") }
+        guard washout >= maxLag else {
+            throw WMError.invalidParameter(name: "washout", value: "\(washout)", expected: "≥ maxLag = \(maxLag) (targets u(t−k) must exist)")
+        }
+        for (name, v) in [("train", train), ("validation", validation), ("test", test)] where v < 1 {
+            throw WMError.invalidParameter(name: name, value: "\(v)", expected: "a non-empty segment (≥ 1 step)")
+        }
+        guard train * trials > maxLag + 1 else {
+            throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "smaller than the training samples (\(train * trials))")
+        }
+        if let l = lambda, !(l > 0) || !l.isFinite {
+            throw WMError.invalidParameter(name: "lambda", value: "\(l)", expected: "a finite λ > 0 (or omit it to choose λ on the validation segment)")
+        }
+        guard !decoders.isEmpty else { throw WMError.invalidParameter(name: "decoders", value: "none", expected: "ridge and/or mlp") }
+        for l in resolvedMLPLags where l < 1 || l > maxLag {
+            throw WMError.invalidParameter(name: "mlpLags", value: "\(l)", expected: "lags in 1…\(maxLag)")
+        }
+        guard threshold.isFinite else { throw WMError.invalidParameter(name: "threshold", value: "\(threshold)", expected: "a finite r") }
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, decoders, mlp, mlpLags, threshold, format
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        network = try c.decodeIfPresent(NetworkSpec.self, forKey: .network) ?? network
+        networks = try c.decodeIfPresent(Int.self, forKey: .networks) ?? networks
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials) ?? trials
+        input = try c.decodeIfPresent(InputSpec.self, forKey: .input) ?? input
+        washout = try c.decodeIfPresent(Int.self, forKey: .washout) ?? washout
+        train = try c.decodeIfPresent(Int.self, forKey: .train) ?? train
+        validation = try c.decodeIfPresent(Int.self, forKey: .validation) ?? validation
+        test = try c.decodeIfPresent(Int.self, forKey: .test) ?? test
+        maxLag = try c.decodeIfPresent(Int.self, forKey: .maxLag) ?? maxLag
+        lambda = try c.decodeIfPresent(Double.self, forKey: .lambda)
+        decoders = try c.decodeIfPresent([DecoderKind].self, forKey: .decoders) ?? decoders
+        mlp = try c.decodeIfPresent(MLPConfig.self, forKey: .mlp) ?? mlp
+        mlpLags = try c.decodeIfPresent([Int].self, forKey: .mlpLags)
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
+        format = try c.decodeIfPresent(WeightFormat.self, forKey: .format) ?? format
+    }
+}

@@ -1,0 +1,446 @@
+import CLAPACK
+import Foundation
+import WMCore
+
+// MARK: - Matrices
+
+/// Where a `DenseMatrix`'s numbers live: host memory (`CPUDenseStorage`) or a device buffer
+/// (`OpenCLDenseStorage`). Made only by a `DenseOps`, used only with the ops that made it.
+public protocol DenseStorage: AnyObject, Sendable {
+    /// Capacity in float32 elements.
+    var count: Int { get }
+}
+
+/// A row-major float32 matrix: a contiguous range of a `DenseStorage`
+/// (`rows × cols` elements starting at element `offset`). A value type view: copying it
+/// does not copy the numbers, and views of one storage share them.
+public struct DenseMatrix: Sendable {
+    public let storage: any DenseStorage
+    /// First element, in floats from the start of the storage.
+    public let offset: Int
+    public let rows: Int
+    public let cols: Int
+    public var count: Int { rows * cols }
+
+    /// A view; `offset + rows·cols` must fit in the storage.
+    public init(storage: any DenseStorage, offset: Int, rows: Int, cols: Int) {
+        precondition(offset >= 0 && rows >= 0 && cols >= 0 && offset + rows * cols <= storage.count,
+                     "DenseMatrix view [\(offset), +\(rows)×\(cols)) outside a storage of \(storage.count) floats")
+        self.storage = storage
+        self.offset = offset
+        self.rows = rows
+        self.cols = cols
+    }
+
+    /// Rows `start ..< start + count` (contiguous in row-major order).
+    public func rows(_ start: Int, _ count: Int) -> DenseMatrix {
+        precondition(start >= 0 && count >= 0 && start + count <= rows, "rows \(start)..<\(start + count) of \(rows)")
+        return DenseMatrix(storage: storage, offset: offset + start * cols, rows: count, cols: cols)
+    }
+
+    /// A `rows × cols` view of the elements `start ..< start + rows·cols` of this matrix's range.
+    public func view(start: Int, rows r: Int, cols c: Int) -> DenseMatrix {
+        precondition(start >= 0 && start + r * c <= count, "view \(start)..<\(start + r * c) of \(count) elements")
+        return DenseMatrix(storage: storage, offset: offset + start, rows: r, cols: c)
+    }
+}
+
+/// Element-wise activation of a dense layer. Derivatives are taken from the layer's OUTPUT h:
+/// tanh' = 1 − h², relu' = [h > 0], identity' = 1.
+public enum DenseActivation: String, Codable, Sendable, Hashable, CaseIterable {
+    case identity, tanh, relu
+
+    /// The code used by the kernels in `Kernels/dense.cl` (0, 1, 2).
+    public var code: Int32 {
+        switch self {
+        case .identity: return 0
+        case .tanh: return 1
+        case .relu: return 2
+        }
+    }
+
+    /// act(z), exactly as `mlp_act` in dense.cl (ReLU lets NaN through so divergence stays visible).
+    @inline(__always)
+    public func apply(_ z: Float) -> Float {
+        switch self {
+        case .identity: return z
+        case .tanh: return tanhf(z)
+        case .relu: return z < 0 ? 0 : z
+        }
+    }
+
+    /// act'(z) expressed through h = act(z), exactly as `mlp_dact` in dense.cl.
+    @inline(__always)
+    public func derivative(output h: Float) -> Float {
+        switch self {
+        case .identity: return 1
+        case .tanh: return Float(1).addingProduct(-h, h)  // fma(−h, h, 1)
+        case .relu: return h > 0 ? 1 : 0
+        }
+    }
+}
+
+/// One Adam update (Kingma & Ba 2015), applied in place to a flat parameter vector:
+///
+///     g ← g + wd·p                      (first `decayCount` entries: L2 on weights, not biases)
+///     m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
+///     p ← p − lrc1·m / (√(c2·v) + ε),  lrc1 = lr/(1−β1^t),  c2 = 1/(1−β2^t)
+///
+/// The bias-correction factors are computed in double on the host.
+public struct AdamStep: Sendable, Hashable {
+    public var learningRate: Double
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    public var epsilon: Double = 1e-8
+    public var weightDecay: Double = 0
+    /// Entries `0 ..< decayCount` get the weight decay.
+    public var decayCount: Int = 0
+    /// The step number t ≥ 1.
+    public var step: Int = 1
+
+    public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+                weightDecay: Double = 0, decayCount: Int = 0, step: Int = 1) {
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        self.weightDecay = weightDecay; self.decayCount = decayCount; self.step = step
+    }
+
+    /// The float32 constants both implementations use.
+    public var constants: (lrc1: Float, c2: Float, b1: Float, omb1: Float, b2: Float, omb2: Float, eps: Float, wd: Float) {
+        let t = Double(max(step, 1))
+        let lrc1 = learningRate / (1 - pow(beta1, t))
+        let c2 = 1 / (1 - pow(beta2, t))
+        return (Float(lrc1), Float(c2), Float(beta1), Float(1 - beta1), Float(beta2), Float(1 - beta2),
+                Float(epsilon), Float(weightDecay))
+    }
+}
+
+// MARK: - The operations
+
+/// The few dense-matrix operations the MLP trainer needs, on host or device memory.
+///
+/// All matrices are row-major float32 `DenseMatrix` views made by the same ops object.
+/// Operations are enqueued in order; `download` and the reductions wait for earlier work.
+/// Shapes are checked: a mismatch throws `WMError.invalidParameter`.
+public protocol DenseOps: AnyObject {
+    /// "cpu (OpenBLAS)" or "opencl: <device>".
+    var label: String { get }
+
+    /// A zero-filled `rows × cols` matrix.
+    func allocate(rows: Int, cols: Int) throws -> DenseMatrix
+    /// A matrix holding `values` (row-major, `rows·cols` of them).
+    func upload(_ values: [Float], rows: Int, cols: Int) throws -> DenseMatrix
+    /// Overwrites `m` with `values` (`m.count` of them).
+    func write(_ values: [Float], into m: DenseMatrix) throws
+    /// The contents of `m`, row-major.
+    func download(_ m: DenseMatrix) throws -> [Float]
+    /// dst ← src (same element count).
+    func copy(_ src: DenseMatrix, into dst: DenseMatrix) throws
+
+    /// C ← α·op(A)·op(B) + β·C, op(X) = Xᵀ when the flag is set (C is not read when β = 0).
+    func gemm(transA: Bool, transB: Bool, alpha: Float, _ a: DenseMatrix, _ b: DenseMatrix,
+              beta: Float, _ c: DenseMatrix) throws
+    /// Z = X·W + bias (bias: 1 × cols(W)), H = act(Z); writes `h` and/or `z` (at least one).
+    func denseForward(_ x: DenseMatrix, _ w: DenseMatrix, bias: DenseMatrix, activation: DenseActivation,
+                      h: DenseMatrix?, z: DenseMatrix?) throws
+    /// dZ = (dZnext · Wᵀ) ⊙ act'(H): the gradient at the pre-activation of the layer whose output
+    /// is H, from the gradient at the next layer's pre-activation and that layer's weights W.
+    func denseBackward(_ dZnext: DenseMatrix, _ w: DenseMatrix, activation: DenseActivation,
+                       h: DenseMatrix, dZ: DenseMatrix) throws
+    /// dZ = dH ⊙ act'(H), element-wise.
+    func activationBackward(dH: DenseMatrix, h: DenseMatrix, activation: DenseActivation, dZ: DenseMatrix) throws
+    /// out[j] = Σ_i X[i][j], summed in row order (bias gradients); `out` holds cols(X) elements.
+    func columnSums(_ x: DenseMatrix, into out: DenseMatrix) throws
+    /// dst[r] = src[indices[r]] for every row r of dst.
+    func gatherRows(_ src: DenseMatrix, indices: [Int32], into dst: DenseMatrix) throws
+    /// d = P − T; G = scale·d; S = d² when `squaredError` is given.
+    func mseGradient(prediction: DenseMatrix, target: DenseMatrix, scale: Float, gradient: DenseMatrix,
+                     squaredError: DenseMatrix?) throws
+    /// One Adam step on flat vectors of equal length (see `AdamStep`).
+    func adamStep(parameters: DenseMatrix, gradients: DenseMatrix, m: DenseMatrix, v: DenseMatrix,
+                  _ step: AdamStep) throws
+    /// Σ (a − b)² (or Σ a² without b), accumulated into a double on the host.
+    func sumOfSquares(_ a: DenseMatrix, minus b: DenseMatrix?) throws -> Double
+    /// Waits for all enqueued work.
+    func finish() throws
+}
+
+/// Shape checks shared by the implementations.
+enum DenseShape {
+    static func fail(_ what: String, _ got: String, _ expected: String) -> WMError {
+        .invalidParameter(name: what, value: got, expected: expected)
+    }
+
+    /// (M, N, K) of C = op(A)·op(B), or a thrown shape error.
+    static func gemm(transA: Bool, transB: Bool, _ a: DenseMatrix, _ b: DenseMatrix, _ c: DenseMatrix) throws -> (m: Int, n: Int, k: Int) {
+        let (m, k) = transA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let (k2, n) = transB ? (b.cols, b.rows) : (b.rows, b.cols)
+        guard k == k2, c.rows == m, c.cols == n else {
+            throw fail("gemm shapes", "op(A) \(m)×\(k), op(B) \(k2)×\(n), C \(c.rows)×\(c.cols)",
+                       "op(A) M×K, op(B) K×N, C M×N")
+        }
+        return (m, n, k)
+    }
+
+    static func same(_ what: String, _ a: DenseMatrix, _ b: DenseMatrix) throws {
+        guard a.rows == b.rows, a.cols == b.cols else {
+            throw fail(what, "\(a.rows)×\(a.cols) vs \(b.rows)×\(b.cols)", "equal shapes")
+        }
+    }
+
+    static func count(_ what: String, _ m: DenseMatrix, _ n: Int) throws {
+        guard m.count == n else { throw fail(what, "\(m.count) elements", "\(n) elements") }
+    }
+
+    static func forward(_ x: DenseMatrix, _ w: DenseMatrix, _ bias: DenseMatrix, _ h: DenseMatrix?, _ z: DenseMatrix?) throws {
+        guard x.cols == w.rows else { throw fail("denseForward shapes", "X \(x.rows)×\(x.cols), W \(w.rows)×\(w.cols)", "cols(X) = rows(W)") }
+        try count("denseForward bias", bias, w.cols)
+        guard h != nil || z != nil else { throw fail("denseForward outputs", "none", "h and/or z") }
+        for o in [h, z].compactMap({ $0 }) where o.rows != x.rows || o.cols != w.cols {
+            throw fail("denseForward output", "\(o.rows)×\(o.cols)", "\(x.rows)×\(w.cols)")
+        }
+    }
+
+    static func backward(_ dZn: DenseMatrix, _ w: DenseMatrix, _ h: DenseMatrix, _ dZ: DenseMatrix) throws {
+        guard dZn.cols == w.cols, h.cols == w.rows, h.rows == dZn.rows else {
+            throw fail("denseBackward shapes", "dZnext \(dZn.rows)×\(dZn.cols), W \(w.rows)×\(w.cols), H \(h.rows)×\(h.cols)",
+                       "dZnext r×k, W h×k, H r×h")
+        }
+        try same("denseBackward dZ", h, dZ)
+    }
+
+    static func gather(_ src: DenseMatrix, _ indices: [Int32], _ dst: DenseMatrix) throws {
+        guard src.cols == dst.cols, indices.count == dst.rows else {
+            throw fail("gatherRows shapes", "src \(src.rows)×\(src.cols), \(indices.count) indices, dst \(dst.rows)×\(dst.cols)",
+                       "equal columns and one index per destination row")
+        }
+        for i in indices where i < 0 || Int(i) >= src.rows {
+            throw fail("gatherRows index", "\(i)", "0..<\(src.rows)")
+        }
+    }
+
+    static func adam(_ p: DenseMatrix, _ g: DenseMatrix, _ m: DenseMatrix, _ v: DenseMatrix, _ s: AdamStep) throws {
+        for (name, x) in [("gradients", g), ("m", m), ("v", v)] { try count("adamStep \(name)", x, p.count) }
+        guard s.step >= 1, s.learningRate.isFinite, s.learningRate > 0 else {
+            throw fail("adamStep", "step \(s.step), learning rate \(s.learningRate)", "step ≥ 1 and a positive learning rate")
+        }
+    }
+}
+
+// MARK: - CPU
+
+/// Host memory for `CPUDenseOps` (64-byte aligned, zero-filled).
+public final class CPUDenseStorage: DenseStorage, @unchecked Sendable {
+    public let count: Int
+    let base: UnsafeMutablePointer<Float>
+
+    init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        base = raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// Pointers handed to worker threads; each worker touches a disjoint range.
+private struct SharedPointers: @unchecked Sendable {
+    var p0: UnsafeMutablePointer<Float>
+    var p1: UnsafeMutablePointer<Float>
+    var p2: UnsafeMutablePointer<Float>
+    var p3: UnsafeMutablePointer<Float>
+}
+
+/// The host reference: OpenBLAS `cblas_sgemm` for products, plain loops (split over the cores for
+/// large element-wise work) for the rest, with the same formulas and fma as `Kernels/dense.cl`.
+public final class CPUDenseOps: DenseOps, @unchecked Sendable {
+    public let label = "cpu (OpenBLAS)"
+    /// Element-wise work below this many elements stays on one thread.
+    let parallelThreshold = 1 << 16
+
+    public init() {}
+
+    func ptr(_ m: DenseMatrix) throws -> UnsafeMutablePointer<Float> {
+        guard let s = m.storage as? CPUDenseStorage else {
+            throw WMError.unsupported("a DenseMatrix made by another DenseOps (\(type(of: m.storage))) was passed to CPUDenseOps")
+        }
+        return s.base + m.offset
+    }
+
+    /// Runs `body(range)` over 0..<n, on all cores when n is large.
+    private func forRanges(_ n: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        if n < parallelThreshold || workers < 2 {
+            if n > 0 { body(0..<n) }
+            return
+        }
+        let chunks = workers * 2
+        let size = (n + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size, hi = min(n, lo + size)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    public func allocate(rows: Int, cols: Int) throws -> DenseMatrix {
+        guard rows >= 0, cols >= 0, rows.multipliedReportingOverflow(by: cols).overflow == false else {
+            throw DenseShape.fail("matrix size", "\(rows)×\(cols)", "non-negative sizes")
+        }
+        return DenseMatrix(storage: CPUDenseStorage(count: rows * cols), offset: 0, rows: rows, cols: cols)
+    }
+
+    public func upload(_ values: [Float], rows: Int, cols: Int) throws -> DenseMatrix {
+        let m = try allocate(rows: rows, cols: cols)
+        try write(values, into: m)
+        return m
+    }
+
+    public func write(_ values: [Float], into m: DenseMatrix) throws {
+        try DenseShape.count("write", m, values.count)
+        let p = try ptr(m)
+        values.withUnsafeBufferPointer { v in if let b = v.baseAddress { p.update(from: b, count: v.count) } }
+    }
+
+    public func download(_ m: DenseMatrix) throws -> [Float] {
+        let p = try ptr(m)
+        return Array(UnsafeBufferPointer(start: p, count: m.count))
+    }
+
+    public func copy(_ src: DenseMatrix, into dst: DenseMatrix) throws {
+        try DenseShape.count("copy", dst, src.count)
+        try ptr(dst).update(from: try ptr(src), count: src.count)
+    }
+
+    public func gemm(transA: Bool, transB: Bool, alpha: Float, _ a: DenseMatrix, _ b: DenseMatrix,
+                     beta: Float, _ c: DenseMatrix) throws {
+        let (m, n, k) = try DenseShape.gemm(transA: transA, transB: transB, a, b, c)
+        try sgemm(transA, transB, m, n, k, alpha, try ptr(a), try ptr(b), beta, try ptr(c))
+    }
+
+    /// Row-major `cblas_sgemm` on raw pointers (handles the degenerate sizes itself).
+    private func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                       _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                       _ beta: Float, _ c: UnsafeMutablePointer<Float>) throws {
+        guard m > 0, n > 0 else { return }
+        guard max(m, n, k) < Int(Int32.max) else {
+            throw DenseShape.fail("gemm size", "\(m)×\(n)×\(k)", "dimensions below 2³¹")
+        }
+        if k == 0 {  // C = β·C (BLAS semantics: C not read when β = 0)
+            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            return
+        }
+        let lda = ta ? m : k, ldb = tb ? k : n
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    public func denseForward(_ x: DenseMatrix, _ w: DenseMatrix, bias: DenseMatrix, activation: DenseActivation,
+                             h: DenseMatrix?, z: DenseMatrix?) throws {
+        try DenseShape.forward(x, w, bias, h, z)
+        let rows = x.rows, cols = w.cols
+        let zp = try z.map { try ptr($0) }, hp = try h.map { try ptr($0) }
+        let out = zp ?? hp!
+        try sgemm(false, false, rows, cols, x.cols, 1, try ptr(x), try ptr(w), 0, out)
+        let sh = SharedPointers(p0: out, p1: try ptr(bias), p2: hp ?? out, p3: out)
+        let storeH = hp != nil, storeZ = zp != nil
+        let rowChunk = max(1, parallelThreshold / max(cols, 1))
+        forRanges((rows + rowChunk - 1) / rowChunk) { chunks in
+            for ch in chunks {
+                for i in (ch * rowChunk)..<min(rows, (ch + 1) * rowChunk) {
+                    let acc = sh.p0 + i * cols, hrow = sh.p2 + i * cols
+                    for j in 0..<cols {
+                        let zz = acc[j] + sh.p1[j]
+                        if storeZ { acc[j] = zz }
+                        if storeH { hrow[j] = activation.apply(zz) }
+                    }
+                }
+            }
+        }
+    }
+
+    public func denseBackward(_ dZnext: DenseMatrix, _ w: DenseMatrix, activation: DenseActivation,
+                              h: DenseMatrix, dZ: DenseMatrix) throws {
+        try DenseShape.backward(dZnext, w, h, dZ)
+        let out = try ptr(dZ)
+        try sgemm(false, true, dZ.rows, dZ.cols, dZnext.cols, 1, try ptr(dZnext), try ptr(w), 0, out)
+        let sh = SharedPointers(p0: out, p1: try ptr(h), p2: out, p3: out)
+        forRanges(dZ.count) { r in
+            for i in r { sh.p0[i] = sh.p0[i] * activation.derivative(output: sh.p1[i]) }
+        }
+    }
+
+    public func activationBackward(dH: DenseMatrix, h: DenseMatrix, activation: DenseActivation, dZ: DenseMatrix) throws {
+        try DenseShape.same("activationBackward dH/H", dH, h)
+        try DenseShape.same("activationBackward dZ", dZ, h)
+        let sh = SharedPointers(p0: try ptr(dZ), p1: try ptr(h), p2: try ptr(dH), p3: try ptr(dZ))
+        forRanges(h.count) { r in
+            for i in r { sh.p0[i] = sh.p2[i] * activation.derivative(output: sh.p1[i]) }
+        }
+    }
+
+    public func columnSums(_ x: DenseMatrix, into out: DenseMatrix) throws {
+        try DenseShape.count("columnSums output", out, x.cols)
+        let xp = try ptr(x), op = try ptr(out), cols = x.cols
+        // Row order per column, like dense_colsum: s_j = ((0 + x0j) + x1j) + …
+        for j in 0..<cols { op[j] = 0 }
+        for i in 0..<x.rows {
+            let row = xp + i * cols
+            for j in 0..<cols { op[j] = op[j] + row[j] }
+        }
+    }
+
+    public func gatherRows(_ src: DenseMatrix, indices: [Int32], into dst: DenseMatrix) throws {
+        try DenseShape.gather(src, indices, dst)
+        let sp = try ptr(src), dp = try ptr(dst), cols = src.cols
+        for (r, i) in indices.enumerated() {
+            (dp + r * cols).update(from: sp + Int(i) * cols, count: cols)
+        }
+    }
+
+    public func mseGradient(prediction: DenseMatrix, target: DenseMatrix, scale: Float, gradient: DenseMatrix,
+                            squaredError: DenseMatrix?) throws {
+        try DenseShape.same("mseGradient target", prediction, target)
+        try DenseShape.same("mseGradient gradient", prediction, gradient)
+        if let s = squaredError { try DenseShape.count("mseGradient squaredError", s, prediction.count) }
+        let pp = try ptr(prediction), tp = try ptr(target), gp = try ptr(gradient)
+        let sp = try squaredError.map { try ptr($0) }
+        for i in 0..<prediction.count {
+            let d = pp[i] - tp[i]
+            gp[i] = scale * d
+            if let sp { sp[i] = d * d }
+        }
+    }
+
+    public func adamStep(parameters: DenseMatrix, gradients: DenseMatrix, m: DenseMatrix, v: DenseMatrix,
+                         _ step: AdamStep) throws {
+        try DenseShape.adam(parameters, gradients, m, v, step)
+        let c = step.constants
+        let decayCount = step.decayCount
+        let sh = SharedPointers(p0: try ptr(parameters), p1: try ptr(gradients), p2: try ptr(m), p3: try ptr(v))
+        forRanges(parameters.count) { r in
+            for i in r {
+                let p = sh.p0[i]
+                var g = sh.p1[i]
+                if i < decayCount { g = g.addingProduct(c.wd, p) }
+                let mm = (c.omb1 * g).addingProduct(c.b1, sh.p2[i])
+                let vv = (c.omb2 * (g * g)).addingProduct(c.b2, sh.p3[i])
+                sh.p2[i] = mm
+                sh.p3[i] = vv
+                sh.p0[i] = p - (c.lrc1 * mm) / ((c.c2 * vv).squareRoot() + c.eps)
+            }
+        }
+    }
+
+    public func sumOfSquares(_ a: DenseMatrix, minus b: DenseMatrix?) throws -> Double {
+        if let b { try DenseShape.count("sumOfSquares b", b, a.count) }
+        let ap = try ptr(a), bp = try b.map { try ptr($0) }
+        var s = 0.0
+        if let bp {
+            for i in 0..<a.count { let d = Double(ap[i] - bp[i]); s += d * d }
+        } else {
+            for i in 0..<a.count { let d = Double(ap[i]); s += d * d }
+        }
+        return s
+    }
+
+    public func finish() throws {}
+}

@@ -1,0 +1,461 @@
+import Foundation
+import XCTest
+import WMCore
+import WMOpenCL
+@testable import WMExperiments
+
+/// CPU (OpenBLAS + loops) versus OpenCL (Kernels/dense.cl) for the MLP decoder's dense operations,
+/// and the decoder's training behaviour on both.
+///
+/// Tolerances (float32, ε = 2⁻²³):
+/// - GEMM: |C_cpu − C_cl| ≤ 2·K·ε·(|α|·Σ_p |a_ip||b_pj| + |β||c_ij|) + 1e-30 per element (both sum K
+///   products in different orders; each is within K·ε·Σ|a||b| of the exact value). Both are also
+///   checked against a double-precision reference with the same bound.
+/// - fused forward/backward: the GEMM bound, plus 4 ulp of the output for tanh;
+/// - column sums, gathers, MSE gradient: exact (same float operations in the same order);
+/// - Adam: 1e-6 relative + 1e-9 (device sqrt/divide may differ by a few ulp);
+/// - sum of squares: 1e-5 relative (float partials on the device, double on the host);
+/// - training (same seed, 5 epochs): per-epoch train loss 1e-4 relative, predictions 1e-3 absolute.
+final class DenseParityTests: XCTestCase {
+    static let backend: OpenCLBackend? = try? OpenCLBackend(selector: nil)
+    static let clResult: Result<OpenCLDenseOps, any Error>? = backend.map { b in Result { try OpenCLDenseOps(backend: b) } }
+
+    func opencl() throws -> OpenCLDenseOps {
+        guard let r = DenseParityTests.clResult else {
+            XCTFail("no OpenCL device; install pocl-opencl-icd")
+            throw XCTSkip("no OpenCL")
+        }
+        return try r.get()
+    }
+
+    let cpu = CPUDenseOps()
+    static let eps = Double(Float.ulpOfOne)
+
+    /// Uniform values in [-1, 1) from Philox (deterministic).
+    func uniform(_ count: Int, seed: UInt64, tag: UInt32 = 1) -> [Float] {
+        let r = Philox4x32(seed: seed)
+        return (0..<count).map { i in 2 * RandomBits.unitFloat(r.block(UInt32(i), tag, 0, 0).0) - 1 }
+    }
+
+    func normal(_ count: Int, seed: UInt64) -> [Float] {
+        let r = Philox4x32(seed: seed)
+        return (0..<count).map { i in
+            let b = r.block(UInt32(i), 99, 0, 0)
+            return RandomBits.normal(b.0, b.1)
+        }
+    }
+
+    /// Double-precision reference of α·op(A)·op(B) + β·C and the bound Σ|α a b| + |β c|.
+    func referenceGemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
+                       beta: Float, c: [Float]) -> (value: [Double], scale: [Double]) {
+        var out = [Double](repeating: 0, count: m * n), mag = out
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0, s1 = 0.0
+                for p in 0..<k {
+                    let av = Double(ta ? a[p * m + i] : a[i * k + p])
+                    let bv = Double(tb ? b[j * k + p] : b[p * n + j])
+                    s += av * bv
+                    s1 += abs(av * bv)
+                }
+                let cv = beta == 0 ? 0 : Double(c[i * n + j])
+                out[i * n + j] = Double(alpha) * s + Double(beta) * cv
+                mag[i * n + j] = abs(Double(alpha)) * s1 + abs(Double(beta) * cv)
+            }
+        }
+        return (out, mag)
+    }
+
+    // MARK: GEMM
+
+    func testGemmAllTransposesAgreeOnRaggedSizes() throws {
+        let cl = try opencl()
+        let sizes = [(1, 1, 1), (7, 13, 5), (61, 33, 129), (300, 257, 65), (16, 16, 16), (5, 3, 0)]
+        var seed: UInt64 = 100
+        for (m, n, k) in sizes {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.7, -1.3)] {
+                        seed += 1
+                        let a = uniform(m * k, seed: seed), b = uniform(k * n, seed: seed + 1000), c0 = uniform(m * n, seed: seed + 2000)
+                        let (ar, ac) = ta ? (k, m) : (m, k)
+                        let (br, bc) = tb ? (n, k) : (k, n)
+                        var results: [[Float]] = []
+                        for ops in [cpu, cl] as [any DenseOps] {
+                            let A = try ops.upload(a, rows: ar, cols: ac), B = try ops.upload(b, rows: br, cols: bc)
+                            let C = try ops.upload(c0, rows: m, cols: n)
+                            try ops.gemm(transA: ta, transB: tb, alpha: alpha, A, B, beta: beta, C)
+                            results.append(try ops.download(C))
+                        }
+                        let ref = referenceGemm(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c0)
+                        let tag = "\(m)×\(n)×\(k) \(ta ? "T" : "N")\(tb ? "T" : "N") α=\(alpha) β=\(beta)"
+                        var worst = (cl: 0.0, cpuRef: 0.0, clRef: 0.0)
+                        for e in 0..<(m * n) {
+                            let tol = 2 * Double(max(k, 1)) * DenseParityTests.eps * ref.scale[e] + 1e-30
+                            worst.cl = max(worst.cl, abs(Double(results[0][e]) - Double(results[1][e])) / tol)
+                            worst.cpuRef = max(worst.cpuRef, abs(Double(results[0][e]) - ref.value[e]) / tol)
+                            worst.clRef = max(worst.clRef, abs(Double(results[1][e]) - ref.value[e]) / tol)
+                        }
+                        XCTAssertLessThanOrEqual(worst.cl, 1, "\(tag): CPU vs OpenCL, worst difference / tolerance")
+                        XCTAssertLessThanOrEqual(worst.cpuRef, 1, "\(tag): CPU vs double reference")
+                        XCTAssertLessThanOrEqual(worst.clRef, 1, "\(tag): OpenCL vs double reference")
+                    }
+                }
+            }
+        }
+    }
+
+    func testGemmOnViewsWithOffsets() throws {
+        let cl = try opencl()
+        // Operands inside larger storages (the trainer's packed parameters are views).
+        let m = 9, n = 7, k = 11
+        let store = uniform(3 + m * k + k * n + 5, seed: 42)
+        var outs: [[Float]] = []
+        for ops in [cpu, cl] as [any DenseOps] {
+            let all = try ops.upload(store, rows: 1, cols: store.count)
+            let a = all.view(start: 3, rows: m, cols: k), b = all.view(start: 3 + m * k, rows: k, cols: n)
+            let cbig = try ops.allocate(rows: m + 2, cols: n)
+            try ops.gemm(transA: false, transB: false, alpha: 1, a, b, beta: 0, cbig.rows(1, m))
+            outs.append(try ops.download(cbig))
+        }
+        for e in 0..<n { XCTAssertEqual(outs[1][e], 0); XCTAssertEqual(outs[1][(m + 1) * n + e], 0) }
+        for e in 0..<outs[0].count { XCTAssertEqual(outs[0][e], outs[1][e], accuracy: 1e-5) }
+    }
+
+    // MARK: layer pieces
+
+    func testForwardBackwardPiecesAgree() throws {
+        let cl = try opencl()
+        let r = 61, nIn = 129, nOut = 33, kNext = 5
+        let x = uniform(r * nIn, seed: 1), w = uniform(nIn * nOut, seed: 2).map { $0 * 0.2 }, bias = uniform(nOut, seed: 3)
+        let dZn = uniform(r * kNext, seed: 4), wNext = uniform(nOut * kNext, seed: 5)
+        let dH = uniform(r * nOut, seed: 6)
+        for act in DenseActivation.allCases {
+            var z: [[Float]] = [], h: [[Float]] = [], hOnly: [[Float]] = [], dz: [[Float]] = [], dzElem: [[Float]] = []
+            for ops in [cpu, cl] as [any DenseOps] {
+                let X = try ops.upload(x, rows: r, cols: nIn), W = try ops.upload(w, rows: nIn, cols: nOut)
+                let B = try ops.upload(bias, rows: 1, cols: nOut)
+                let Z = try ops.allocate(rows: r, cols: nOut), H = try ops.allocate(rows: r, cols: nOut), H2 = try ops.allocate(rows: r, cols: nOut)
+                try ops.denseForward(X, W, bias: B, activation: act, h: H, z: Z)
+                try ops.denseForward(X, W, bias: B, activation: act, h: H2, z: nil)
+                let DZn = try ops.upload(dZn, rows: r, cols: kNext), WN = try ops.upload(wNext, rows: nOut, cols: kNext)
+                let DZ = try ops.allocate(rows: r, cols: nOut)
+                try ops.denseBackward(DZn, WN, activation: act, h: H, dZ: DZ)
+                let DH = try ops.upload(dH, rows: r, cols: nOut), DZe = try ops.allocate(rows: r, cols: nOut)
+                try ops.activationBackward(dH: DH, h: H, activation: act, dZ: DZe)
+                z.append(try ops.download(Z)); h.append(try ops.download(H)); hOnly.append(try ops.download(H2))
+                dz.append(try ops.download(DZ)); dzElem.append(try ops.download(DZe))
+            }
+            XCTAssertEqual(h[0], hOnly[0], "\(act): storing Z must not change H (cpu)")
+            XCTAssertEqual(h[1], hOnly[1], "\(act): storing Z must not change H (opencl)")
+            for i in 0..<r {
+                for j in 0..<nOut {
+                    let e = i * nOut + j
+                    var s1 = abs(Double(bias[j]))
+                    for p in 0..<nIn { s1 += abs(Double(x[i * nIn + p]) * Double(w[p * nOut + j])) }
+                    let tolZ = 2 * Double(nIn + 1) * DenseParityTests.eps * s1
+                    XCTAssertEqual(Double(z[0][e]), Double(z[1][e]), accuracy: tolZ, "\(act) Z[\(i),\(j)]")
+                    XCTAssertEqual(Double(h[0][e]), Double(h[1][e]), accuracy: tolZ + 4 * Double(abs(h[0][e]).ulp), "\(act) H[\(i),\(j)]")
+                    // dZ = (dZn·Wnextᵀ) ⊙ act'(H): H differs slightly, so allow for both sources.
+                    var s2 = 0.0, g = 0.0
+                    for p in 0..<kNext {
+                        s2 += abs(Double(dZn[i * kNext + p]) * Double(wNext[j * kNext + p]))
+                        g += Double(dZn[i * kNext + p]) * Double(wNext[j * kNext + p])
+                    }
+                    let dh = abs(Double(h[0][e]) - Double(h[1][e]))
+                    let tolD = 2 * Double(kNext) * DenseParityTests.eps * s2 * 2 + 2 * dh * abs(g) + 1e-12
+                    XCTAssertEqual(Double(dz[0][e]), Double(dz[1][e]), accuracy: tolD, "\(act) dZ[\(i),\(j)]")
+                    let tolE = 2 * dh * abs(Double(dH[e])) + 2 * Double(abs(dzElem[0][e]).ulp)
+                    XCTAssertEqual(Double(dzElem[0][e]), Double(dzElem[1][e]), accuracy: tolE, "\(act) dH⊙act'[\(i),\(j)]")
+                }
+            }
+            // Derivative formulas against finite differences on the host.
+            for zv: Float in [-1.5, -0.3, 0.2, 0.9] {
+                let hv = act.apply(zv)
+                let fd = (Double(act.apply(zv + 1e-3)) - Double(act.apply(zv - 1e-3))) / 2e-3
+                XCTAssertEqual(Double(act.derivative(output: hv)), fd, accuracy: 1e-3, "\(act) derivative at \(zv)")
+            }
+        }
+    }
+
+    func testElementwiseHelpersAgreeExactly() throws {
+        let cl = try opencl()
+        let rows = 77, cols = 19
+        let x = uniform(rows * cols, seed: 11), t = uniform(rows * cols, seed: 12)
+        let idx: [Int32] = (0..<50).map { Int32(($0 * 31 + 7) % rows) }
+        var sums: [[Float]] = [], gathered: [[Float]] = [], grads: [[Float]] = [], sq: [[Float]] = []
+        var sos: [Double] = [], sos2: [Double] = []
+        for ops in [cpu, cl] as [any DenseOps] {
+            let X = try ops.upload(x, rows: rows, cols: cols), T = try ops.upload(t, rows: rows, cols: cols)
+            let S = try ops.allocate(rows: 1, cols: cols)
+            try ops.columnSums(X, into: S)
+            sums.append(try ops.download(S))
+            let G = try ops.allocate(rows: idx.count, cols: cols)
+            try ops.gatherRows(X, indices: idx, into: G)
+            gathered.append(try ops.download(G))
+            let D = try ops.allocate(rows: rows, cols: cols), Q = try ops.allocate(rows: rows, cols: cols)
+            try ops.mseGradient(prediction: X, target: T, scale: 0.37, gradient: D, squaredError: Q)
+            grads.append(try ops.download(D)); sq.append(try ops.download(Q))
+            sos.append(try ops.sumOfSquares(X, minus: T))
+            sos2.append(try ops.sumOfSquares(X.rows(3, 40), minus: nil))
+        }
+        XCTAssertEqual(sums[0], sums[1])
+        XCTAssertEqual(gathered[0], gathered[1])
+        XCTAssertEqual(gathered[0][0..<cols].map { $0 }, Array(x[(7 * cols)..<(8 * cols)]))
+        XCTAssertEqual(grads[0], grads[1])
+        XCTAssertEqual(sq[0], sq[1])
+        let exact = zip(x, t).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        XCTAssertEqual(sos[0], exact, accuracy: 1e-9 * exact)
+        XCTAssertEqual(sos[1], exact, accuracy: 1e-5 * exact)
+        XCTAssertEqual(sos2[0], sos2[1], accuracy: 1e-5 * sos2[0])
+        // A large reduction (grid-stride loop over many groups).
+        let big = uniform(300_001, seed: 13)
+        let ref = big.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let dev = try cl.sumOfSquares(try cl.upload(big, rows: 1, cols: big.count), minus: nil)
+        XCTAssertEqual(dev, ref, accuracy: 1e-5 * ref)
+    }
+
+    func testAdamStepAgrees() throws {
+        let cl = try opencl()
+        let n = 1000
+        let p0 = uniform(n, seed: 21), gs = (0..<5).map { uniform(n, seed: 30 + UInt64($0)).map { $0 * 0.01 } }
+        var finals: [[Float]] = [], ms: [[Float]] = [], vs: [[Float]] = []
+        for ops in [cpu, cl] as [any DenseOps] {
+            let P = try ops.upload(p0, rows: 1, cols: n), G = try ops.allocate(rows: 1, cols: n)
+            let M = try ops.allocate(rows: 1, cols: n), V = try ops.allocate(rows: 1, cols: n)
+            for (t, g) in gs.enumerated() {
+                try ops.write(g, into: G)
+                try ops.adamStep(parameters: P, gradients: G, m: M, v: V,
+                                 AdamStep(learningRate: 1e-2, weightDecay: 0.1, decayCount: 600, step: t + 1))
+            }
+            finals.append(try ops.download(P)); ms.append(try ops.download(M)); vs.append(try ops.download(V))
+        }
+        XCTAssertEqual(ms[0], ms[1], "first moments: same fma sequence")
+        XCTAssertEqual(vs[0], vs[1], "second moments: same fma sequence")
+        for i in 0..<n { XCTAssertEqual(finals[0][i], finals[1][i], accuracy: 1e-6 * abs(finals[0][i]) + 1e-9) }
+        // First step of Adam moves each parameter by ≈ lr against the gradient's sign (no decay part).
+        let P = try cpu.upload(p0, rows: 1, cols: n), G = try cpu.upload(gs[0], rows: 1, cols: n)
+        let M = try cpu.allocate(rows: 1, cols: n), V = try cpu.allocate(rows: 1, cols: n)
+        try cpu.adamStep(parameters: P, gradients: G, m: M, v: V, AdamStep(learningRate: 1e-2, step: 1))
+        let p1 = try cpu.download(P)
+        for i in 0..<n where abs(gs[0][i]) > 1e-5 {
+            XCTAssertEqual(p1[i] - p0[i], gs[0][i] > 0 ? -1e-2 : 1e-2, accuracy: 1e-5)
+        }
+    }
+
+    func testMismatchedOperandsAreRefused() throws {
+        let cl = try opencl()
+        let a = try cpu.allocate(rows: 2, cols: 3), b = try cpu.allocate(rows: 4, cols: 2), c = try cpu.allocate(rows: 2, cols: 2)
+        XCTAssertThrowsError(try cpu.gemm(transA: false, transB: false, alpha: 1, a, b, beta: 0, c))
+        let d = try cl.allocate(rows: 3, cols: 2), c3 = try cl.allocate(rows: 3, cols: 3)
+        XCTAssertThrowsError(try cl.gemm(transA: false, transB: false, alpha: 1, d, a, beta: 0, c3)) { e in
+            XCTAssertTrue("\(e)".contains("another DenseOps"), "\(e)")
+        }
+        XCTAssertThrowsError(try cpu.gatherRows(a, indices: [0, 5], into: c))
+    }
+
+    // MARK: training
+
+    /// y_j = tanh(w_j·x) + noise·ξ for n features, k outputs.
+    func synthetic(rows: Int, n: Int, k: Int, noise: Float, seed: UInt64) -> (x: [Float], y: [Float]) {
+        let x = normal(rows * n, seed: seed)
+        let w = uniform(n * k, seed: 7, tag: 5).map { $0 * Float(2 / Double(n).squareRoot()) }
+        let xi = normal(rows * k, seed: seed + 1)
+        var y = [Float](repeating: 0, count: rows * k)
+        for r in 0..<rows {
+            for j in 0..<k {
+                var s: Float = 0
+                for p in 0..<n { s += x[r * n + p] * w[p * k + j] }
+                y[r * k + j] = tanhf(s) + noise * xi[r * k + j]
+            }
+        }
+        return (x, y)
+    }
+
+    func r2(_ pred: [Float], _ y: [Float]) -> Double {
+        let mean = y.reduce(0.0) { $0 + Double($1) } / Double(y.count)
+        let sse = zip(pred, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        let sst = y.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+        return 1 - sse / sst
+    }
+
+    func testTrainingMatchesAcrossBackends() throws {
+        let cl = try opencl()
+        let n = 20, k = 3
+        let tr = synthetic(rows: 600, n: n, k: k, noise: 0.1, seed: 1), va = synthetic(rows: 200, n: n, k: k, noise: 0.1, seed: 2)
+        for act in MLPActivation.allCases {
+            var cfg = MLPConfig(activation: act, epochs: 5, seed: 9)
+            cfg.patience = 0
+            var results: [(MLPModel, MLPHistory, [Float])] = []
+            for ops in [cpu, cl] as [any DenseOps] {
+                var seen: [Int] = []
+                let (model, hist) = try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k,
+                                                         config: cfg, ops: ops) { e, _, _ in seen.append(e) }
+                XCTAssertEqual(seen, [1, 2, 3, 4, 5])
+                XCTAssertEqual(hist.epochsRun, 5)
+                XCTAssertEqual(hist.steps, 5 * 10)
+                results.append((model, hist, try MLPDecoder.predict(model, x: va.x, rows: 200, ops: ops)))
+            }
+            let (a, b) = (results[0], results[1])
+            for e in 0..<5 {
+                XCTAssertEqual(a.1.trainLoss[e], b.1.trainLoss[e], accuracy: 1e-4 * a.1.trainLoss[e], "\(act) train loss epoch \(e + 1)")
+                XCTAssertEqual(a.1.validationLoss[e], b.1.validationLoss[e], accuracy: 1e-4 * a.1.validationLoss[e], "\(act) val loss epoch \(e + 1)")
+            }
+            XCTAssertLessThan(a.1.trainLoss[4], a.1.trainLoss[0], "\(act): the loss goes down")
+            XCTAssertEqual(a.1.bestEpoch, b.1.bestEpoch)
+            let worst = zip(a.2, b.2).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-3, "\(act) predictions")
+            // The predictions are the same on either ops for one model.
+            let cross = try MLPDecoder.predict(a.0, x: va.x, rows: 200, ops: cl)
+            XCTAssertLessThan(zip(a.2, cross).map { abs($0 - $1) }.max() ?? 0, 1e-5)
+        }
+    }
+
+    func testInitialWeightsAndShuffleAreDeterministic() {
+        var cfg = MLPConfig(hidden1: 8, hidden2: 4, seed: 3)
+        let p = MLPDecoder.initialParameters(n: 5, k: 2, config: cfg)
+        XCTAssertEqual(p.count, 5 * 8 + 8 * 4 + 4 * 2 + 8 + 4 + 2)
+        XCTAssertEqual(p, MLPDecoder.initialParameters(n: 5, k: 2, config: cfg))
+        let limit1 = Float((6.0 / 13.0).squareRoot())
+        XCTAssertTrue(p[0..<40].allSatisfy { abs($0) <= limit1 })
+        XCTAssertTrue(p[(p.count - 14)...].allSatisfy { $0 == 0 }, "biases start at 0")
+        let w = Philox4x32(seed: 3).block(0, 1, 2, 0x4D4C50).0
+        XCTAssertEqual(p[1 * 8 + 2], (2 * RandomBits.unitFloat(w) - 1) * limit1)
+        cfg.seed = 4
+        XCTAssertNotEqual(p, MLPDecoder.initialParameters(n: 5, k: 2, config: cfg))
+        let perm = MLPDecoder.permutation(rows: 1000, epoch: 1, seed: 3)
+        XCTAssertEqual(perm.sorted(), (0..<1000).map { Int32($0) })
+        XCTAssertNotEqual(perm, MLPDecoder.permutation(rows: 1000, epoch: 2, seed: 3))
+        XCTAssertEqual(perm, MLPDecoder.permutation(rows: 1000, epoch: 1, seed: 3))
+    }
+
+    func testLearnsNonlinearTargetOnBothBackends() throws {
+        let cl = try opencl()
+        let n = 20, k = 3
+        let tr = synthetic(rows: 2000, n: n, k: k, noise: 0.05, seed: 3), va = synthetic(rows: 500, n: n, k: k, noise: 0.05, seed: 4)
+        var cfg = MLPConfig(learningRate: 3e-3, epochs: 25, batchSize: 64, seed: 5)
+        cfg.patience = 5
+        for ops in [cpu, cl] as [any DenseOps] {
+            let t0 = Date()
+            let (model, hist) = try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k,
+                                                     config: cfg, ops: ops, progress: nil)
+            let pred = try MLPDecoder.predict(model, x: va.x, rows: 500, ops: ops)
+            let score = r2(pred, va.y)
+            print("[mlp] \(ops.label): R² = \(score), \(hist.epochsRun) epochs, best \(hist.bestEpoch), "
+                  + "\(String(format: "%.2f", Date().timeIntervalSince(t0))) s")
+            XCTAssertGreaterThan(score, 0.9, ops.label)
+        }
+    }
+
+    func testEarlyStoppingReturnsBestValidationModel() throws {
+        let cl = try opencl()
+        let n = 20, k = 2
+        // 40 noisy training rows and 64 hidden units: it memorises the noise, validation loss rises.
+        let tr = synthetic(rows: 40, n: n, k: k, noise: 0.5, seed: 7), va = synthetic(rows: 300, n: n, k: k, noise: 0.5, seed: 8)
+        var cfg = MLPConfig(learningRate: 1e-2, epochs: 300, batchSize: 16, seed: 2)
+        cfg.patience = 6
+        for ops in [cpu, cl] as [any DenseOps] {
+            let (model, hist) = try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k,
+                                                     config: cfg, ops: ops, progress: nil)
+            XCTAssertTrue(hist.stoppedEarly, ops.label)
+            XCTAssertLessThan(hist.epochsRun, cfg.epochs)
+            XCTAssertEqual(hist.epochsRun, hist.bestEpoch + cfg.patience)
+            let minIndex = hist.validationLoss.indices.min { hist.validationLoss[$0] < hist.validationLoss[$1] }!
+            XCTAssertEqual(hist.bestEpoch, minIndex + 1)
+            XCTAssertLessThan(hist.validationLoss[hist.bestEpoch - 1], hist.validationLoss.last!)
+            XCTAssertLessThan(hist.trainLoss.last!, hist.trainLoss[hist.bestEpoch - 1], "still fitting the training rows")
+            // The returned model is the best epoch's.
+            let pred = try MLPDecoder.predict(model, x: va.x, rows: 300, ops: ops)
+            let mse = zip(pred, va.y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(va.y.count)
+            XCTAssertEqual(mse, hist.bestValidationLoss, accuracy: 1e-5 * mse, ops.label)
+        }
+    }
+
+    func testDivergenceThrows() throws {
+        let cl = try opencl()
+        let n = 20, k = 3
+        let tr = synthetic(rows: 300, n: n, k: k, noise: 0.1, seed: 5), va = synthetic(rows: 100, n: n, k: k, noise: 0.1, seed: 6)
+        for act in MLPActivation.allCases {
+            let cfg = MLPConfig(activation: act, learningRate: 1e6, epochs: 20, seed: 1)
+            for ops in [cpu, cl] as [any DenseOps] {
+                var last = 0
+                XCTAssertThrowsError(try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k,
+                                                          config: cfg, ops: ops) { e, _, _ in last = e }) { error in
+                    guard case let WMError.nonFinite(step, network, detail) = error else {
+                        return XCTFail("\(act) \(ops.label): expected nonFinite, got \(error)")
+                    }
+                    XCTAssertEqual(step, last + 1)
+                    XCTAssertEqual(network, 0)
+                    XCTAssertTrue(detail.contains("MLP loss diverged at epoch \(step)"), detail)
+                    XCTAssertTrue(detail.contains("lower the learning rate"), detail)
+                }
+            }
+        }
+    }
+
+    /// Time per epoch at the seed's scale (N = 1000, K = 20, T = 5000, batch 64). Opt-in:
+    /// `WMSIM_MLP_PERF=1 swift test --filter DenseParityTests/testEpochTiming`.
+    func testEpochTiming() throws {
+        guard ProcessInfo.processInfo.environment["WMSIM_MLP_PERF"] != nil else { throw XCTSkip("set WMSIM_MLP_PERF=1") }
+        let n = Int(ProcessInfo.processInfo.environment["WMSIM_MLP_N"] ?? "") ?? 1000, k = 20
+        let tr = synthetic(rows: 5000, n: n, k: k, noise: 0.1, seed: 1), va = synthetic(rows: 1000, n: n, k: k, noise: 0.1, seed: 2)
+        var cfg = MLPConfig(epochs: 3, batchSize: 64, seed: 1)
+        cfg.patience = 0
+        var list: [any DenseOps] = [cpu]
+        if let cl = try? opencl() { list.append(cl) }
+        for ops in list {
+            var stamps: [Date] = [Date()]
+            _ = try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k, config: cfg, ops: ops) { _, _, _ in
+                stamps.append(Date())
+            }
+            let per = zip(stamps.dropFirst(), stamps).map { $0.timeIntervalSince($1) }
+            print("[mlp-perf] \(ops.label): N = \(n), K = \(k), T = 5000 (+1000 validation), batch 64: "
+                  + per.map { String(format: "%.3f s", $0) }.joined(separator: ", ") + " per epoch")
+        }
+    }
+
+    /// Per-operation times at the seed's shapes (opt-in, like `testEpochTiming`).
+    func testKernelTiming() throws {
+        guard ProcessInfo.processInfo.environment["WMSIM_MLP_PERF"] != nil else { throw XCTSkip("set WMSIM_MLP_PERF=1") }
+        let cl = try opencl()
+        for ops in [cpu, cl] as [any DenseOps] {
+            let x = try ops.upload(uniform(64 * 1000, seed: 1), rows: 64, cols: 1000)
+            let w = try ops.upload(uniform(1000 * 64, seed: 2), rows: 1000, cols: 64)
+            let b = try ops.allocate(rows: 1, cols: 64)
+            let h = try ops.allocate(rows: 64, cols: 64)
+            let gw = try ops.allocate(rows: 1000, cols: 64)
+            let small = try ops.allocate(rows: 64, cols: 20)
+            let w3 = try ops.allocate(rows: 64, cols: 20)
+            let p = try ops.allocate(rows: 1, cols: 70000), m = try ops.allocate(rows: 1, cols: 70000), v = try ops.allocate(rows: 1, cols: 70000)
+            func time(_ name: String, _ reps: Int = 50, _ body: () throws -> Void) throws {
+                try body(); try ops.finish()
+                let t0 = Date()
+                for _ in 0..<reps { try body() }
+                try ops.finish()
+                print("[kt] \(ops.label) \(name): \(String(format: "%.3f", Date().timeIntervalSince(t0) / Double(reps) * 1000)) ms")
+            }
+            try time("forward 64x1000 . 1000x64") { try ops.denseForward(x, w, bias: b, activation: .tanh, h: h, z: nil) }
+            try time("gemm TN Xt(1000x64) . dZ(64x64)") { try ops.gemm(transA: true, transB: false, alpha: 1, x, h, beta: 0, gw) }
+            try time("forward 64x64 . 64x20") { try ops.denseForward(h, w3, bias: b.view(start: 0, rows: 1, cols: 20), activation: .identity, h: small, z: nil) }
+            try time("backward") { try ops.denseBackward(small, w3, activation: .tanh, h: h, dZ: h) }
+            try time("colsum") { try ops.columnSums(h, into: b) }
+            try time("adam 70k") { try ops.adamStep(parameters: p, gradients: p, m: m, v: v, AdamStep(learningRate: 1e-3)) }
+            try time("mse") { try ops.mseGradient(prediction: small, target: small, scale: 1, gradient: small, squaredError: nil) }
+        }
+    }
+
+    func testConfigDecodingAndValidation() throws {
+        let cfg = try JSONDecoder().decode(MLPConfig.self, from: Data(#"{"hidden1": 32, "activation": "relu"}"#.utf8))
+        XCTAssertEqual(cfg.hidden1, 32)
+        XCTAssertEqual(cfg.activation, .relu)
+        XCTAssertEqual(cfg.hidden2, 64)
+        XCTAssertEqual(cfg.patience, 8)
+        XCTAssertEqual(try JSONDecoder().decode(MLPConfig.self, from: try JSONEncoder().encode(cfg)), cfg)
+        var bad = MLPConfig(); bad.learningRate = 0
+        XCTAssertThrowsError(try bad.validate())
+        XCTAssertThrowsError(try MLPDecoder.train(trainX: [1, 2, 3], trainY: [1], valX: [1, 2], valY: [1], n: 2, k: 1,
+                                                  config: MLPConfig(), ops: cpu, progress: nil))
+        XCTAssertThrowsError(try MLPDecoder.train(trainX: [1, .nan], trainY: [1], valX: [1, 2], valY: [1], n: 2, k: 1,
+                                                  config: MLPConfig(), ops: cpu, progress: nil))
+    }
+}
