@@ -51,6 +51,7 @@ struct Capacity: ParsableCommand {
     @Option(help: "Output folder (default wmsim-out/capacity-<date>).") var out: String?
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
     @Flag(help: "Print every lag (default: a spread of lags).") var allLags = false
+    @Option(help: "Measure networks saved with `simulate --save-network` (folder) instead of generating them.") var loadNetwork: String?
 
     func spec() throws -> CapacitySpec {
         var s = try config.map {
@@ -102,7 +103,8 @@ struct Capacity: ParsableCommand {
         let source = try InputOptions.source(s.input, nIn: 1)
         Console.note("capacity: \(s.networks) network(s) × \(s.trials) trial(s), N = \(s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))")
         var bars: [String: Progress] = [:]
-        let result = try CapacityMeasurement.run(s, backend: backend, input: source) { phase, done, total in
+        let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        let result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded) { phase, done, total in
             let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "networks")
             bars[phase] = p
             p.update(done)

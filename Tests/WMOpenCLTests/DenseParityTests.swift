@@ -13,7 +13,8 @@ import WMOpenCL
 ///   checked against a double-precision reference with the same bound.
 /// - fused forward/backward: the GEMM bound, plus 4 ulp of the output for tanh;
 /// - column sums, gathers, MSE gradient: exact (same float operations in the same order);
-/// - Adam: 1e-6 relative + 1e-9 (device sqrt/divide may differ by a few ulp);
+/// - Adam: moments after the first step exact; after 5 steps parameters 1e-6 relative + 1e-9, moments
+///   1e-6·(|x| + max|x|) (device sqrt/divide may round differently, e.g. NVIDIA; PoCL matches exactly);
 /// - sum of squares: 1e-5 relative (float partials on the device, double on the host);
 /// - training (same seed, 5 epochs): per-epoch train loss 1e-4 relative, predictions 1e-3 absolute.
 final class DenseParityTests: XCTestCase {
@@ -219,7 +220,7 @@ final class DenseParityTests: XCTestCase {
         let cl = try opencl()
         let n = 1000
         let p0 = uniform(n, seed: 21), gs = (0..<5).map { uniform(n, seed: 30 + UInt64($0)).map { $0 * 0.01 } }
-        var finals: [[Float]] = [], ms: [[Float]] = [], vs: [[Float]] = []
+        var finals: [[Float]] = [], ms: [[Float]] = [], vs: [[Float]] = [], firstStep: [[Float]] = []
         for ops in [cpu, cl] as [any DenseOps] {
             let P = try ops.upload(p0, rows: 1, cols: n), G = try ops.allocate(rows: 1, cols: n)
             let M = try ops.allocate(rows: 1, cols: n), V = try ops.allocate(rows: 1, cols: n)
@@ -227,11 +228,20 @@ final class DenseParityTests: XCTestCase {
                 try ops.write(g, into: G)
                 try ops.adamStep(parameters: P, gradients: G, m: M, v: V,
                                  AdamStep(learningRate: 1e-2, weightDecay: 0.1, decayCount: 600, step: t + 1))
+                if t == 0 { firstStep.append(try ops.download(M) + ops.download(V)) }
             }
             finals.append(try ops.download(P)); ms.append(try ops.download(M)); vs.append(try ops.download(V))
         }
-        XCTAssertEqual(ms[0], ms[1], "first moments: same fma sequence")
-        XCTAssertEqual(vs[0], vs[1], "second moments: same fma sequence")
+        // Step 1 starts from equal parameters: the moments are the same float operations, bit for bit.
+        XCTAssertEqual(zip(firstStep[0], firstStep[1]).filter { $0 != $1 }.count, 0, "moments after step 1 differ")
+        // Later steps see parameters that may differ by the device's sqrt/divide rounding (a few ulp).
+        /// Elements with |a − b| > 1e-6·(|a| + max|a|).
+        func mismatches(_ a: [Float], _ b: [Float]) -> Int {
+            let scale = a.map { abs($0) }.max() ?? 0
+            return zip(a, b).filter { abs($0 - $1) > 1e-6 * (abs($0) + scale) }.count
+        }
+        XCTAssertEqual(mismatches(ms[0], ms[1]), 0, "first moments")
+        XCTAssertEqual(mismatches(vs[0], vs[1]), 0, "second moments")
         for i in 0..<n { XCTAssertEqual(finals[0][i], finals[1][i], accuracy: 1e-6 * abs(finals[0][i]) + 1e-9) }
         // First step of Adam moves each parameter by ≈ lr against the gradient's sign (no decay part).
         let P = try cpu.upload(p0, rows: 1, cols: n), G = try cpu.upload(gs[0], rows: 1, cols: n)
@@ -399,7 +409,8 @@ final class DenseParityTests: XCTestCase {
         guard ProcessInfo.processInfo.environment["WMSIM_MLP_PERF"] != nil else { throw XCTSkip("set WMSIM_MLP_PERF=1") }
         let n = Int(ProcessInfo.processInfo.environment["WMSIM_MLP_N"] ?? "") ?? 1000, k = 20
         let tr = synthetic(rows: 5000, n: n, k: k, noise: 0.1, seed: 1), va = synthetic(rows: 1000, n: n, k: k, noise: 0.1, seed: 2)
-        var cfg = MLPConfig(epochs: 3, batchSize: 64, seed: 1)
+        let batch = Int(ProcessInfo.processInfo.environment["WMSIM_MLP_BATCH"] ?? "") ?? 64
+        var cfg = MLPConfig(epochs: 3, batchSize: batch, seed: 1)
         cfg.patience = 0
         var list: [any DenseOps] = [cpu]
         if let cl = try? opencl() { list.append(cl) }
@@ -409,7 +420,7 @@ final class DenseParityTests: XCTestCase {
                 stamps.append(Date())
             }
             let per = zip(stamps.dropFirst(), stamps).map { $0.timeIntervalSince($1) }
-            print("[mlp-perf] \(ops.label): N = \(n), K = \(k), T = 5000 (+1000 validation), batch 64: "
+            print("[mlp-perf] \(ops.label): N = \(n), K = \(k), T = 5000 (+1000 validation), batch \(batch): "
                   + per.map { String(format: "%.3f s", $0) }.joined(separator: ", ") + " per epoch")
         }
     }

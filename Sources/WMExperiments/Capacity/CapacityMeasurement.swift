@@ -44,18 +44,26 @@ public enum CapacityMeasurement {
         return CPUDenseOps()
     }
 
-    public static func run(_ spec: CapacitySpec, backend: any Backend, input: InputSource,
+    /// Runs `spec`; with `networks` given (e.g. loaded from a saved archive) those are measured
+    /// instead of generated ones (`spec.networks` is then ignored).
+    public static func run(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
                            progress: Progress? = nil) throws -> CapacityResult {
+        var spec = spec
+        if let g = given {
+            guard let first = g.first else { throw WMError.invalidParameter(name: "networks", value: "[]", expected: "at least one network") }
+            spec.networks = g.count
+            spec.network = first.spec
+        }
         try spec.validate()
         var warnings: [String] = []
         let wantMLP = spec.decoders.contains(.mlp)
         let mlpLags = spec.resolvedMLPLags
         let t0 = Date()
-        let (collected, engine) = try CapacityRun.collect(spec, backend: backend, input: input, storeLags: wantMLP ? mlpLags : nil) {
+        let (collected, engine) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, storeLags: wantMLP ? mlpLags : nil) {
             progress?("simulate", $0, $1)
         }
         let simSeconds = Date().timeIntervalSince(t0)
-        let seeds = (0..<spec.networks).map { spec.network.seed &+ UInt64($0) }
+        let seeds = given?.map(\.spec.seed) ?? (0..<spec.networks).map { spec.network.seed &+ UInt64($0) }
 
         var ridge: DecoderResult? = nil
         if spec.decoders.contains(.ridge) {

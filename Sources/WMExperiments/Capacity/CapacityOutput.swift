@@ -70,7 +70,9 @@ public enum CapacityOutput {
         if let m = r.mlp { lagSet.formUnion(m.mean.lags) }
         let shown = lagSet.sorted().filter { allLags || spread.contains($0) || $0 == lagSet.max() }
         let rh = r.ridge.map(rHalfWidth)
-        lines.append(String(format: "%5@  %8@  %8@  %8@  %8@  %8@", "lag", "ridge r", "±95%", "ridge r²", "mlp r", "mlp r²"))
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: Swift.max(0, w - s.count)) + s }
+        func row(_ cells: [String]) -> String { pad(cells[0], 5) + cells.dropFirst().map { "  " + pad($0, 9) }.joined() }
+        lines.append(row(["lag", "ridge r", "±95%", "ridge r²", "mlp r", "mlp r²"]))
         for lag in shown {
             func cell(_ d: DecoderResult?, _ v: (DecoderResult, Int) -> Double) -> String {
                 guard let d, let i = d.mean.lags.firstIndex(of: lag) else { return "" }
@@ -81,8 +83,8 @@ public enum CapacityOutput {
                 guard let d = r.ridge, let i = d.mean.lags.firstIndex(of: lag), let h = rh?[i], h.isFinite else { return "" }
                 return String(format: "%.4f", h)
             }()
-            lines.append(String(format: "%5d  %8@  %8@  %8@  %8@  %8@", lag, cell(r.ridge) { $0.mean.r[$1] }, ci, cell(r.ridge) { $0.mean.r2[$1] },
-                                cell(r.mlp) { $0.mean.r[$1] }, cell(r.mlp) { $0.mean.r2[$1] }))
+            lines.append(row(["\(lag)", cell(r.ridge) { $0.mean.r[$1] }, ci, cell(r.ridge) { $0.mean.r2[$1] },
+                              cell(r.mlp) { $0.mean.r[$1] }, cell(r.mlp) { $0.mean.r2[$1] }]))
         }
         lines.append("")
         for d in [r.ridge, r.mlp].compactMap({ $0 }) {

@@ -27,10 +27,11 @@ public enum CapacityRun {
 
     /// Runs `spec` on `backend`; `storeLags` (MLP) selects lags whose targets are kept with the
     /// stored states. Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
-    public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource,
+    public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
                                storeLags: [Int]?, progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], engine: any SimulationEngine) {
         try spec.validate()
-        let ensemble = Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
+        let ensemble = given.map { Ensemble(networks: $0.map(\.spec), trials: spec.trials) }
+            ?? Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
         let n = spec.network.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
         let total = spec.totalSteps
         if spec.input.kind == .file, input.fileSteps < total {
@@ -44,7 +45,7 @@ public enum CapacityRun {
         opt.format = spec.format
         // Chunks of ≤ 16 M recorded floats.
         opt.chunkSteps = Swift.max(8, Swift.min(1024, (16 << 20) / Swift.max(1, m * bt * n)))
-        let engine = try backend.makeEngine(ensemble: ensemble, networks: nil, input: input, options: opt)
+        let engine = try backend.makeEngine(ensemble: ensemble, networks: given, input: input, options: opt)
 
         var collected: [Collected] = []
         for _ in 0..<m {
