@@ -1,6 +1,6 @@
 // Dense layers for the MLP decoder (Sources/WMExperiments/MLP/OpenCLDenseOps.swift).
-// Mirrors CPUDenseOps (Sources/WMExperiments/MLP/DenseOps.swift): same element-wise formulas,
-// same explicit fma; GEMM sums run in p order (OpenBLAS on the host sums in its own order).
+// Mirrors CPUDenseOps (Sources/WMExperiments/MLP/DenseOps.swift): the same element-wise float
+// operations; GEMM sums run in p order with fma (OpenBLAS on the host sums in its own order).
 //
 // All matrices are row-major and addressed as (buffer, element offset); rows × cols are implied
 // by the GEMM sizes:  op(A) is M×K, op(B) is K×N, C is M×N.
@@ -9,7 +9,9 @@
 // Launch: local (16, 16), global (⌈N/64⌉·16, ⌈M/32⌉·16); dim 0 = column, dim 1 = row. Each
 // work-item computes 2 × 4 outputs of a 32 × 64 block of C (rows ly + 16a, columns lx + 16b).
 // Activation codes: 0 identity, 1 tanh, 2 relu. Derivatives are taken from the OUTPUT h:
-//   tanh' = 1 − h² (as fma(−h, h, 1)), relu' = (h > 0), identity' = 1.
+//   tanh' = 1 − h·h, relu' = (h > 0), identity' = 1.
+// Element-wise formulas use plain multiply/add (no fma) so the host reference, which has no
+// hardware fma in baseline x86-64 code, computes the same roundings at full speed.
 // Every name is prefixed dense_ / mlp_ (this file is concatenated with the others).
 
 #pragma OPENCL FP_CONTRACT OFF
@@ -27,7 +29,7 @@ inline float mlp_act(float z, int act) {
 }
 
 inline float mlp_dact(float h, int act) {
-    if (act == 1) return fma(-h, h, 1.0f);
+    if (act == 1) return 1.0f - h * h;
     if (act == 2) return h > 0.0f ? 1.0f : 0.0f;
     return 1.0f;
 }
@@ -195,9 +197,9 @@ __kernel void mlp_adam(const int n, __global float *P, const int offP, __global 
     if (i >= n) return;
     const float p = P[offP + i];
     float g = G[offG + i];
-    if (i < decayCount) g = fma(wd, p, g);
-    const float m = fma(b1, Mo[offM + i], omb1 * g);
-    const float v = fma(b2, Vo[offV + i], omb2 * (g * g));
+    if (i < decayCount) g = g + wd * p;
+    const float m = b1 * Mo[offM + i] + omb1 * g;
+    const float v = b2 * Vo[offV + i] + omb2 * (g * g);
     Mo[offM + i] = m;
     Vo[offV + i] = v;
     P[offP + i] = p - (lrc1 * m) / (sqrt(c2 * v) + eps);

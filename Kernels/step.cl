@@ -45,7 +45,7 @@ inline float wm_epilogue(float xold, float acc, int m, int i, int b, int N, int 
 // Dense layout depends on the device (build option WM_DENSE_COLMAJOR):
 // GPUs: column-major per network (entry (i, j) at m·N·N + j·N + i) — neighbouring work-items
 //   (rows) read contiguous memory, coalesced; the sum runs over j in order.
-// CPUs: row-major (entry (i, j) at (m·N + i)·N + j) with four partial sums over j (float4), which
+// CPUs: row-major (entry (i, j) at (m·N + i)·N + j) with eight partial sums over j (float8), which
 //   the compiler vectorises; the order differs from the sparse formats (tolerance, not bits).
 #ifdef WM_DENSE_COLMAJOR
 #define WM_SUM_DENSE(acc, XS)                                                        \
@@ -57,10 +57,11 @@ inline float wm_epilogue(float xold, float acc, int m, int i, int b, int N, int 
 #define WM_SUM_DENSE(acc, XS)                                                        \
     {                                                                                \
         __global const float *row = dense + ((size_t)m * N + i) * N;                 \
-        float4 a4 = (float4)(0.0f);                                                  \
+        float8 a8 = (float8)(0.0f);                                                  \
         int j = 0;                                                                   \
-        for (; j + 4 <= N; j += 4)                                                   \
-            a4 = fma(vload4(0, row + j), (float4)(XS(j), XS(j + 1), XS(j + 2), XS(j + 3)), a4); \
+        for (; j + 8 <= N; j += 8)                                                   \
+            a8 = fma(vload8(0, row + j), (float8)(XS(j), XS(j + 1), XS(j + 2), XS(j + 3), XS(j + 4), XS(j + 5), XS(j + 6), XS(j + 7)), a8); \
+        float4 a4 = a8.lo + a8.hi;                                                   \
         acc = (a4.x + a4.y) + (a4.z + a4.w);                                         \
         for (; j < N; ++j) acc = fma(row[j], XS(j), acc);                            \
     }

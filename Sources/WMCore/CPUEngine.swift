@@ -78,16 +78,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
                 if let r = record, time % r.every == 0 {
                     if first < 0 { first = time }
                     rows += 1
-                    rec.reserveCapacity(rec.count + m * bt * width)
-                    for mm in 0..<m {
-                        for b in 0..<bt {
-                            if let idx = r.neurons {
-                                for i in idx { rec.append(x[(mm * n + i) * bt + b]) }
-                            } else {
-                                for i in 0..<n { rec.append(x[(mm * n + i) * bt + b]) }
-                            }
-                        }
-                    }
+                    CPUEngine.gather(x, m: m, n: n, b: bt, neurons: r.neurons, width: width, into: &rec)
                 }
             }
             done += count
@@ -96,6 +87,30 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
             }
             if rows > 0 { try sink(RecordedChunk(firstTime: first, rows: rows, data: rec)) }
             progress?(done)
+        }
+    }
+
+    /// Appends one record row `[M][B][width]` of state `x` (`[M][N][B]`) to `rec`.
+    static func gather(_ x: [Float], m: Int, n: Int, b bt: Int, neurons: [Int]?, width: Int, into rec: inout [Float]) {
+        let start = rec.count
+        rec.append(contentsOf: repeatElement(0, count: m * bt * width))
+        x.withUnsafeBufferPointer { xp in
+            rec.withUnsafeMutableBufferPointer { rp in
+                let out = rp.baseAddress! + start
+                for mm in 0..<m {
+                    for b in 0..<bt {
+                        let dst = out + (mm * bt + b) * width
+                        let src = xp.baseAddress! + mm * n * bt + b
+                        if let idx = neurons {
+                            for (q, i) in idx.enumerated() { dst[q] = src[i * bt] }
+                        } else if bt == 1 {
+                            dst.update(from: src, count: n)
+                        } else {
+                            for i in 0..<n { dst[i] = src[i * bt] }
+                        }
+                    }
+                }
+            }
         }
     }
 

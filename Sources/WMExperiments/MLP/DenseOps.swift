@@ -74,7 +74,7 @@ public enum DenseActivation: String, Codable, Sendable, Hashable, CaseIterable {
     public func derivative(output h: Float) -> Float {
         switch self {
         case .identity: return 1
-        case .tanh: return Float(1).addingProduct(-h, h)  // fma(−h, h, 1)
+        case .tanh: return 1 - h * h
         case .relu: return h > 0 ? 1 : 0
         }
     }
@@ -251,7 +251,8 @@ private struct SharedPointers: @unchecked Sendable {
 }
 
 /// The host reference: OpenBLAS `cblas_sgemm` for products, plain loops (split over the cores for
-/// large element-wise work) for the rest, with the same formulas and fma as `Kernels/dense.cl`.
+/// large element-wise work) for the rest, with the same float operations as `Kernels/dense.cl`
+/// (no fma in element-wise code: Swift does not contract a·b + c, and the kernels use FP_CONTRACT OFF).
 public final class CPUDenseOps: DenseOps, @unchecked Sendable {
     public let label = "cpu (OpenBLAS)"
     /// Element-wise work below this many elements stays on one thread.
@@ -420,9 +421,9 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
             for i in r {
                 let p = sh.p0[i]
                 var g = sh.p1[i]
-                if i < decayCount { g = g.addingProduct(c.wd, p) }
-                let mm = (c.omb1 * g).addingProduct(c.b1, sh.p2[i])
-                let vv = (c.omb2 * (g * g)).addingProduct(c.b2, sh.p3[i])
+                if i < decayCount { g = g + c.wd * p }
+                let mm = c.b1 * sh.p2[i] + c.omb1 * g
+                let vv = c.b2 * sh.p3[i] + c.omb2 * (g * g)
                 sh.p2[i] = mm
                 sh.p3[i] = vv
                 sh.p0[i] = p - (c.lrc1 * mm) / ((c.c2 * vv).squareRoot() + c.eps)
