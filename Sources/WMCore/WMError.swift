@@ -24,6 +24,8 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "\(formatBytes(available)) available; reduce N, the number of networks/trials, "
                 + "the recorded neurons or steps, or choose a sparser weight format"
         case let .nonFinite(step, network, detail):
+            // The detail may already say what to do (e.g. the MLP: lower the learning rate).
+            if detail.contains(";") { return "non-finite value at step \(step) in network \(network): \(detail)" }
             return "non-finite state (NaN/Inf) at step \(step) in network \(network): \(detail); "
                 + "lower the gains (g, gIn), the noise or the input amplitude"
         case let .file(path, reason):

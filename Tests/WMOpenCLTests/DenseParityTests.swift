@@ -403,58 +403,6 @@ final class DenseParityTests: XCTestCase {
         }
     }
 
-    /// Time per epoch at the seed's scale (N = 1000, K = 20, T = 5000, batch 64). Opt-in:
-    /// `WMSIM_MLP_PERF=1 swift test --filter DenseParityTests/testEpochTiming`.
-    func testEpochTiming() throws {
-        guard ProcessInfo.processInfo.environment["WMSIM_MLP_PERF"] != nil else { throw XCTSkip("set WMSIM_MLP_PERF=1") }
-        let n = Int(ProcessInfo.processInfo.environment["WMSIM_MLP_N"] ?? "") ?? 1000, k = 20
-        let tr = synthetic(rows: 5000, n: n, k: k, noise: 0.1, seed: 1), va = synthetic(rows: 1000, n: n, k: k, noise: 0.1, seed: 2)
-        let batch = Int(ProcessInfo.processInfo.environment["WMSIM_MLP_BATCH"] ?? "") ?? 64
-        var cfg = MLPConfig(epochs: 3, batchSize: batch, seed: 1)
-        cfg.patience = 0
-        var list: [any DenseOps] = [cpu]
-        if let cl = try? opencl() { list.append(cl) }
-        for ops in list {
-            var stamps: [Date] = [Date()]
-            _ = try MLPDecoder.train(trainX: tr.x, trainY: tr.y, valX: va.x, valY: va.y, n: n, k: k, config: cfg, ops: ops) { _, _, _ in
-                stamps.append(Date())
-            }
-            let per = zip(stamps.dropFirst(), stamps).map { $0.timeIntervalSince($1) }
-            print("[mlp-perf] \(ops.label): N = \(n), K = \(k), T = 5000 (+1000 validation), batch \(batch): "
-                  + per.map { String(format: "%.3f s", $0) }.joined(separator: ", ") + " per epoch")
-        }
-    }
-
-    /// Per-operation times at the seed's shapes (opt-in, like `testEpochTiming`).
-    func testKernelTiming() throws {
-        guard ProcessInfo.processInfo.environment["WMSIM_MLP_PERF"] != nil else { throw XCTSkip("set WMSIM_MLP_PERF=1") }
-        let cl = try opencl()
-        for ops in [cpu, cl] as [any DenseOps] {
-            let x = try ops.upload(uniform(64 * 1000, seed: 1), rows: 64, cols: 1000)
-            let w = try ops.upload(uniform(1000 * 64, seed: 2), rows: 1000, cols: 64)
-            let b = try ops.allocate(rows: 1, cols: 64)
-            let h = try ops.allocate(rows: 64, cols: 64)
-            let gw = try ops.allocate(rows: 1000, cols: 64)
-            let small = try ops.allocate(rows: 64, cols: 20)
-            let w3 = try ops.allocate(rows: 64, cols: 20)
-            let p = try ops.allocate(rows: 1, cols: 70000), m = try ops.allocate(rows: 1, cols: 70000), v = try ops.allocate(rows: 1, cols: 70000)
-            func time(_ name: String, _ reps: Int = 50, _ body: () throws -> Void) throws {
-                try body(); try ops.finish()
-                let t0 = Date()
-                for _ in 0..<reps { try body() }
-                try ops.finish()
-                print("[kt] \(ops.label) \(name): \(String(format: "%.3f", Date().timeIntervalSince(t0) / Double(reps) * 1000)) ms")
-            }
-            try time("forward 64x1000 . 1000x64") { try ops.denseForward(x, w, bias: b, activation: .tanh, h: h, z: nil) }
-            try time("gemm TN Xt(1000x64) . dZ(64x64)") { try ops.gemm(transA: true, transB: false, alpha: 1, x, h, beta: 0, gw) }
-            try time("forward 64x64 . 64x20") { try ops.denseForward(h, w3, bias: b.view(start: 0, rows: 1, cols: 20), activation: .identity, h: small, z: nil) }
-            try time("backward") { try ops.denseBackward(small, w3, activation: .tanh, h: h, dZ: h) }
-            try time("colsum") { try ops.columnSums(h, into: b) }
-            try time("adam 70k") { try ops.adamStep(parameters: p, gradients: p, m: m, v: v, AdamStep(learningRate: 1e-3)) }
-            try time("mse") { try ops.mseGradient(prediction: small, target: small, scale: 1, gradient: small, squaredError: nil) }
-        }
-    }
-
     func testConfigDecodingAndValidation() throws {
         let cfg = try JSONDecoder().decode(MLPConfig.self, from: Data(#"{"hidden1": 32, "activation": "relu"}"#.utf8))
         XCTAssertEqual(cfg.hidden1, 32)

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+import WMCore
+
+final class CapacityCLITests: XCTestCase {
+    let small = ["--n", "80", "--sp", "0.2", "--rule", "leaky", "--gin", "1", "--spin", "0.5", "--networks", "3",
+                 "--washout", "100", "--train", "1500", "--validation", "400", "--test", "600", "--max-lag", "30",
+                 "--mlp-epochs", "5", "--mlp-hidden", "16,8"]
+
+    func testCapacityWritesCurveFilesWithProvenance() throws {
+        for backend in ["cpu", "opencl"] {
+            let dir = CLI.tempDir("cap-\(backend)")
+            let r = try CLI.run(["capacity"] + small + ["--backend", backend, "--out", dir.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("ridge: MC = Σ r²"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("mlp: MC = Σ r²"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("convention:"), r.stdout)
+            let j = try CLI.json(dir.appendingPathComponent("capacity.json"))
+            let prov = try XCTUnwrap(j["provenance"] as? [String: Any])
+            XCTAssertEqual((prov["backend"] as? [String: Any])?["kind"] as? String, backend)
+            let res = try XCTUnwrap(j["result"] as? [String: Any])
+            let ridge = try XCTUnwrap(res["ridge"] as? [String: Any])
+            let mc = try XCTUnwrap(ridge["memoryCapacity"] as? Double)
+            XCTAssertGreaterThan(mc, 1)
+            XCTAssertLessThan(mc, 80)
+            XCTAssertEqual((ridge["perNetwork"] as? [Any])?.count, 3)
+            XCTAssertEqual((ridge["memoryCapacityCI95"] as? [Double])?.count, 2)
+            let csv = try String(contentsOf: dir.appendingPathComponent("memory_curve.csv"), encoding: .utf8)
+            XCTAssertTrue(csv.hasPrefix("lag,ridge_r,ridge_r2"))
+            XCTAssertEqual(csv.split(separator: "\n").count, 31)
+            let svg = try String(contentsOf: dir.appendingPathComponent("memory_curve.svg"), encoding: .utf8)
+            XCTAssertTrue(svg.contains("<svg") && svg.contains("ridge r"))
+        }
+    }
+
+    func testCapacityBadInput() throws {
+        let dir = CLI.tempDir("capbad")
+        func fails(_ extra: [String], _ text: String) throws {
+            let r = try CLI.run(["capacity"] + small + extra + ["--out", dir.appendingPathComponent(UUID().uuidString).path, "--backend", "cpu"])
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertTrue(r.stderr.contains(text), "\(extra): \(r.stderr)")
+        }
+        try fails(["--max-lag", "5000"], "maxLag")
+        try fails(["--lambda", "-1"], "λ")
+        try fails(["--test", "0"], "test")
+        try fails(["--nin", "3"], "nIn")
+        try fails(["--mlp-lr", "1e9", "--decoders", "mlp"], "mlp")
+    }
+
+    func testBenchQuickRunsAndWritesJSON() throws {
+        let dir = CLI.tempDir("bench")
+        let r = try CLI.run(["bench", "--quick", "--workloads", "A", "--batches", "1,3", "--repeats", "1", "--json", dir.appendingPathComponent("b.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("A-b3"), r.stdout)
+        let j = try CLI.json(dir.appendingPathComponent("b.json"))
+        let rows = try XCTUnwrap(j["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 2)
+        for row in rows {
+            let w = try XCTUnwrap(row["wmsim"] as? [String: Any])
+            XCTAssertGreaterThan(try XCTUnwrap(w["synapticUpdatesPerSecond"] as? Double), 0)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(j["deviceBandwidthGBs"] as? Double), 0)
+    }
+}
