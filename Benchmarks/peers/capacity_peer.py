@@ -85,7 +85,7 @@ for net in range(a.networks):
         else:
             lags = [k for k in [1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50, 70, 100] if k <= K]
             t0 = time.perf_counter()
-            m = MLPRegressor((64, 64), activation="tanh", learning_rate_init=1e-3, batch_size=64, max_iter=100,
+            m = MLPRegressor(hidden_layer_sizes=(64, 64), activation="tanh", learning_rate_init=1e-3, batch_size=64, max_iter=100,
                              early_stopping=True, n_iter_no_change=8, random_state=net)
             m.fit(np.vstack([Xtr, Xva]), np.vstack([Ytr, Yva])[:, [k - 1 for k in lags]])
             pt = m.predict(Xte)

@@ -38,9 +38,15 @@ public enum CapacityMeasurement {
     /// Progress: a phase name and (done, total).
     public typealias Progress = (String, Int, Int) -> Void
 
-    /// The dense operations the MLP trains with on `backend` (OpenCL kernels or OpenBLAS).
+    /// The dense operations the MLP trains with on `backend`: the OpenCL GEMM kernels on GPUs and
+    /// accelerators; OpenBLAS when the device is the CPU anyway (PoCL) — there OpenBLAS is ~4× faster
+    /// than the portable kernels, and parity between the two is tested (`DenseParityTests`).
+    /// `WMSIM_MLP_OPS=opencl|cpu` forces one.
     public static func denseOps(for backend: any Backend) throws -> any DenseOps {
-        if let cl = backend as? OpenCLBackend { return try OpenCLDenseOps(backend: cl) }
+        let forced = ProcessInfo.processInfo.environment["WMSIM_MLP_OPS"]
+        if let cl = backend as? OpenCLBackend, forced == "opencl" || (forced != "cpu" && cl.device.info.deviceType != "CPU") {
+            return try OpenCLDenseOps(backend: cl)
+        }
         return CPUDenseOps()
     }
 
