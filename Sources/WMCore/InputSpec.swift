@@ -34,7 +34,7 @@ public struct InputSpec: Codable, Sendable, Hashable {
         self.seed = seed
     }
 
-    enum CodingKeys: String, CodingKey { case kind, amplitude, holdSteps, burnIn, seed, path }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case kind, amplitude, holdSteps, burnIn, seed, path }
 
     public init(from decoder: any Decoder) throws {
         self.init()

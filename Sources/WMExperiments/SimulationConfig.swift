@@ -60,7 +60,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
         try ConfigFile.decode(SimulationConfig.self, from: url, allowed: [
             "": Set(CodingKeys.allCases.map(\.rawValue)),
             "network": Set(NetworkSpec.CodingKeys.allCases.map(\.rawValue)),
-            "input": ["kind", "amplitude", "holdSteps", "burnIn", "seed", "path"],
+            "input": Set(InputSpec.CodingKeys.allCases.map(\.rawValue)),
         ])
     }
 }

@@ -80,9 +80,13 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         y = try CLBuffer(context: ctx, bytes: ensemble.stateCount * 4)
         u = try CLBuffer(context: ctx, bytes: chunkSteps * bt * ensemble.nIn * 4)
 
-        // Fused steps when two state copies fit in local memory and launches would dominate.
+        // Fused steps when two state copies fit in local memory and launches would dominate: always
+        // on CPU devices (PoCL launches cost ~0.5 ms); on GPUs when there are enough trajectories
+        // to fill the device, or when one trajectory-step is small (≤ 2 M synapses: a work-group
+        // finishes it in a few µs, less than a launch).
         let fits = 2 * n * 4 + 1024 <= Int(dev.localMemBytes)
-        let auto = fits && (dev.isGPU ? m * bt >= 2 * dev.computeUnits : true)
+        let perStep = Double(n) * Double(n) * (fmt == .dense ? 1 : (ensemble.networks.map(\.sp).max() ?? 1))
+        let auto = fits && (dev.isGPU ? (m * bt >= 2 * dev.computeUnits || perStep <= Double(1 << 21)) : true)
         fused = fits && (options.fusedSteps ?? auto)
         fusedLocal = Swift.min(256, dev.maxWorkGroupSize, DeviceGenerator.roundUp(Swift.max(n, 32), 32))
 

@@ -86,6 +86,7 @@ struct Bench: ParsableCommand {
             }
             rows.append(row)
             print(line(row))
+            fflush(nil)  // keep finished rows even if a later workload is interrupted
         }
         print("")
         print(Format.table(["workload", "format", "steps/s", "G syn/s", "GB/s", "% of copy BW", "best peer", "peer G syn/s", "ratio"], rows.map { r in

@@ -58,7 +58,7 @@ struct Capacity: ParsableCommand {
             try ConfigFile.decode(CapacitySpec.self, from: URL(fileURLWithPath: $0), allowed: [
                 "": Set(CapacitySpec.CodingKeys.allCases.map(\.rawValue)),
                 "network": Set(NetworkSpec.CodingKeys.allCases.map(\.rawValue)),
-                "input": ["kind", "amplitude", "holdSteps", "burnIn", "seed", "path"],
+                "input": Set(InputSpec.CodingKeys.allCases.map(\.rawValue)),
             ])
         } ?? CapacitySpec()
         net.apply(to: &s.network)
