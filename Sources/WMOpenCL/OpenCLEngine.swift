@@ -81,12 +81,12 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         u = try CLBuffer(context: ctx, bytes: chunkSteps * bt * ensemble.nIn * 4)
 
         // Fused steps when two state copies fit in local memory and launches would dominate: always
-        // on CPU devices (PoCL launches cost ~0.5 ms); on GPUs when there are enough trajectories
-        // to fill the device, or when one trajectory-step is small (≤ 2 M synapses: a work-group
-        // finishes it in a few µs, less than a launch).
+        // on CPU devices (PoCL launches cost ~0.5 ms); on GPUs only when there are enough
+        // trajectories to fill the device. (Measured on an H100: fusing 1–5 trajectories of a
+        // dense N = 1000 network was 4–6× slower than one launch per step — one work-group cannot
+        // stream the 4 MB of weights per step fast enough.)
         let fits = 2 * n * 4 + 1024 <= Int(dev.localMemBytes)
-        let perStep = Double(n) * Double(n) * (fmt == .dense ? 1 : (ensemble.networks.map(\.sp).max() ?? 1))
-        let auto = fits && (dev.isGPU ? (m * bt >= 2 * dev.computeUnits || perStep <= Double(1 << 21)) : true)
+        let auto = fits && (dev.isGPU ? m * bt >= 2 * dev.computeUnits : true)
         fused = fits && (options.fusedSteps ?? auto)
         fusedLocal = Swift.min(256, dev.maxWorkGroupSize, DeviceGenerator.roundUp(Swift.max(n, 32), 32))
 
