@@ -46,6 +46,7 @@ struct Capacity: ParsableCommand {
     @Option(help: "MLP minibatch size (default 64).") var mlpBatch: Int?
     @Option(help: "MLP early-stopping patience in epochs (default 8).") var mlpPatience: Int?
     @Option(help: "Lags the MLP decodes, e.g. 1,2,5,10 (default a spread up to K).") var mlpLags: String?
+    @Flag(help: "Train one MLP per lag instead of one multi-output MLP.") var mlpPerLag = false
     @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
     @Option(help: "Weight storage: auto, dense, ell, csr.") var format: WeightFormat?
     @Option(help: "Output folder (default wmsim-out/capacity-<date>).") var out: String?
@@ -85,6 +86,7 @@ struct Capacity: ParsableCommand {
         if let v = mlpBatch { s.mlp.batchSize = v }
         if let v = mlpPatience { s.mlp.patience = v }
         if let v = mlpLags { s.mlpLags = try parseIndexList(v) }
+        if mlpPerLag { s.mlpPerLag = true }
         if let v = threshold { s.threshold = v }
         if let v = format { s.format = v }
         return s

@@ -133,6 +133,30 @@ final class CapacityScienceTests: XCTestCase {
         for (x, y) in zip(ma.mean.r, mb.mean.r) { XCTAssertEqual(x, y, accuracy: 1e-2) }
     }
 
+    /// One MLP per lag: one training history per (network, lag), a finite r per lag, and on a
+    /// strongly remembering network the first lag decodes well either way.
+    func testPerLagMLPOption() throws {
+        var c = CapacitySpec()
+        c.network.n = 40; c.network.sp = 0.3; c.network.rule = .leaky; c.network.gIn = 0.5; c.network.spIn = 1; c.network.g = 0.8
+        c.networks = 2
+        c.washout = 50; c.train = 1200; c.validation = 300; c.test = 400; c.maxLag = 10
+        c.decoders = [.mlp]
+        c.mlpLags = [1, 4, 9]
+        c.mlp.epochs = 15; c.mlp.hidden1 = 16; c.mlp.hidden2 = 8
+        let input = try InputSource(spec: InputSpec(), nIn: 1)
+        c.mlpPerLag = true
+        let per = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input).mlp)
+        XCTAssertEqual(per.histories?.count, 2 * 3)
+        XCTAssertEqual(per.histories?.first?.device.isEmpty, false)
+        XCTAssertEqual(per.mean.lags, [1, 4, 9])
+        XCTAssertTrue(per.mean.r.allSatisfy(\.isFinite))
+        c.mlpPerLag = false
+        let multi = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input).mlp)
+        XCTAssertEqual(multi.histories?.count, 2)
+        XCTAssertGreaterThan(per.mean.r[0], 0.8)
+        XCTAssertGreaterThan(multi.mean.r[0], 0.8)
+    }
+
     /// Bad settings give clear errors; saturated states give a warning or an error, never garbage.
     func testBadSettings() throws {
         let input = try InputSource(spec: InputSpec(), nIn: 1)

@@ -15,7 +15,7 @@ public struct DecoderResult: Codable, Sendable {
     public var memoryCapacityCI95: [Double]
     /// First lag where the mean r drops below the threshold.
     public var firstLagBelowThreshold: Int?
-    /// MLP only: training histories per network.
+    /// MLP only: training histories, per network (per network and lag with `mlpPerLag`).
     public var histories: [MLPHistory]?
     public var seconds: Double
 }
@@ -106,11 +106,23 @@ public enum CapacityMeasurement {
                 cfg.seed = spec.mlp.seed &+ UInt64(m)
                 let tr = c.stored[0], va = c.stored[1], te = c.stored[2]
                 do {
-                    let (model, hist) = try MLPDecoder.train(trainX: tr.states, trainY: tr.targets, valX: va.states, valY: va.targets,
-                                                             n: n, k: k, config: cfg, ops: ops)
-                    histories.append(hist)
-                    let pv = try MLPDecoder.predict(model, x: va.states, rows: va.rows, ops: ops)
-                    let pt = try MLPDecoder.predict(model, x: te.states, rows: te.rows, ops: ops)
+                    // One multi-output MLP, or one MLP per lag (columns trained separately).
+                    let groups: [[Int]] = spec.mlpPerLag ? (0..<k).map { [$0] } : [Array(0..<k)]
+                    var pv = [Float](repeating: 0, count: va.rows * k), pt = [Float](repeating: 0, count: te.rows * k)
+                    for cols in groups {
+                        func pick(_ y: [Float], _ rows: Int) -> [Float] {
+                            cols.count == k ? y : (0..<rows).flatMap { r in cols.map { y[r * k + $0] } }
+                        }
+                        let (model, hist) = try MLPDecoder.train(trainX: tr.states, trainY: pick(tr.targets, tr.rows), valX: va.states,
+                                                                 valY: pick(va.targets, va.rows), n: n, k: cols.count, config: cfg, ops: ops)
+                        histories.append(hist)
+                        let gv = try MLPDecoder.predict(model, x: va.states, rows: va.rows, ops: ops)
+                        let gt = try MLPDecoder.predict(model, x: te.states, rows: te.rows, ops: ops)
+                        for (q, col) in cols.enumerated() {
+                            for r in 0..<va.rows { pv[r * k + col] = gv[r * cols.count + q] }
+                            for r in 0..<te.rows { pt[r * k + col] = gt[r * cols.count + q] }
+                        }
+                    }
                     let rv = pearsonPerColumn(pv, va.targets, rows: va.rows, cols: k)
                     let rt = pearsonPerColumn(pt, te.targets, rows: te.rows, cols: k)
                     let mse = (0..<k).map { j in (0..<te.rows).reduce(0.0) { s, i in let d = Double(pt[i * k + j] - te.targets[i * k + j]); return s + d * d } / Double(te.rows) }

@@ -34,8 +34,10 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public var decoders: [DecoderKind] = [.ridge, .mlp]
     /// MLP settings.
     public var mlp = MLPConfig()
-    /// Lags the MLP decodes (one multi-output network); nil = a spread of lags up to maxLag.
+    /// Lags the MLP decodes; nil = a spread of lags up to maxLag.
     public var mlpLags: [Int]? = nil
+    /// One MLP per lag (true) instead of one multi-output MLP for all `mlpLags` (false).
+    public var mlpPerLag = false
     /// Report the first lag where r drops below this.
     public var threshold = 0.5
     /// Weight storage.
@@ -84,7 +86,7 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, decoders, mlp, mlpLags, threshold, format
+        case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, decoders, mlp, mlpLags, mlpPerLag, threshold, format
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +105,7 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         decoders = try c.decodeIfPresent([DecoderKind].self, forKey: .decoders) ?? decoders
         mlp = try c.decodeIfPresent(MLPConfig.self, forKey: .mlp) ?? mlp
         mlpLags = try c.decodeIfPresent([Int].self, forKey: .mlpLags)
+        mlpPerLag = try c.decodeIfPresent(Bool.self, forKey: .mlpPerLag) ?? mlpPerLag
         threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
         format = try c.decodeIfPresent(WeightFormat.self, forKey: .format) ?? format
     }
