@@ -21,6 +21,11 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     var x: [Float]
     var y: [Float]
     var u: [Float] = []
+    /// Per-step non-finite flags, reused across steps.
+    var badScratch: [Int] = []
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    /// Stored synapses over the ensemble (sparse step work per trial).
+    lazy var storedSynapses: Int = nets.reduce(0) { $0 + $1.recurrent.nnz }
 
     init(ensemble: Ensemble, networks: [Network], input: InputSource, options: EngineOptions, info: BackendInfo) throws {
         self.ensemble = ensemble
@@ -126,11 +131,16 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         let m = ensemble.count, n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
         let useTanh = ensemble.activation == .tanh
         let t = time
-        let blocksPerNet = Swift.max(1, Swift.min(n / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
+        // Work per step beyond BLAS: the epilogue (dense) or the sparse rows. Small steps run on
+        // the calling thread — a parallel dispatch costs more than it saves below ~10⁵ operations.
+        let work = format == .dense ? m * n * bt * 8 : storedSynapses * bt
+        let parallel = work >= 1 << 17
+        let blocksPerNet = parallel ? Swift.max(1, Swift.min(n / 64, cores * 4)) : 1
         let rowsPerBlock = (n + blocksPerNet - 1) / blocksPerNet
-        let badSlots = UnsafeMutablePointer<Int>.allocate(capacity: m * blocksPerNet)
-        badSlots.initialize(repeating: Int.max, count: m * blocksPerNet)
-        defer { badSlots.deallocate() }
+        if badScratch.count < m * blocksPerNet { badScratch = [Int](repeating: Int.max, count: m * blocksPerNet) }
+        for q in 0..<(m * blocksPerNet) { badScratch[q] = Int.max }
+        badScratch.withUnsafeMutableBufferPointer { badSlotsBuf in
+        let badSlots = badSlotsBuf.baseAddress!
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 u.withUnsafeBufferPointer { up in
@@ -149,17 +159,23 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
                             }
                         }
                     }
-                    DispatchQueue.concurrentPerform(iterations: m * blocksPerNet) { job in
+                    let job: @Sendable (Int) -> Void = { job in
                         let mm = job / blocksPerNet, blk = job % blocksPerNet
                         let lo = blk * rowsPerBlock, hi = Swift.min(n, lo + rowsPerBlock)
                         guard lo < hi else { return }
                         self.rows(network: mm, lo: lo, hi: hi, t: t, useTanh: useTanh, sh: sh, badSlot: job)
+                    }
+                    if parallel {
+                        DispatchQueue.concurrentPerform(iterations: m * blocksPerNet) { job($0) }
+                    } else {
+                        for q in 0..<(m * blocksPerNet) { job(q) }
                     }
                 }
             }
         }
         for mm in 0..<m {
             for blk in 0..<blocksPerNet { bad[mm] = Swift.min(bad[mm], badSlots[mm * blocksPerNet + blk]) }
+        }
         }
     }
 

@@ -65,7 +65,7 @@ public enum CapacityMeasurement {
         let wantMLP = spec.decoders.contains(.mlp)
         let mlpLags = spec.resolvedMLPLags
         let t0 = Date()
-        let (collected, engine) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, storeLags: wantMLP ? mlpLags : nil) {
+        let (collected, info) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, storeLags: wantMLP ? mlpLags : nil) {
             progress?("simulate", $0, $1)
         }
         let simSeconds = Date().timeIntervalSince(t0)
@@ -135,9 +135,10 @@ public enum CapacityMeasurement {
             }
             mlp = try summarize("mlp", curves, spec: spec, histories: histories, seconds: Date().timeIntervalSince(t2))
         }
-        let saturated = try? saturationWarning(engine)
-        if let s = saturated { warnings.append(s) }
-        return CapacityResult(spec: spec, backend: engine.backendInfo, format: engine.format.rawValue, ridge: ridge, mlp: mlp,
+        if info.saturatedFraction > 0.5 {
+            warnings.append(String(format: "%.0f%% of the units are saturated (|x| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", info.saturatedFraction * 100))
+        }
+        return CapacityResult(spec: spec, backend: info.backend, format: info.format.rawValue, ridge: ridge, mlp: mlp,
                               simulateSeconds: simSeconds, warnings: warnings)
     }
 
@@ -166,12 +167,4 @@ public enum CapacityMeasurement {
         }
     }
 
-    /// A warning when most units sit in tanh saturation at the end of the run.
-    static func saturationWarning(_ engine: any SimulationEngine) throws -> String? {
-        guard engine.ensemble.activation == .tanh else { return nil }
-        let x = try engine.state()
-        guard !x.isEmpty else { return nil }
-        let sat = Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)
-        return sat > 0.5 ? String(format: "%.0f%% of the units are saturated (|r| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", sat * 100) : nil
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WMCore
+import WMOpenCL
 
 /// States and lag targets of one segment kept for the MLP decoder (the ridge path never stores
 /// states: it streams them into `SegmentMoments`).
@@ -28,7 +29,7 @@ public enum CapacityRun {
     /// Runs `spec` on `backend`; `storeLags` (MLP) selects lags whose targets are kept with the
     /// stored states. Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
     public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
-                               storeLags: [Int]?, progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], engine: any SimulationEngine) {
+                               storeLags: [Int]?, progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], info: RunInfo) {
         try spec.validate()
         let ensemble = given.map { Ensemble(networks: $0.map(\.spec), trials: spec.trials) }
             ?? Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
@@ -41,17 +42,61 @@ public enum CapacityRun {
         var u: [Float] = []
         try input.fill(t0: 0, count: total, trials: bt, into: &u)
 
+        var collected: [Collected] = []
+        for _ in 0..<m {
+            let mom: [SegmentMoments] = [SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k)]
+            collected.append(Collected(moments: mom, stored: [StoredSegment](repeating: StoredSegment(), count: 3)))
+        }
+        // Networks run in groups: on CPUs a group small enough that each network's weights stay in
+        // a core's cache across steps (measured ~3× faster per network-step than all in lockstep).
+        let group = groupSize(backend, networks: m)
+        var info: RunInfo? = nil
+        var saturated = 0.0
+        for g0 in stride(from: 0, to: m, by: group) {
+            let ids = Array(g0..<Swift.min(m, g0 + group))
+            let sub = Ensemble(networks: ids.map { ensemble.networks[$0] }, trials: bt)
+            let engine = try runGroup(sub, ids: ids, given: given.map { g in ids.map { g[$0] } }, spec: spec, backend: backend,
+                                      input: input, u: u, storeLags: storeLags, into: &collected) { done in
+                progress?(g0 * total + done * ids.count, m * total)
+            }
+            info = RunInfo(backend: engine.backendInfo, format: engine.format, saturatedFraction: 0)
+            if engine.ensemble.activation == .tanh {
+                let x = try engine.state()
+                if !x.isEmpty { saturated = Swift.max(saturated, Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)) }
+            }
+        }
+        info!.saturatedFraction = saturated
+        return (collected, info!)
+    }
+
+    /// What ran (for the result's provenance) and how saturated the final states were.
+    public struct RunInfo: Sendable {
+        public var backend: BackendInfo
+        public var format: WeightFormat
+        /// Largest fraction of units with |x| > 0.99 at the end of a run (tanh networks).
+        public var saturatedFraction: Double
+    }
+
+    /// Networks per engine: 1 on the CPU backend (its BLAS already uses every core), one per
+    /// core on CPU OpenCL devices (a work-group per trajectory), all at once on GPUs.
+    public static func groupSize(_ backend: any Backend, networks m: Int) -> Int {
+        if backend is CPUBackend { return 1 }
+        if let cl = backend as? OpenCLBackend, cl.device.info.deviceType == "CPU" { return Swift.max(1, cl.device.info.computeUnits) }
+        return Swift.max(1, m)
+    }
+
+    /// Runs one group of networks (global indices `ids`) and streams its states into `collected`.
+    static func runGroup(_ ensemble: Ensemble, ids: [Int], given: [Network]?, spec: CapacitySpec, backend: any Backend,
+                         input: InputSource, u: [Float], storeLags: [Int]?, into collected: inout [Collected],
+                         progress: @escaping (Int) -> Void) throws -> any SimulationEngine {
+        let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        let total = spec.totalSteps
         var opt = EngineOptions()
         opt.format = spec.format
         // Chunks of ≤ 16 M recorded floats.
         opt.chunkSteps = Swift.max(8, Swift.min(1024, (16 << 20) / Swift.max(1, m * bt * n)))
         let engine = try backend.makeEngine(ensemble: ensemble, networks: given, input: input, options: opt)
 
-        var collected: [Collected] = []
-        for _ in 0..<m {
-            let mom: [SegmentMoments] = [SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k), SegmentMoments(n: n, k: k)]
-            collected.append(Collected(moments: mom, stored: [StoredSegment](repeating: StoredSegment(), count: 3)))
-        }
         let lagsStored = storeLags ?? []
         var targets = [Float]()
         try engine.advance(steps: total, record: RecordRequest(every: 1, neurons: nil), sink: { chunk in
@@ -76,24 +121,24 @@ public enum CapacityRun {
                             let base = (r * m + mm) * bt * n + b * n
                             let view = UnsafeBufferPointer(rebasing: data[base..<(base + (rows - 1) * rowStride + n)])
                             targets.withUnsafeBufferPointer { tp in
-                                collected[mm].moments[seg].add(states: view, rows: rows, rowStride: rowStride, targets: tp, targetStride: k)
+                                collected[ids[mm]].moments[seg].add(states: view, rows: rows, rowStride: rowStride, targets: tp, targetStride: k)
                             }
                             if !lagsStored.isEmpty {
-                                var st = collected[mm].stored[seg]
+                                var st = collected[ids[mm]].stored[seg]
                                 for q in 0..<rows {
                                     let off = base + q * rowStride
                                     st.states.append(contentsOf: data[off..<(off + n)])
                                     for lag in lagsStored { st.targets.append(targets[q * k + lag - 1]) }
                                 }
                                 st.rows += rows
-                                collected[mm].stored[seg] = st
+                                collected[ids[mm]].stored[seg] = st
                             }
                         }
                     }
                     r = end
                 }
             }
-        }, progress: { progress?($0, total) })
-        return (collected, engine)
+        }, progress: { progress($0) })
+        return engine
     }
 }
