@@ -126,6 +126,8 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         let width = record?.width(n: n) ?? 0
         let every = record?.every ?? 1
         if let r = record { try prepareRecording(r, width: width) }
+        // Flags from an earlier failed call must not be reported again.
+        try bad.write([Int32](repeating: Int32.max, count: m), queue: q)
         var done = 0
         while done < steps {
             let count = Swift.min(chunkSteps, steps - done)
@@ -209,23 +211,44 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     }
 
     private var formatSuffix: String { format == .auto ? "dense" : format.rawValue }
-    private lazy var stepKernel: CLKernel? = try? program.kernel("step_" + formatSuffix)
-    private lazy var fusedKernel: CLKernel? = try? program.kernel("fused_" + formatSuffix)
-    private lazy var gatherKernel: CLKernel? = try? program.kernel("record_gather")
+    private var kernels: [String: CLKernel] = [:]
+    private var localSizes: [String: Int] = [:]
+
+    /// The kernel `name` of this engine's program (created once; a missing kernel throws).
+    private func kernel(_ name: String) throws -> CLKernel {
+        if let k = kernels[name] { return k }
+        let k = try program.kernel(name)
+        kernels[name] = k
+        return k
+    }
+
+    /// The local size for `k`: `preferred`, capped by the kernel's own limit on this device
+    /// (register-heavy kernels can allow less than the device maximum).
+    private func localSize(_ k: CLKernel, preferred: Int) throws -> Int {
+        let key = "\(k.name)/\(preferred)"
+        if let l = localSizes[key] { return l }
+        let limit = try k.workGroupInfo(backend.device).maxWorkGroupSize
+        var l = Swift.min(preferred, Swift.max(1, limit))
+        if l < preferred { l = Swift.max(1, 1 << (Int.bitWidth - 1 - l.leadingZeroBitCount)) }  // power of two
+        localSizes[key] = l
+        return l
+    }
 
     private func runStep(s: Int, t: Int) throws {
-        guard let k = stepKernel else { _ = try program.kernel("step_" + formatSuffix); return }
+        let k = try kernel("step_" + formatSuffix)
         let n = ensemble.n, bt = ensemble.trials
         try k.setArg(0, Int32(n)); try k.setArg(1, Int32(bt)); try k.setArg(2, Int32(ensemble.nIn)); try k.setArg(3, Int32(t))
         try k.setArg(4, weights.win); try k.setArg(5, coef); try k.setArg(6, keys)
         try k.setArg(7, u); try k.setArg(8, Int32(s)); try k.setArg(9, x); try k.setArg(10, y)
         try k.setArg(11, bad); try k.setArg(12, Int32(ensemble.activation == .tanh ? 1 : 0))
         try setWeightArgs(k, from: 13)
-        try backend.queue.enqueue(k, global: [DeviceGenerator.roundUp(n * bt, 64), ensemble.count], local: [64, 1])
+        let l = try localSize(k, preferred: 64)
+        try backend.queue.enqueue(k, global: [DeviceGenerator.roundUp(n * bt, l), ensemble.count], local: [l, 1])
     }
 
     private func gather(row: Int, width: Int) throws {
-        guard let k = gatherKernel, let rb = recBuffer, let idx = recIdx else { return }
+        let k = try kernel("record_gather")
+        guard let rb = recBuffer, let idx = recIdx else { throw WMError.unsupported("recording requested without a record buffer (internal)") }
         let m = ensemble.count, bt = ensemble.trials
         try k.setArg(0, Int32(ensemble.n)); try k.setArg(1, Int32(bt)); try k.setArg(2, Int32(m)); try k.setArg(3, Int32(width))
         try k.setArg(4, Int32(row)); try k.setArg(5, idx); try k.setArg(6, x); try k.setArg(7, rb)
@@ -233,7 +256,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     }
 
     private func runFused(t0: Int, count: Int, every: Int, width: Int) throws {
-        guard let k = fusedKernel else { _ = try program.kernel("fused_" + formatSuffix); return }
+        let k = try kernel("fused_" + formatSuffix)
         let n = ensemble.n, bt = ensemble.trials, m = ensemble.count
         if recBuffer == nil { recBuffer = try CLBuffer(context: backend.context, bytes: 4) }
         if recIdx == nil { recIdx = try CLBuffer(context: backend.context, copying: [Int32(0)]) }
@@ -244,6 +267,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         try k.setArg(13, Int32(every)); try k.setArg(14, Int32(width)); try k.setArg(15, recIdx!); try k.setArg(16, recBuffer!)
         try k.setArg(17, bad); try k.setArg(18, Int32(ensemble.activation == .tanh ? 1 : 0))
         try setWeightArgs(k, from: 19)
-        try backend.queue.enqueue(k, global: [fusedLocal * m * bt], local: [fusedLocal])
+        let l = try localSize(k, preferred: fusedLocal)
+        try backend.queue.enqueue(k, global: [l * m * bt], local: [l])
     }
 }

@@ -121,8 +121,9 @@ struct Simulate: ParsableCommand {
         do {
             try engine.advance(steps: cfg.steps, record: record, sink: { chunk in try writer?.append(chunk.data) }, progress: { progress.update($0) })
             try writer?.finish()
-        } catch let e as WMError {
-            failure = e.description
+        } catch {
+            // Any failure (NaN, device, disk) still leaves a summary with the error.
+            failure = (error as? WMError)?.description ?? "\(error)"
             writer?.cancel()
         }
         progress.finish()

@@ -157,6 +157,24 @@ final class CapacityScienceTests: XCTestCase {
         XCTAssertGreaterThan(multi.mean.r[0], 0.8)
     }
 
+    /// A network whose state diverges is dropped with a warning; the others are still measured
+    /// (on OpenCL CPU devices both run in one group, which is rerun without the bad one).
+    func testDivergingNetworkIsDroppedNotFatal() throws {
+        let good = linearNetwork(j: [0.5], jin: [1], n: 1, seed: 1)
+        let bad = linearNetwork(j: [1e20], jin: [1], n: 1, seed: 2)
+        for backend in backends() {
+            let r = try CapacityMeasurement.run(spec(train: 2000, test: 1000, maxLag: 5), backend: backend,
+                                                input: InputSource(spec: InputSpec(), nIn: 1), networks: [good, bad])
+            let ridge = try XCTUnwrap(r.ridge)
+            XCTAssertNotNil(ridge.perNetwork[0], backend.info.kind)
+            XCTAssertNil(ridge.perNetwork[1], backend.info.kind)
+            XCTAssertTrue(r.warnings.contains { $0.contains("dropped") && $0.contains("non-finite") }, "\(r.warnings)")
+            XCTAssertEqual(ridge.memoryCapacity, 1, accuracy: 0.05)
+        }
+        XCTAssertThrowsError(try CapacityMeasurement.run(spec(train: 500, test: 200, maxLag: 5), backend: CPUBackend(),
+                                                         input: InputSource(spec: InputSpec(), nIn: 1), networks: [bad]))
+    }
+
     /// Bad settings give clear errors; saturated states give a warning or an error, never garbage.
     func testBadSettings() throws {
         let input = try InputSource(spec: InputSpec(), nIn: 1)

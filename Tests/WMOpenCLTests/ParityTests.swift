@@ -34,6 +34,28 @@ final class ParityTests: XCTestCase {
         return zip(a, b).map { abs($0 - $1) }.max() ?? 0
     }
 
+    /// A NaN is reported once; after the state is repaired the engine runs on (both backends).
+    func testNonFiniteFlagIsResetBetweenCalls() throws {
+        let cl = try opencl()
+        for fused in [false, true] {
+            let ens = Ensemble(networks: [spec(n: 7, sp: 0.5, seed: 1), spec(n: 7, sp: 0.5, seed: 2)], trials: 2)
+            var opt = EngineOptions(); opt.fusedSteps = fused
+            let input = try InputSource(spec: InputSpec(), nIn: 3)
+            for backend in [CPUBackend(), cl] as [any Backend] {
+                let e = try backend.makeEngine(ensemble: ens, networks: nil, input: input, options: opt)
+                var x = try e.state()
+                x[0] = .nan
+                try e.setState(x)
+                XCTAssertThrowsError(try e.advance(steps: 1)) { err in
+                    guard case WMError.nonFinite(_, let network, _) = err else { return XCTFail("\(err)") }
+                    XCTAssertEqual(network, 0)
+                }
+                try e.setState([Float](repeating: 0.01, count: ens.stateCount))
+                XCTAssertNoThrow(try e.advance(steps: 3), "\(backend.info.kind) fused=\(fused)")
+            }
+        }
+    }
+
     func testDeviceGenerationMatchesHost() throws {
         let cl = try opencl()
         for (n, sp, fmt) in [(1, 1.0, WeightFormat.csr), (7, 0.5, .ell), (61, 0.2, .csr), (1000, 0.05, .ell), (4099, 0.01, .csr), (130, 0.3, .dense)] {

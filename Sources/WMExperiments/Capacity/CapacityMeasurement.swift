@@ -77,6 +77,11 @@ public enum CapacityMeasurement {
             var curves: [MemoryCurve?] = []
             for (m, c) in collected.enumerated() {
                 progress?("ridge", m, collected.count)
+                if let why = info.failedNetworks[m] {
+                    warnings.append("network seed \(seeds[m]) dropped: \(why)")
+                    curves.append(nil)
+                    continue
+                }
                 do {
                     let readout: RidgeReadout
                     if let l = spec.lambda {
@@ -102,6 +107,11 @@ public enum CapacityMeasurement {
             let n = spec.network.n, k = mlpLags.count
             for (m, c) in collected.enumerated() {
                 progress?("mlp", m, collected.count)
+                if info.failedNetworks[m] != nil {
+                    if !spec.decoders.contains(.ridge) { warnings.append("network seed \(seeds[m]) dropped: \(info.failedNetworks[m]!)") }
+                    curves.append(nil)
+                    continue
+                }
                 var cfg = spec.mlp
                 cfg.seed = spec.mlp.seed &+ UInt64(m)
                 let tr = c.stored[0], va = c.stored[1], te = c.stored[2]

@@ -52,21 +52,39 @@ public enum CapacityRun {
         let group = groupSize(backend, networks: m)
         var info: RunInfo? = nil
         var saturated = 0.0
+        var failed: [Int: String] = [:]
         for g0 in stride(from: 0, to: m, by: group) {
-            let ids = Array(g0..<Swift.min(m, g0 + group))
-            let sub = Ensemble(networks: ids.map { ensemble.networks[$0] }, trials: bt)
-            let engine = try runGroup(sub, ids: ids, given: given.map { g in ids.map { g[$0] } }, spec: spec, backend: backend,
-                                      input: input, u: u, storeLags: storeLags, into: &collected) { done in
-                progress?(g0 * total + done * ids.count, m * total)
+            var ids = Array(g0..<Swift.min(m, g0 + group))
+            var engine: (any SimulationEngine)? = nil
+            // A network whose state turns non-finite is dropped (and reported); the rest of its
+            // group runs again without it.
+            while engine == nil && !ids.isEmpty {
+                for g in ids { collected[g] = Collected(moments: (0..<3).map { _ in SegmentMoments(n: n, k: k) }, stored: [StoredSegment](repeating: StoredSegment(), count: 3)) }
+                let sub = Ensemble(networks: ids.map { ensemble.networks[$0] }, trials: bt)
+                let current = ids
+                do {
+                    engine = try runGroup(sub, ids: current, given: given.map { g in current.map { g[$0] } }, spec: spec, backend: backend,
+                                          input: input, u: u, storeLags: storeLags, into: &collected) { done in
+                        progress?(g0 * total + done * current.count, m * total)
+                    }
+                } catch let WMError.nonFinite(step, local, detail) {
+                    failed[ids[local]] = "non-finite state at step \(step): \(detail)"
+                    ids.remove(at: local)
+                }
             }
+            guard let engine else { continue }
             info = RunInfo(backend: engine.backendInfo, format: engine.format, saturatedFraction: 0)
             if engine.ensemble.activation == .tanh {
                 let x = try engine.state()
                 if !x.isEmpty { saturated = Swift.max(saturated, Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)) }
             }
         }
-        info!.saturatedFraction = saturated
-        return (collected, info!)
+        guard var result = info else {
+            throw WMError.nonFinite(step: 0, network: 0, detail: "every network diverged (\(failed.sorted { $0.key < $1.key }.first?.value ?? "")); lower the gains (g, gIn) or the input amplitude")
+        }
+        result.saturatedFraction = saturated
+        result.failedNetworks = failed
+        return (collected, result)
     }
 
     /// What ran (for the result's provenance) and how saturated the final states were.
@@ -75,6 +93,8 @@ public enum CapacityRun {
         public var format: WeightFormat
         /// Largest fraction of units with |x| > 0.99 at the end of a run (tanh networks).
         public var saturatedFraction: Double
+        /// Networks (index in the ensemble) dropped because their state diverged, with the reason.
+        public var failedNetworks: [Int: String] = [:]
     }
 
     /// Networks per engine: 1 on the CPU backend (its BLAS already uses every core), one per
@@ -124,14 +144,14 @@ public enum CapacityRun {
                                 collected[ids[mm]].moments[seg].add(states: view, rows: rows, rowStride: rowStride, targets: tp, targetStride: k)
                             }
                             if !lagsStored.isEmpty {
-                                var st = collected[ids[mm]].stored[seg]
+                                // In place: no copy of the stored arrays per chunk.
+                                let g = ids[mm]
                                 for q in 0..<rows {
                                     let off = base + q * rowStride
-                                    st.states.append(contentsOf: data[off..<(off + n)])
-                                    for lag in lagsStored { st.targets.append(targets[q * k + lag - 1]) }
+                                    collected[g].stored[seg].states.append(contentsOf: data[off..<(off + n)])
+                                    for lag in lagsStored { collected[g].stored[seg].targets.append(targets[q * k + lag - 1]) }
                                 }
-                                st.rows += rows
-                                collected[ids[mm]].stored[seg] = st
+                                collected[g].stored[seg].rows += rows
                             }
                         }
                     }
