@@ -2,18 +2,6 @@
 
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-#if !_endian(little)
-#error("WMCore's array I/O reinterprets memory as little-endian data; big-endian hosts are not supported")
-#endif
-
 // MARK: - Errors
 
 /// Errors of the array file layer (NPY and delimited text). Every message names the file.

@@ -14,10 +14,6 @@ import Musl
 import Darwin
 #endif
 
-#if !_endian(little)
-#error("WMCore's array I/O reinterprets memory as little-endian data; big-endian hosts are not supported")
-#endif
-
 // MARK: - Reading and writing
 
 /// Reading and atomic writing of NumPy `.npy` files.

@@ -10,10 +10,6 @@ import Musl
 import Darwin
 #endif
 
-#if !_endian(little)
-#error("WMCore's array I/O reinterprets memory as little-endian data; big-endian hosts are not supported")
-#endif
-
 // MARK: - POSIX file helpers
 
 /// `strerror` text for an errno value.
