@@ -93,7 +93,9 @@ public enum ConfigFile {
         }
         guard let top = object as? [String: Any] else { throw WMError.file(path: url.path, reason: "the top level must be a table/object") }
         try checkKeys(top, table: "", allowed: allowed, path: url.path)
-        do { return try JSONDecoder().decode(T.self, from: json) } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+        do { return try JSONDecoder().decode(T.self, from: json) } catch let e as WMError {
+            throw WMError.file(path: url.path, reason: e.description)
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
             throw WMError.file(path: url.path, reason: "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
         } catch let DecodingError.dataCorrupted(ctx) {
             throw WMError.file(path: url.path, reason: "invalid value at \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
@@ -109,8 +111,12 @@ public enum ConfigFile {
             throw WMError.file(path: path, reason: "unknown key '\(key)' at \(place); known keys: \(ok.sorted().joined(separator: ", "))")
         }
         for (key, value) in obj {
+            let name = table.isEmpty ? key : table + "." + key
             if let sub = value as? [String: Any] {
-                try checkKeys(sub, table: table.isEmpty ? key : table + "." + key, allowed: allowed, path: path)
+                try checkKeys(sub, table: name, allowed: allowed, path: path)
+            } else if let items = value as? [Any] {
+                // Arrays of tables ([[axes]]) are checked against their table name.
+                for case let sub as [String: Any] in items { try checkKeys(sub, table: name, allowed: allowed, path: path) }
             }
         }
     }

@@ -22,21 +22,38 @@ final class Progress {
     let start = Date()
     var last = Date.distantPast
     let enabled: Bool
+    /// Work already done before this run (resumed); rates and the ETA count only new work.
+    let startCount: Int
 
-    init(_ label: String, total: Int, unit: String = "steps", enabled: Bool = Console.stderrIsTTY) {
+    init(_ label: String, total: Int, unit: String = "steps", start startCount: Int = 0, enabled: Bool = Console.stderrIsTTY) {
         self.label = label
         self.total = total
         self.unit = unit
+        self.startCount = startCount
         self.enabled = enabled
     }
 
+    /// Without a terminal, a plain progress line at most this often (nil: none).
+    var lineEvery: TimeInterval? = nil
+    private var lastLine = -1
+
     func update(_ done: Int) {
-        guard enabled else { return }
         let now = Date()
+        if !enabled, let every = lineEvery {
+            guard now.timeIntervalSince(last) >= every || done >= total, done > startCount, done != lastLine else { return }
+            last = now
+            lastLine = done
+            let el = now.timeIntervalSince(start)
+            let rate = el > 0 ? Double(done - startCount) / el : 0
+            let eta = rate > 0 ? Double(total - done) / rate : 0
+            Console.note("\(label): \(done)/\(total) \(unit), \(Format.si(rate)) \(unit)/s, ETA \(Format.duration(eta))")
+            return
+        }
+        guard enabled else { return }
         guard now.timeIntervalSince(last) >= 0.1 || done >= total else { return }
         last = now
         let el = now.timeIntervalSince(start)
-        let rate = el > 0 ? Double(done) / el : 0
+        let rate = el > 0 ? Double(done - startCount) / el : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = total > 0 ? 100 * done / total : 100
         let line = "\r\(label): \(pct)% \(done)/\(total) \(unit), \(Format.si(rate)) \(unit)/s, ETA \(Format.duration(eta))   "

@@ -60,28 +60,58 @@ public enum CapacityMeasurement {
             spec.networks = g.count
             spec.network = first.spec
         }
+        let each = try measureEach(spec, backend: backend, input: input, networks: given, progress: progress)
+        var ridge: DecoderResult? = nil, mlp: DecoderResult? = nil
+        if spec.decoders.contains(.ridge) {
+            ridge = try summarize("ridge", each.ridge, spec: spec, histories: nil, seconds: each.ridgeSeconds)
+        }
+        if spec.decoders.contains(.mlp) {
+            mlp = try summarize("mlp", each.mlp, spec: spec, histories: each.histories, seconds: each.mlpSeconds)
+        }
+        return CapacityResult(spec: spec, backend: each.info.backend, format: each.info.format.rawValue, ridge: ridge, mlp: mlp,
+                              simulateSeconds: each.simulateSeconds, warnings: each.warnings)
+    }
+
+    /// Memory curves of every network of one run, before averaging.
+    public struct PerNetwork: Sendable {
+        /// Ridge curve per network (nil where it failed or ridge was not asked for).
+        public var ridge: [MemoryCurve?]
+        /// MLP curve per network (nil where it failed or the MLP was not asked for).
+        public var mlp: [MemoryCurve?]
+        /// MLP training histories in network order.
+        public var histories: [MLPHistory]
+        public var warnings: [String]
+        public var info: CapacityRun.RunInfo
+        public var simulateSeconds = 0.0, ridgeSeconds = 0.0, mlpSeconds = 0.0
+    }
+
+    /// Simulates and decodes every network. `specs` (one N and nIn; sweeps) replaces the seeds of
+    /// `spec.network`; `mlpSeeds` gives each network's MLP seed (default `spec.mlp.seed + index`),
+    /// `labels` names networks in warnings (default "network seed S").
+    public static func measureEach(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
+                                   specs: [NetworkSpec]? = nil, mlpSeeds: [UInt64]? = nil, labels: [String]? = nil,
+                                   progress: Progress? = nil) throws -> PerNetwork {
         try spec.validate()
         var warnings: [String] = []
         let wantMLP = spec.decoders.contains(.mlp)
         let mlpLags = spec.resolvedMLPLags
         let t0 = Date()
-        let (collected, info) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, storeLags: wantMLP ? mlpLags : nil) {
+        let (collected, info) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, specs: specs,
+                                                        storeLags: wantMLP ? mlpLags : nil) {
             progress?("simulate", $0, $1)
         }
         let simSeconds = Date().timeIntervalSince(t0)
-        let seeds = given?.map(\.spec.seed) ?? (0..<spec.networks).map { spec.network.seed &+ UInt64($0) }
+        let count = collected.count
+        let seeds: [UInt64] = given?.map(\.spec.seed) ?? specs?.map(\.seed) ?? (0..<count).map { spec.network.seed &+ UInt64($0) }
+        let names: [String] = labels ?? seeds.map { "network seed \($0)" }
+        var out = PerNetwork(ridge: [MemoryCurve?](repeating: nil, count: count), mlp: [MemoryCurve?](repeating: nil, count: count),
+                             histories: [], warnings: [], info: info, simulateSeconds: simSeconds)
+        for (m, why) in info.failedNetworks.sorted(by: { $0.key < $1.key }) { warnings.append("\(names[m]) dropped: \(why)") }
 
-        var ridge: DecoderResult? = nil
         if spec.decoders.contains(.ridge) {
             let t1 = Date()
-            var curves: [MemoryCurve?] = []
-            for (m, c) in collected.enumerated() {
-                progress?("ridge", m, collected.count)
-                if let why = info.failedNetworks[m] {
-                    warnings.append("network seed \(seeds[m]) dropped: \(why)")
-                    curves.append(nil)
-                    continue
-                }
+            for (m, c) in collected.enumerated() where info.failedNetworks[m] == nil {
+                progress?("ridge", m, count)
                 do {
                     let readout: RidgeReadout
                     if let l = spec.lambda {
@@ -89,31 +119,23 @@ public enum CapacityMeasurement {
                     } else {
                         readout = try RidgeReadout(training: c.moments[0], validation: c.moments[1])
                     }
-                    curves.append(MemoryCurve(scores: try readout.evaluate(c.moments[2])))
+                    out.ridge[m] = MemoryCurve(scores: try readout.evaluate(c.moments[2]))
                 } catch let e as WMError {
-                    warnings.append("ridge, network seed \(seeds[m]): \(e.description)")
-                    curves.append(nil)
+                    warnings.append("ridge, \(names[m]): \(e.description)")
                 }
             }
-            ridge = try summarize("ridge", curves, spec: spec, histories: nil, seconds: Date().timeIntervalSince(t1))
+            out.ridgeSeconds = Date().timeIntervalSince(t1)
         }
 
-        var mlp: DecoderResult? = nil
         if wantMLP {
             let t2 = Date()
             let ops = try denseOps(for: backend)
-            var curves: [MemoryCurve?] = []
-            var histories: [MLPHistory] = []
-            let n = spec.network.n, k = mlpLags.count
-            for (m, c) in collected.enumerated() {
-                progress?("mlp", m, collected.count)
-                if info.failedNetworks[m] != nil {
-                    if !spec.decoders.contains(.ridge) { warnings.append("network seed \(seeds[m]) dropped: \(info.failedNetworks[m]!)") }
-                    curves.append(nil)
-                    continue
-                }
+            let n = collected.isEmpty ? spec.network.n : (given?.first?.spec.n ?? specs?.first?.n ?? spec.network.n)
+            let k = mlpLags.count
+            for (m, c) in collected.enumerated() where info.failedNetworks[m] == nil {
+                progress?("mlp", m, count)
                 var cfg = spec.mlp
-                cfg.seed = spec.mlp.seed &+ UInt64(m)
+                cfg.seed = mlpSeeds?[m] ?? spec.mlp.seed &+ UInt64(m)
                 let tr = c.stored[0], va = c.stored[1], te = c.stored[2]
                 do {
                     // One multi-output MLP, or one MLP per lag (columns trained separately).
@@ -125,7 +147,7 @@ public enum CapacityMeasurement {
                         }
                         let (model, hist) = try MLPDecoder.train(trainX: tr.states, trainY: pick(tr.targets, tr.rows), valX: va.states,
                                                                  valY: pick(va.targets, va.rows), n: n, k: cols.count, config: cfg, ops: ops)
-                        histories.append(hist)
+                        out.histories.append(hist)
                         let gv = try MLPDecoder.predict(model, x: va.states, rows: va.rows, ops: ops)
                         let gt = try MLPDecoder.predict(model, x: te.states, rows: te.rows, ops: ops)
                         for (q, col) in cols.enumerated() {
@@ -136,20 +158,19 @@ public enum CapacityMeasurement {
                     let rv = pearsonPerColumn(pv, va.targets, rows: va.rows, cols: k)
                     let rt = pearsonPerColumn(pt, te.targets, rows: te.rows, cols: k)
                     let mse = (0..<k).map { j in (0..<te.rows).reduce(0.0) { s, i in let d = Double(pt[i * k + j] - te.targets[i * k + j]); return s + d * d } / Double(te.rows) }
-                    curves.append(MemoryCurve(lags: mlpLags, r: rt, lambda: [Double](repeating: .nan, count: k), validationR: rv, testMSE: mse,
-                                              convention: MemoryCurve.standardConvention + " (MLP: sum over the decoded lags only)"))
+                    out.mlp[m] = MemoryCurve(lags: mlpLags, r: rt, lambda: [Double](repeating: .nan, count: k), validationR: rv, testMSE: mse,
+                                             convention: MemoryCurve.standardConvention + " (MLP: sum over the decoded lags only)")
                 } catch let e as WMError {
-                    warnings.append("mlp, network seed \(seeds[m]): \(e.description)")
-                    curves.append(nil)
+                    warnings.append("mlp, \(names[m]): \(e.description)")
                 }
             }
-            mlp = try summarize("mlp", curves, spec: spec, histories: histories, seconds: Date().timeIntervalSince(t2))
+            out.mlpSeconds = Date().timeIntervalSince(t2)
         }
         if info.saturatedFraction > 0.5 {
             warnings.append(String(format: "%.0f%% of the units are saturated (|x| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", info.saturatedFraction * 100))
         }
-        return CapacityResult(spec: spec, backend: info.backend, format: info.format.rawValue, ridge: ridge, mlp: mlp,
-                              simulateSeconds: simSeconds, warnings: warnings)
+        out.warnings = warnings
+        return out
     }
 
     static func summarize(_ name: String, _ curves: [MemoryCurve?], spec: CapacitySpec, histories: [MLPHistory]?, seconds: Double) throws -> DecoderResult {

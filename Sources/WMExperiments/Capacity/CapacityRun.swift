@@ -28,19 +28,29 @@ public enum CapacityRun {
 
     /// Runs `spec` on `backend`; `storeLags` (MLP) selects lags whose targets are kept with the
     /// stored states. Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
+    /// `specs` (sweeps: networks with their own gains and densities, one N and nIn) replaces the
+    /// ensemble of `spec.networks` seeds of `spec.network`; `given` networks replace both.
     public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
+                               specs: [NetworkSpec]? = nil,
                                storeLags: [Int]?, progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], info: RunInfo) {
         try spec.validate()
         let ensemble = given.map { Ensemble(networks: $0.map(\.spec), trials: spec.trials) }
+            ?? specs.map { Ensemble(networks: $0, trials: spec.trials) }
             ?? Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
-        let n = spec.network.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        try ensemble.validate()
+        guard ensemble.nIn == input.nIn else {
+            throw WMError.incompatibleEnsemble("the networks have nIn = \(ensemble.nIn), the input stream \(input.nIn) channel(s)")
+        }
+        let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
         let total = spec.totalSteps
         if spec.input.kind == .file, input.fileSteps < total {
             throw WMError.invalidParameter(name: "input file", value: "\(input.fileSteps) steps", expected: "at least washout + train + validation + test = \(total)")
         }
-        // The whole scalar stream on the host (T·B floats) for the lag targets.
+        // The whole stream on the host for the lag targets: channel 0 of every trial, [t][b].
         var u: [Float] = []
         try input.fill(t0: 0, count: total, trials: bt, into: &u)
+        let nIn = input.nIn
+        if nIn > 1 { u = (0..<(total * bt)).map { u[$0 * nIn] } }
 
         var collected: [Collected] = []
         for _ in 0..<m {

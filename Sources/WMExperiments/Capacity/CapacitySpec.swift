@@ -11,7 +11,8 @@ public enum DecoderKind: String, Codable, Sendable, CaseIterable {
 ///
 /// Timeline of every trial: `washout` steps, then `train`, `validation` and `test` segments.
 /// The state x(t) has seen u(0)…u(t−1); the decoder for lag k reads x(t) and predicts u(t−k),
-/// k = 1…maxLag (lag 0 is not counted: x(t) has not seen u(t)). Trials of a network are pooled
+/// k = 1…maxLag (lag 0 is not counted: x(t) has not seen u(t)). With nIn > 1 every channel
+/// carries its own i.i.d. stream and the decoders read channel 0 (the others are distractors). Trials of a network are pooled
 /// into one regression; networks (seeds) are independent repetitions.
 public struct CapacitySpec: Codable, Sendable, Hashable {
     /// The network (seed defaults: N 1000, g 0.95, sp 0.25, gIn 10, spIn 0.05, template rule).
@@ -60,7 +61,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public func validate() throws {
         try network.validate()
         try input.validate()
-        guard network.nIn == 1 else { throw WMError.invalidParameter(name: "nIn", value: "\(network.nIn)", expected: "1 (capacity decodes a scalar input stream)") }
         guard input.kind == .uniform || input.kind == .gaussian || input.kind == .file else {
             throw WMError.invalidParameter(name: "input", value: input.kind.rawValue, expected: "uniform, gaussian or file (an i.i.d. scalar stream)")
         }

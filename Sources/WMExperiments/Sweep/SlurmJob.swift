@@ -1,0 +1,105 @@
+import Foundation
+import WMCore
+
+/// A SLURM job array for a sweep: one array task per shard, then a merge job.
+///
+/// Files written into `folder`: `sweep.json` (the exact sweep), `sweep.sbatch` (array task i runs
+/// `wmsim sweep --config sweep.json --shard i/n --out results/shard-i.jsonl`; a requeued or rerun
+/// task resumes its shard), `merge.sbatch` (joins the shards into `results.jsonl`), and
+/// `submit.sh` (submits the array, then the merge with `--dependency=afterok`).
+public struct SlurmJob: Sendable {
+    public var spec: SweepSpec
+    public var shards: Int
+    /// The wmsim executable the nodes run (absolute path).
+    public var executable: String
+    /// Extra `wmsim sweep` arguments (backend, device, memory budget), already split.
+    public var sweepArguments: [String] = []
+    public var jobName = "wmsim-sweep"
+    public var partition: String? = nil
+    public var account: String? = nil
+    public var time = "04:00:00"
+    public var memory = "16G"
+    public var cpusPerTask = 2
+    public var gpusPerTask = 0
+    /// Most array tasks running at once (nil: no limit).
+    public var maxConcurrent: Int? = nil
+
+    public init(spec: SweepSpec, shards: Int, executable: String) throws {
+        guard shards >= 1 else { throw WMError.invalidParameter(name: "shards", value: "\(shards)", expected: "≥ 1") }
+        try spec.validate()
+        self.spec = spec
+        self.shards = shards
+        self.executable = executable
+    }
+
+    static func quote(_ s: String) -> String {
+        if s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-=:,+".contains($0) }) && !s.isEmpty { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    func directives(name: String, array: Bool) -> [String] {
+        var d = ["#!/bin/bash", "#SBATCH --job-name=\(name)", "#SBATCH --time=\(time)", "#SBATCH --mem=\(memory)",
+                 "#SBATCH --cpus-per-task=\(cpusPerTask)", "#SBATCH --output=logs/%x-%A_%a.out"]
+        if !array { d[5] = "#SBATCH --output=logs/%x-%j.out" }
+        if array { d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")") }
+        if let p = partition { d.append("#SBATCH --partition=\(p)") }
+        if let a = account { d.append("#SBATCH --account=\(a)") }
+        if gpusPerTask > 0 && array { d.append("#SBATCH --gpus-per-task=\(gpusPerTask)") }
+        return d
+    }
+
+    /// The script of the array tasks.
+    public var arrayScript: String {
+        (directives(name: jobName, array: true) + [
+            "# Sweep \(spec.fingerprint): \(try! spec.plan().points.count) points × \(spec.replicates) seeds in \(shards) shard(s).",
+            "# Rerunning a task (sbatch --array=i sweep.sbatch) resumes its shard where it stopped.",
+            "set -euo pipefail",
+            "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
+            "mkdir -p results logs",
+            "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
+            (["exec", Self.quote(executable), "sweep", "--config", "sweep.json", "--shard", "\"$i/\(shards)\"", "--out", "\"results/shard-$i.jsonl\""]
+                + sweepArguments.map(Self.quote)).joined(separator: " "),
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// The script of the merge job.
+    public var mergeScript: String {
+        (directives(name: jobName + "-merge", array: false) + [
+            "set -euo pipefail",
+            "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
+            "exec \(Self.quote(executable)) merge " + (0..<shards).map { "results/shard-\($0).jsonl" }.joined(separator: " ") + " --output results.jsonl",
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// Submits the array and the dependent merge.
+    public var submitScript: String {
+        """
+        #!/bin/bash
+        # Submit the sweep array, then the merge once every task succeeded.
+        set -euo pipefail
+        cd "$(dirname "$0")"
+        mkdir -p results logs
+        array=$(sbatch --parsable sweep.sbatch)
+        array=${array%%;*}
+        merge=$(sbatch --parsable --dependency=afterok:$array merge.sbatch)
+        echo "submitted array $array (\(shards) task(s)) and merge ${merge%%;*}"
+
+        """
+    }
+
+    /// Writes the four files into `folder` (created if needed).
+    public func write(to folder: URL) throws {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try enc.encode(spec).write(to: folder.appendingPathComponent("sweep.json"), options: .atomic)
+            for (name, text) in [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)] {
+                let u = folder.appendingPathComponent(name)
+                try Data(text.utf8).write(to: u, options: .atomic)
+                try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: u.path)
+            }
+        } catch { throw WMError.file(path: folder.path, reason: "cannot write the SLURM job: \(error.localizedDescription)") }
+    }
+}

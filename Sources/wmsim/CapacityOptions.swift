@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+extension DecoderKind: ExpressibleByArgument {}
+extension MLPActivation: ExpressibleByArgument {}
+
+/// The measurement options shared by `capacity`, `sweep` and `optimize` (segments, lags, decoders,
+/// MLP, input); each overrides the config file / default when given.
+struct CapacityOptions: ParsableArguments {
+    @Option(help: "Trials per network, pooled (default 1).") var trials: Int?
+    @Option(help: "Washout steps (default 1000; ≥ --max-lag).") var washout: Int?
+    @Option(help: "Training steps (default 4000).") var train: Int?
+    @Option(help: "Validation steps (default 1000).") var validation: Int?
+    @Option(help: "Test steps (default 2000).") var test: Int?
+    @Option(help: "Largest lag K (default 100).") var maxLag: Int?
+    @Option(help: "Fixed ridge λ relative to trace(G)/N (default: chosen per lag on validation).") var lambda: Double?
+    @Option(parsing: .upToNextOption, help: "Decoders: ridge mlp (default both).") var decoders: [DecoderKind] = []
+    @Option(help: "Input: uniform or gaussian (default uniform ±1).") var input: InputKind?
+    @Option(help: "Input amplitude (default 1).") var inputAmplitude: Double?
+    @Option(help: "Input seed (default 7).") var inputSeed: UInt64?
+    @Option(help: "MLP hidden widths, e.g. 64,64.") var mlpHidden: String?
+    @Option(help: "MLP activation: tanh or relu.") var mlpActivation: MLPActivation?
+    @Option(help: "MLP Adam learning rate (default 1e-3).") var mlpLr: Double?
+    @Option(help: "MLP most epochs (default 100).") var mlpEpochs: Int?
+    @Option(help: "MLP minibatch size (default 64).") var mlpBatch: Int?
+    @Option(help: "MLP early-stopping patience in epochs (default 8).") var mlpPatience: Int?
+    @Option(help: "Lags the MLP decodes, e.g. 1,2,5,10 (default a spread up to K).") var mlpLags: String?
+    @Flag(help: "Train one MLP per lag instead of one multi-output MLP.") var mlpPerLag = false
+    @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
+    @Option(help: "Weight storage: auto, dense, ell, csr.") var format: WeightFormat?
+
+    func apply(to s: inout CapacitySpec) throws {
+        if let v = trials { s.trials = v }
+        if let v = washout { s.washout = v }
+        if let v = train { s.train = v }
+        if let v = validation { s.validation = v }
+        if let v = test { s.test = v }
+        if let v = maxLag { s.maxLag = v }
+        if let v = lambda { s.lambda = v }
+        if !decoders.isEmpty { s.decoders = decoders }
+        if let v = input { s.input.kind = v }
+        if let v = inputAmplitude { s.input.amplitude = v }
+        if let v = inputSeed { s.input.seed = v }
+        if let v = mlpHidden {
+            let w = v.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard w.count == 2 else { throw ValidationError("--mlp-hidden takes two widths, e.g. 64,64") }
+            s.mlp.hidden1 = w[0]; s.mlp.hidden2 = w[1]
+        }
+        if let v = mlpActivation { s.mlp.activation = v }
+        if let v = mlpLr { s.mlp.learningRate = v }
+        if let v = mlpEpochs { s.mlp.epochs = v }
+        if let v = mlpBatch { s.mlp.batchSize = v }
+        if let v = mlpPatience { s.mlp.patience = v }
+        if let v = mlpLags { s.mlpLags = try parseIndexList(v) }
+        if mlpPerLag { s.mlpPerLag = true }
+        if let v = threshold { s.threshold = v }
+        if let v = format { s.format = v }
+    }
+}
