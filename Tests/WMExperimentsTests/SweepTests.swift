@@ -1,0 +1,244 @@
+import Foundation
+import XCTest
+import WMCore
+import WMOpenCL
+@testable import WMExperiments
+
+final class SweepTests: XCTestCase {
+    /// Short segments: each network takes a few ms.
+    func smallBase() -> CapacitySpec {
+        var s = SweepSpec.defaultBase
+        s.network.n = 40
+        s.network.rule = .leaky
+        s.network.gIn = 1
+        s.network.spIn = 0.5
+        s.network.sp = 0.3
+        s.washout = 50
+        s.train = 600
+        s.validation = 200
+        s.test = 300
+        s.maxLag = 20
+        return s
+    }
+
+    func tmp(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("wmsim-sweep-\(name)-\(UUID().uuidString).jsonl")
+    }
+
+    func testAxisParsingRangesAndErrors() throws {
+        XCTAssertEqual(try SweepAxis(parsing: "g=0.5:1.5:3").values, [0.5, 1.0, 1.5])
+        let log = try SweepAxis(parsing: "gin=0.1:10:3:log")
+        XCTAssertEqual(log.parameter, .gIn)
+        XCTAssertEqual(log.values[1], 1, accuracy: 1e-12)
+        XCTAssertTrue(log.logScale)
+        // Integer parameters are rounded and deduplicated.
+        XCTAssertEqual(try SweepAxis(parsing: "N=10:12:5").values, [10, 11, 12])
+        XCTAssertEqual(try SweepAxis(parsing: "x=1,5,10").parameter, .x)
+        for bad in ["g=1.5:0.5:3", "g=", "g=1,1", "foo=1,2", "N=10.5", "g=0.5:1.5:0", "gIn=0:1:3:log", "g"] {
+            XCTAssertThrowsError(try SweepAxis(parsing: bad), bad)
+        }
+        do { _ = try SweepAxis(parsing: "gain=1,2"); XCTFail() } catch let e as WMError {
+            XCTAssertTrue(e.description.contains("N, g, gIn"), e.description)
+        }
+    }
+
+    func testGridAndOneAtATimePlans() throws {
+        var s = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.5, 0.95, 1.5]), try SweepAxis(.gIn, values: [0.5, 1]),
+                                                     try SweepAxis(.x, values: [1, 5])])
+        let grid = try s.plan()
+        XCTAssertEqual(grid.points.count, 6)
+        XCTAssertEqual(grid.lags, [1, 5])
+        XCTAssertEqual(Set(grid.points.map { $0.spec.network.g }), [0.5, 0.95, 1.5])
+        s.mode = .oneAtATime
+        // Base g 0.95, gIn 1: the base point is shared by both axes (3 + 2 − 1 = 4 points).
+        let oat = try s.plan()
+        XCTAssertEqual(oat.points.count, 4)
+        let base = try XCTUnwrap(oat.points.first { $0.values[.g] == 0.95 && $0.values[.gIn] == 1 })
+        XCTAssertEqual(base.onAxes, [.g, .gIn])
+        let g05 = try XCTUnwrap(oat.points.first { $0.values[.g] == 0.5 })
+        XCTAssertEqual(g05.onAxes, [.g])
+        XCTAssertEqual(g05.values[.gIn], 1)
+        // Replicates get consecutive seeds whatever the point.
+        XCTAssertEqual(g05.network(replicate: 2).seed, s.base.network.seed + 2)
+    }
+
+    func testInvalidSweepsAreRefusedWithTheReason() throws {
+        var s = SweepSpec(base: smallBase(), axes: [try SweepAxis(.sp, values: [0.5, 1.5])])
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("sweep point 1"), "\($0)") }
+        s.axes = []
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("--vary"), "\($0)") }
+        s.base.network.rule = .template
+        s.axes = [try SweepAxis(.leak, values: [0.5, 1])]
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("leaky"), "\($0)") }
+        s.axes = [try SweepAxis(.x, values: [1, 50])]
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("maxLag"), "\($0)") }
+        s.axes = [try SweepAxis(.g, values: [1])]
+        s.replicates = 0
+        XCTAssertThrowsError(try s.validate())
+    }
+
+    func testFingerprintSurvivesJSONAndTracksChanges() throws {
+        let s = SweepSpec(base: smallBase(), mode: .oneAtATime, axes: [try SweepAxis(.g, from: 0.5, to: 1.5, steps: 7), try SweepAxis(.n, values: [30, 40])])
+        let data = try JSONEncoder().encode(s)
+        let back = try JSONDecoder().decode(SweepSpec.self, from: data)
+        XCTAssertEqual(back.fingerprint, s.fingerprint)
+        var t = s
+        t.replicates += 1
+        XCTAssertNotEqual(t.fingerprint, s.fingerprint)
+        XCTAssertEqual(SweepResults.mismatch(s, t), "they differ in replicates")
+        t = s
+        t.base.train += 1
+        XCTAssertEqual(SweepResults.mismatch(s, t), "they differ in base.train")
+    }
+
+    /// A network measured inside a heterogeneous batch gives the same capacity as measured alone.
+    func testBatchedNetworksMatchSeparateRuns() throws {
+        let backends: [any Backend] = [CPUBackend()] + ((try? OpenCLBackend(selector: nil)).map { [$0] } ?? [])
+        for backend in backends {
+            let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.6, 1.2]), try SweepAxis(.spIn, values: [0.3, 0.9])], replicates: 2)
+            let url = tmp("batch")
+            defer { try? FileManager.default.removeItem(at: url) }
+            let sum = try SweepRunner(spec: spec).run(backend: backend, output: url, input: { try InputSource(spec: spec.base.input, nIn: $0) })
+            XCTAssertEqual(sum.batches, 1)
+            XCTAssertEqual(sum.measured, 8)
+            let rows = try SweepResults.read(url).rows
+            XCTAssertEqual(rows.count, 8)
+            let plan = try spec.plan()
+            for row in rows.filter({ $0.replicate == 1 }) {
+                let p = plan.points[row.point]
+                var alone = p.spec
+                alone.network = p.network(replicate: 1)
+                alone.networks = 1
+                let single = try CapacityMeasurement.run(alone, backend: backend, input: try InputSource(spec: alone.input, nIn: 1))
+                let mc = try XCTUnwrap(row.ridgeMC)
+                XCTAssertEqual(mc, single.ridge!.memoryCapacity, accuracy: 1e-3 * Swift.max(1, mc), "\(backend.info.kind) point \(row.point)")
+                XCTAssertEqual(row.params["g"], p.spec.network.g)
+                XCTAssertEqual(row.ridgeR?.count, 20)
+            }
+        }
+    }
+
+    func testResumeAfterInterruptionEqualsOneRun() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.5, 1.0, 1.5])], replicates: 2)
+        let input: (Int) throws -> InputSource = { try InputSource(spec: spec.base.input, nIn: $0) }
+        let full = tmp("full"), part = tmp("part")
+        defer { for u in [full, part] { try? FileManager.default.removeItem(at: u) } }
+        var r = SweepRunner(spec: spec)
+        r.maxBatch = 2
+        _ = try r.run(backend: CPUBackend(), output: full, input: input)
+        // An interrupted run: the header, two rows and half of a third line.
+        let lines = try String(contentsOf: full, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 7)
+        try (lines[0...2].joined(separator: "\n") + "\n" + String(lines[3].prefix(40))).write(to: part, atomically: true, encoding: .utf8)
+        let broken = try SweepResults.read(part)
+        XCTAssertEqual(broken.rows.count, 2)
+        XCTAssertTrue(broken.brokenTail)
+        XCTAssertTrue(broken.warnings.first?.contains("truncated") ?? false, "\(broken.warnings)")
+        let sum = try r.run(backend: CPUBackend(), output: part, input: input)
+        XCTAssertEqual(sum.resumed, 2)
+        XCTAssertEqual(sum.measured, 4)
+        let a = try SweepResults.read(full), b = try SweepResults.read(part)
+        XCTAssertTrue(b.warnings.isEmpty, "\(b.warnings)")
+        XCTAssertEqual(b.rows.count, 6)
+        for row in a.rows {
+            let other = try XCTUnwrap(b.rows.first { $0.unit == row.unit })
+            XCTAssertEqual(other.ridgeMC, row.ridgeMC)
+        }
+        // A finished file: nothing left to do.
+        XCTAssertEqual(try r.run(backend: CPUBackend(), output: part, input: input).measured, 0)
+        // Another sweep refuses the file and says why.
+        var other = spec
+        other.base.train = 700
+        XCTAssertThrowsError(try SweepRunner(spec: other).run(backend: CPUBackend(), output: part, input: input)) {
+            XCTAssertTrue("\($0)".contains("different sweep") && "\($0)".contains("base.train"), "\($0)")
+        }
+    }
+
+    func testCorruptMiddleLineIsSkippedAndOthersKept() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.5, 1.0])], replicates: 2)
+        let url = tmp("corrupt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        _ = try SweepRunner(spec: spec).run(backend: CPUBackend(), output: url, input: { try InputSource(spec: spec.base.input, nIn: $0) })
+        var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[2] = "{not json"
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let res = try SweepResults.read(url)
+        XCTAssertEqual(res.rows.count, 3)
+        XCTAssertEqual(res.warnings, ["line 3: corrupt line skipped"])
+        XCTAssertFalse(res.brokenTail)
+        // Not a sweep file at all.
+        try "hello\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepResults.read(url)) { XCTAssertTrue("\($0)".contains("sweep header"), "\($0)") }
+    }
+
+    func testShardsMergeIntoTheWholeSweep() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.gIn, values: [0.5, 1, 2]), try SweepAxis(.n, values: [30, 40])], replicates: 2)
+        let input: (Int) throws -> InputSource = { try InputSource(spec: spec.base.input, nIn: $0) }
+        let whole = tmp("whole"), merged = tmp("merged")
+        let shards = (0..<3).map { tmp("shard\($0)") }
+        defer { for u in [whole, merged] + shards { try? FileManager.default.removeItem(at: u) } }
+        _ = try SweepRunner(spec: spec).run(backend: CPUBackend(), output: whole, input: input)
+        for (i, u) in shards.enumerated() {
+            let s = try SweepRunner(spec: spec, shard: SweepShard(index: i, count: 3)).run(backend: CPUBackend(), output: u, input: input)
+            XCTAssertEqual(s.networks, 4)
+        }
+        // Two shards: the merge reports what is missing.
+        let partial = try SweepMerge.merge(Array(shards.prefix(2)), into: merged)
+        XCTAssertEqual(partial.rows, 8)
+        XCTAssertEqual(Set(partial.missing.map(\.point)), [2, 5])
+        let report = try SweepMerge.merge(shards, into: merged)
+        XCTAssertTrue(report.missing.isEmpty)
+        let a = try SweepResults.read(whole), b = try SweepResults.read(merged)
+        XCTAssertEqual(b.rows.count, 12)
+        XCTAssertNil(b.header.shard)
+        for row in a.rows { XCTAssertEqual(b.rows.first { $0.unit == row.unit }?.ridgeMC, row.ridgeMC) }
+        // A shard file is refused as a resume target of the whole sweep.
+        XCTAssertThrowsError(try SweepRunner(spec: spec).run(backend: CPUBackend(), output: shards[0], input: input))
+        // A different sweep is never merged in.
+        var other = spec
+        other.replicates = 3
+        let foreign = tmp("foreign")
+        defer { try? FileManager.default.removeItem(at: foreign) }
+        _ = try SweepRunner(spec: other, shard: SweepShard(index: 0, count: 9)).run(backend: CPUBackend(), output: foreign, input: input)
+        XCTAssertThrowsError(try SweepMerge.merge([shards[0], foreign], into: merged)) {
+            XCTAssertTrue("\($0)".contains("refusing to mix"), "\($0)")
+        }
+    }
+
+    func testSweepFileTOMLWithUnknownKeysRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wmsim-sweepfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("s.toml")
+        try """
+        mode = "one-at-a-time"
+        replicates = 3
+        [base]
+        train = 500
+        maxLag = 10
+        [base.network]
+        n = 50
+        [[axes]]
+        name = "g"
+        from = 0.5
+        to = 1.5
+        steps = 3
+        [[axes]]
+        name = "N"
+        values = [30, 50]
+        """.write(to: good, atomically: true, encoding: .utf8)
+        let s = try SweepSpec.load(good)
+        XCTAssertEqual(s.mode, .oneAtATime)
+        XCTAssertEqual(s.replicates, 3)
+        XCTAssertEqual(s.base.decoders, [.ridge])
+        XCTAssertEqual(s.base.network.n, 50)
+        XCTAssertEqual(s.axes.map(\.parameter), [.g, .n])
+        // g at N = 50 (3 points) and N at the base g = 0.95 (2 points, none shared).
+        XCTAssertEqual(try s.plan().points.count, 5)
+        let bad = dir.appendingPathComponent("b.toml")
+        try "[[axes]]\nname = \"g\"\nvalues = [1]\nstep = 3\n".write(to: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSpec.load(bad)) { XCTAssertTrue("\($0)".contains("unknown key 'step'"), "\($0)") }
+        try "[[axes]]\nname = \"q\"\nvalues = [1]\n".write(to: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSpec.load(bad)) { XCTAssertTrue("\($0)".contains("one of N, g"), "\($0)") }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+
+final class SweepCLITests: XCTestCase {
+    let small = ["--n", "40", "--sp", "0.3", "--rule", "leaky", "--gin", "1", "--spin", "0.5", "--washout", "50", "--train", "600",
+                 "--validation", "200", "--test", "300", "--max-lag", "20", "--backend", "cpu"]
+
+    func rows(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func testSweepRunsResumesAndPrintsPointMeans() throws {
+        let dir = CLI.tempDir("sweep")
+        let out = dir.appendingPathComponent("r.jsonl")
+        let args = ["sweep"] + small + ["--vary", "g=0.5:1.5:3", "--vary", "X=1,5", "--replicates", "2", "--out", out.path]
+        let r = try CLI.run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("ridge MC [95% CI]") && r.stdout.contains("r(X=5)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("6 network(s) measured"), r.stdout)
+        XCTAssertEqual(try rows(out).count, 6)
+        // Truncate the last row as an interrupted run would leave it, then rerun the same command.
+        var text = try String(contentsOf: out, encoding: .utf8)
+        text.removeLast(30)
+        try text.write(to: out, atomically: true, encoding: .utf8)
+        let again = try CLI.run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resuming: 5 of 6"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("truncated"), again.stderr)
+        XCTAssertTrue(again.stdout.contains("1 network(s) measured"), again.stdout)
+        XCTAssertEqual(try rows(out).count, 6)
+        // Same file, different sweep: refused, file untouched.
+        let before = try Data(contentsOf: out)
+        let other = try CLI.run(["sweep"] + small + ["--vary", "g=0.5:1.5:4", "--replicates", "2", "--out", out.path])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("different sweep") && other.stderr.contains("axes"), other.stderr)
+        XCTAssertEqual(try Data(contentsOf: out), before)
+    }
+
+    func testSweepBadInput() throws {
+        let dir = CLI.tempDir("sweepbad")
+        func fails(_ extra: [String], _ text: String) throws {
+            let r = try CLI.run(["sweep"] + small + extra + ["--out", dir.appendingPathComponent(UUID().uuidString + ".jsonl").path])
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertTrue(r.stderr.contains(text), "\(extra): \(r.stderr)")
+        }
+        try fails(["--vary", "gain=1,2"], "one of N, g, gIn")
+        try fails(["--vary", "g=1.5:0.5:3"], "empty or inverted")
+        try fails(["--vary", "g=1,2", "--shard", "3/3"], "0 ≤ i < n")
+        try fails([], "at least one varied parameter")
+        try fails(["--vary", "sp=0.1,2"], "sweep point 1")
+        try fails(["--vary", "X=1,50"], "maxLag")
+    }
+
+    func testDryRunListsThePlan() throws {
+        let r = try CLI.run(["sweep"] + small + ["--g", "1", "--vary", "g=0.5,1", "--vary", "gin=1,2", "--mode", "one-at-a-time", "--dry-run"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("3 point(s) × 5 seed(s) = 15 networks"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("g=1 gIn=1") && r.stdout.contains("g,gIn"), r.stdout)
+    }
+
+    /// The generated SLURM scripts, run here with SLURM_ARRAY_TASK_ID set as SLURM would set it
+    /// (no SLURM daemon in CI), produce the same results as one `wmsim sweep`.
+    func testSlurmScriptsRunShardsAndMerge() throws {
+        let dir = CLI.tempDir("slurm")
+        let job = dir.appendingPathComponent("job")
+        let sweepArgs = small.filter { $0 != "--backend" && $0 != "cpu" } + ["--vary", "g=0.5:1.5:3", "--vary", "N=30,40", "--replicates", "2"]
+        let w = try CLI.run(["slurm"] + sweepArgs + ["--shards", "3", "--backend", "cpu", "--wmsim", CLI.binary.path, "--out", job.path,
+                                                     "--partition", "short", "--time", "00:10:00"])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        let sbatch = try String(contentsOf: job.appendingPathComponent("sweep.sbatch"), encoding: .utf8)
+        XCTAssertTrue(sbatch.contains("#SBATCH --array=0-2") && sbatch.contains("#SBATCH --partition=short") && sbatch.contains("--time=00:10:00"), sbatch)
+        for i in 0..<3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [job.appendingPathComponent("sweep.sbatch").path]
+            p.environment = ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": "\(i)", "SLURM_SUBMIT_DIR": job.path]) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, "task \(i)")
+        }
+        let m = Process()
+        m.executableURL = URL(fileURLWithPath: "/bin/bash")
+        m.arguments = [job.appendingPathComponent("merge.sbatch").path]
+        m.environment = ProcessInfo.processInfo.environment.merging(["SLURM_SUBMIT_DIR": job.path]) { $1 }
+        try m.run()
+        m.waitUntilExit()
+        XCTAssertEqual(m.terminationStatus, 0)
+        let one = dir.appendingPathComponent("one.jsonl")
+        let r = try CLI.run(["sweep"] + sweepArgs + ["--backend", "cpu", "--out", one.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let merged = try rows(job.appendingPathComponent("results.jsonl"))
+        let direct = try rows(one)
+        XCTAssertEqual(merged.count, 12)
+        func key(_ r: [String: Any]) -> String { "\(r["point"]!)/\(r["replicate"]!)" }
+        let byKey = Dictionary(uniqueKeysWithValues: direct.map { (key($0), $0["ridgeMC"] as? Double) })
+        for row in merged { XCTAssertEqual(row["ridgeMC"] as? Double, byKey[key(row)] ?? nil, key(row)) }
+    }
+}
