@@ -77,6 +77,12 @@ enum Format {
         return String(format: "%.3g", v)
     }
 
+    /// A parameter value: integers without a decimal point, others with up to 4 significant digits.
+    static func num(_ v: Double) -> String {
+        if v.isFinite && v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
+        return String(format: "%.4g", v)
+    }
+
     static func duration(_ s: Double) -> String {
         if !s.isFinite { return "?" }
         if s < 60 { return String(format: "%.0f s", s) }
