@@ -184,65 +184,13 @@ public struct MemoryCurve: Codable, Sendable, Equatable {
     }
 
     /// Quantile of Student's t distribution: the t with P(T ≤ t) = p for `df` > 0 degrees of
-    /// freedom, found by bisection on the CDF (regularised incomplete beta, continued fraction);
-    /// accurate to about 1e-10.
+    /// freedom (`StudentT.quantile`: bisection on the tail probability from the regularised
+    /// incomplete beta function); accurate to about 1e-13 relative.
     public static func tQuantile(_ p: Double, df: Double) -> Double {
         precondition(p > 0 && p < 1 && df > 0, "tQuantile needs 0 < p < 1 and df > 0")
-        if p == 0.5 { return 0 }
-        if p < 0.5 { return -tQuantile(1 - p, df: df) }
-        var lo = 0.0, hi = 1.0
-        while tCDF(hi, df: df) < p { lo = hi; hi *= 2 }
-        for _ in 0..<200 {
-            let mid = 0.5 * (lo + hi)
-            if tCDF(mid, df: df) < p { lo = mid } else { hi = mid }
-            if hi - lo <= 1e-13 * max(1, hi) { break }
-        }
-        return 0.5 * (lo + hi)
+        return StudentT.quantile(p, df: df)
     }
 
-    /// CDF of Student's t with `df` degrees of freedom.
-    public static func tCDF(_ t: Double, df: Double) -> Double {
-        let x = df / (df + t * t)
-        let tail = 0.5 * regularizedIncompleteBeta(x, a: df / 2, b: 0.5)
-        return t >= 0 ? 1 - tail : tail
-    }
-
-    /// I_x(a, b), by the continued fraction (modified Lentz), using the symmetry
-    /// I_x(a, b) = 1 − I_{1−x}(b, a) where that converges faster.
-    static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
-        if x <= 0 { return 0 }
-        if x >= 1 { return 1 }
-        let lnBeta: Double = Foundation.lgamma(a) + Foundation.lgamma(b) - Foundation.lgamma(a + b)
-        let lnPowers: Double = a * Foundation.log(x) + b * Foundation.log(1 - x)
-        let lnFront = lnPowers - lnBeta
-        if x < (a + 1) / (a + b + 2) {
-            return Foundation.exp(lnFront) * betaContinuedFraction(x, a: a, b: b) / a
-        }
-        return 1 - Foundation.exp(lnFront) * betaContinuedFraction(1 - x, a: b, b: a) / b
-    }
-
-    private static func betaContinuedFraction(_ x: Double, a: Double, b: Double) -> Double {
-        let tiny = 1e-300
-        var c = 1.0
-        var d = 1 - (a + b) * x / (a + 1)
-        if abs(d) < tiny { d = tiny }
-        d = 1 / d
-        var h = d
-        for m in 1...500 {
-            let md = Double(m)
-            var aa = md * (b - md) * x / ((a + 2 * md - 1) * (a + 2 * md))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            h *= d * c
-            aa = -(a + md) * (a + b + md) * x / ((a + 2 * md) * (a + 2 * md + 1))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let del = d * c
-            h *= del
-            if abs(del - 1) < 1e-15 { break }
-        }
-        return h
-    }
+    /// CDF of Student's t with `df` degrees of freedom (`StudentT.cdf`).
+    public static func tCDF(_ t: Double, df: Double) -> Double { StudentT.cdf(t, df: df) }
 }
