@@ -28,6 +28,12 @@ public struct SweepAxis: Codable, Sendable, Hashable {
             let f = steps == 1 ? 0 : Double(i) / Double(steps - 1)
             return log ? Foundation.exp(Foundation.log(a) + f * (Foundation.log(b) - Foundation.log(a))) : a + f * (b - a)
         }
+        // Exact ends, and 12 significant digits inside (no 19.999999999999996 in labels and files).
+        v = v.enumerated().map { i, x in
+            if i == 0 { return a }
+            if i == steps - 1 { return b }
+            return Double(String(format: "%.12g", x)) ?? x
+        }
         if parameter.isInteger {
             v = v.map { $0.rounded() }
             var seen = Set<Double>()
