@@ -99,4 +99,40 @@ final class SweepCLITests: XCTestCase {
         let byKey = Dictionary(uniqueKeysWithValues: direct.map { (key($0), $0["ridgeMC"] as? Double) })
         for row in merged { XCTAssertEqual(row["ridgeMC"] as? Double, byKey[key(row)] ?? nil, key(row)) }
     }
+
+    func testStatsAndOptimizeEndToEnd() throws {
+        let dir = CLI.tempDir("stats")
+        let out = dir.appendingPathComponent("grid.jsonl")
+        let r = try CLI.run(["sweep"] + small + ["--vary", "g=0.4,1.2", "--vary", "gin=0.3:3:3:log", "--replicates", "3", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try CLI.run(["stats", out.path, "--out", dir.appendingPathComponent("st").path])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stdout.contains("spearman") && s.stdout.contains("g × gIn"), s.stdout)
+        for f in ["stats.json", "effects.csv", "interactions.csv", "effect_g.svg", "map_g_gIn.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("st/\(f)").path), f)
+        }
+        let j = try CLI.json(dir.appendingPathComponent("st/stats.json"))
+        XCTAssertEqual(((j["analysis"] as? [String: Any])?["effects"] as? [Any])?.count, 2)
+        let bad = try CLI.run(["stats", out.path, "--metric", "r"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--lag"), bad.stderr)
+        let notSweep = try CLI.run(["stats", dir.appendingPathComponent("st/stats.json").path])
+        XCTAssertNotEqual(notSweep.status, 0)
+
+        let od = dir.appendingPathComponent("opt")
+        let args = ["optimize"] + small + ["--param", "g=0.3:1.4", "--param", "gin=0.2:5", "--budget", "12", "--population", "4", "--final-seeds", "3", "--out", od.path]
+        let o = try CLI.run(args)
+        XCTAssertEqual(o.status, 0, o.stderr)
+        XCTAssertTrue(o.stdout.contains("paired improvement"), o.stdout)
+        XCTAssertTrue(o.stderr.contains("generation 3: 12/12 evaluations"), o.stderr)
+        for f in ["optimize.json", "trace.csv", "trace.svg", "state.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: od.appendingPathComponent(f).path), f)
+        }
+        let again = try CLI.run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resuming after generation 3"), again.stderr)
+        let badOpt = try CLI.run(["optimize"] + small + ["--param", "g=1.5:0.5"])
+        XCTAssertNotEqual(badOpt.status, 0)
+        XCTAssertTrue(badOpt.stderr.contains("inverted"), badOpt.stderr)
+    }
 }
