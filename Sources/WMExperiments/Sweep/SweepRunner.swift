@@ -13,7 +13,7 @@ public struct SweepRunner {
     public var shard: SweepShard?
     /// Bytes the readout statistics of one batch may take (default 2 GiB).
     public var memoryBudget = 2 << 30
-    /// Largest batch regardless of memory.
+    /// Largest batch regardless of memory (on CPU backends at most 4 engine groups).
     public var maxBatch = 256
 
     public init(spec: SweepSpec, shard: SweepShard? = nil) {
@@ -85,7 +85,10 @@ public struct SweepRunner {
         }
         var batcher = CapacityBatch()
         batcher.memoryBudget = memoryBudget
-        batcher.maxBatch = maxBatch
+        // CPUs gain nothing from batches beyond a few engine groups (CapacityRun runs them group by
+        // group anyway), and smaller batches mean finer resumption; GPUs want everything at once.
+        let group = CapacityRun.groupSize(backend, networks: Int.max)
+        batcher.maxBatch = group < maxBatch ? Swift.min(maxBatch, Swift.max(4, 4 * group)) : maxBatch
         let todo = batcher.batches(units)
         if resumed > 0 { note?("resuming: \(resumed) of \(total) networks already in \(output.path)") }
         let t0 = Date()
