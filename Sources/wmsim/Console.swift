@@ -1,5 +1,6 @@
 import Foundation
 import WMCore
+import WMExperiments
 
 /// Output helpers: results on stdout, notes and progress on stderr.
 enum Console {
@@ -91,12 +92,6 @@ enum Format {
     }
 
     /// A plain aligned table.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        var w = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < w.count { w[i] = max(w[i], c.count) } }
-        func line(_ r: [String]) -> String {
-            r.enumerated().map { i, c in c.padding(toLength: w[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
-        return ([line(header), line(w.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
-    }
+    static func table(_ header: [String], _ rows: [[String]]) -> String { SweepTable.table(header, rows) }
+
 }

@@ -102,14 +102,7 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
     }
 
     /// FNV-1a 64 of the canonical JSON: a state file belongs to exactly one optimisation.
-    public var fingerprint: String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let text = (try? enc.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
-    }
+    public var fingerprint: String { Fingerprint.of(self) }
 
     /// The objective of one measured network (nil: failed or undefined).
     public func score(_ o: CapacityBatch.Outcome) -> Double? {

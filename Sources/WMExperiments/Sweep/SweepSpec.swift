@@ -94,11 +94,7 @@ public struct SweepSpec: Codable, Sendable, Hashable {
 
     /// A short stable identity of the sweep: FNV-1a 64 of the spec's canonical JSON.
     /// Results files carry it; results of different sweeps are never mixed.
-    public var fingerprint: String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in canonicalJSON.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h)
-    }
+    public var fingerprint: String { Fingerprint.hex(canonicalJSON) }
 
     /// Sorted-key JSON of the spec (the fingerprint's input).
     public var canonicalJSON: String {
