@@ -43,7 +43,11 @@ final class CapacityCLITests: XCTestCase {
         try fails(["--max-lag", "5000"], "maxLag")
         try fails(["--lambda", "-1"], "λ")
         try fails(["--test", "0"], "test")
-        try fails(["--nin", "3"], "nIn")
+        try fails(["--input", "onehot"], "uniform, gaussian or file")
+        // nIn > 1: every channel carries its own stream and the decoders read channel 0.
+        let multi = try CLI.run(["capacity"] + small + ["--nin", "3", "--decoders", "ridge", "--backend", "cpu", "--out", dir.appendingPathComponent("nin3").path])
+        XCTAssertEqual(multi.status, 0, multi.stderr)
+        XCTAssertTrue(multi.stdout.contains("ridge: MC = Σ r²"), multi.stdout)
         try fails(["--mlp-lr", "1e9", "--decoders", "mlp"], "mlp")
     }
 
