@@ -3,7 +3,8 @@ import Foundation
 
 /// The plain-Swift reference engine. Sparse formats accumulate each row in column order with
 /// fused multiply-adds (the order the OpenCL kernels use); dense uses OpenBLAS sgemm/sgemv.
-/// Rows are split across all cores.
+/// The epilogue (drive, update, finite check) runs vectorised over contiguous spans of rows ×
+/// trials (`CPUEngine+Rows.swift`, `VectorMath`). Rows are split across all cores.
 /// `@unchecked Sendable`: worker closures only read immutable properties; mutable state is
 /// touched by the calling thread alone.
 public final class CPUEngine: SimulationEngine, @unchecked Sendable {
@@ -21,6 +22,11 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     var x: [Float]
     var y: [Float]
     var u: [Float] = []
+    /// This step's inputs channel-major (`uT[k·B + b]`), refilled every step.
+    var uT: [Float] = []
+    /// Per network, Jin channel-major (`[k·N + i]`) so that B = 1 adds each channel over a span
+    /// of rows; empty when B > 1.
+    let jinT: [[Float]]
     /// Per-step non-finite flags, reused across steps.
     var badScratch: [Int] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -38,6 +44,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         coeffs = networks.map { NetworkCoefficients(spec: $0.spec, gain: $0.recurrentGain) }
         rngs = ensemble.networks.map { Philox4x32(seed: $0.seed) }
         self.input = input
+        jinT = ensemble.trials == 1 ? networks.map { CPUEngine.channelMajor($0.input, n: ensemble.n, nIn: ensemble.nIn) } : []
         chunkSteps = Swift.max(1, options.chunkSteps)
         let n = ensemble.n, bt = ensemble.trials
         var x0 = [Float](repeating: 0, count: ensemble.stateCount)
@@ -123,8 +130,18 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     struct Shared: @unchecked Sendable {
         var x: UnsafePointer<Float>
         var y: UnsafeMutablePointer<Float>
-        var u: UnsafePointer<Float>
+        /// This step's inputs, channel-major: `uT[k·B + b]`.
+        var uT: UnsafePointer<Float>
         var bad: UnsafeMutablePointer<Int>
+    }
+
+    /// `[i·nIn + k]` → `[k·N + i]`.
+    static func channelMajor(_ w: [Float], n: Int, nIn: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: n * nIn)
+        for i in 0..<n {
+            for k in 0..<nIn { out[k * n + i] = w[i * nIn + k] }
+        }
+        return out
     }
 
     func stepOnce(inputRow s: Int, bad: inout [Int]) {
@@ -136,15 +153,21 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         let work = format == .dense ? m * n * bt * 8 : storedSynapses * bt
         let parallel = work >= 1 << 17
         let blocksPerNet = parallel ? Swift.max(1, Swift.min(n / 64, cores * 4)) : 1
-        let rowsPerBlock = (n + blocksPerNet - 1) / blocksPerNet
+        // Whole multiples of 16 rows: a block then starts on a cache line of each ELL slot.
+        let rowsPerBlock = ((n + blocksPerNet - 1) / blocksPerNet + 15) & ~15
         if badScratch.count < m * blocksPerNet { badScratch = [Int](repeating: Int.max, count: m * blocksPerNet) }
         for q in 0..<(m * blocksPerNet) { badScratch[q] = Int.max }
+        if uT.count != nIn * bt { uT = [Float](repeating: 0, count: nIn * bt) }
+        let row = s * bt * nIn
+        for b in 0..<bt {
+            for k in 0..<nIn { uT[k * bt + b] = u[row + b * nIn + k] }
+        }
         badScratch.withUnsafeMutableBufferPointer { badSlotsBuf in
         let badSlots = badSlotsBuf.baseAddress!
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                u.withUnsafeBufferPointer { up in
-                    let sh = Shared(x: xp.baseAddress!, y: yp.baseAddress!, u: up.baseAddress! + s * bt * nIn, bad: badSlots)
+                uT.withUnsafeBufferPointer { up in
+                    let sh = Shared(x: xp.baseAddress!, y: yp.baseAddress!, uT: up.baseAddress!, bad: badSlots)
                     // Dense: the recurrent product for all rows at once through BLAS, then the epilogue.
                     if format == .dense {
                         for mm in 0..<m {
@@ -177,59 +200,5 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
             for blk in 0..<blocksPerNet { bad[mm] = Swift.min(bad[mm], badSlots[mm * blocksPerNet + blk]) }
         }
         }
-    }
-
-    /// Rows lo..<hi of network mm for all trials.
-    func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int) {
-        let n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
-        let c = coeffs[mm]
-        let rng = rngs[mm]
-        let xm = sh.x + mm * n * bt
-        let ym = sh.y + mm * n * bt
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: bt)
-        defer { acc.deallocate() }
-        var firstBad = Int.max
-        nets[mm].input.withUnsafeBufferPointer { jin in
-            for i in lo..<hi {
-                // Recurrent sums J x for every trial.
-                switch weights[mm] {
-                case .dense:
-                    for b in 0..<bt { acc[b] = ym[i * bt + b] }  // sgemm result
-                case let .csr(mat):
-                    for b in 0..<bt { acc[b] = 0 }
-                    mat.rowPtr.withUnsafeBufferPointer { rp in
-                        mat.colIndex.withUnsafeBufferPointer { cp in
-                            mat.values.withUnsafeBufferPointer { vp in
-                                for p in Int(rp[i])..<Int(rp[i + 1]) {
-                                    let w = vp[p], xj = xm + Int(cp[p]) * bt
-                                    for b in 0..<bt { acc[b] = acc[b].addingProduct(w, xj[b]) }
-                                }
-                            }
-                        }
-                    }
-                case let .ell(_, len, ci, v):
-                    for b in 0..<bt { acc[b] = 0 }
-                    ci.withUnsafeBufferPointer { cp in
-                        v.withUnsafeBufferPointer { vp in
-                            for k in 0..<Int(len[i]) {
-                                let w = vp[k * n + i], xj = xm + Int(cp[k * n + i]) * bt
-                                for b in 0..<bt { acc[b] = acc[b].addingProduct(w, xj[b]) }
-                            }
-                        }
-                    }
-                }
-                for b in 0..<bt {
-                    var h = c.gain * acc[b]
-                    let ub = sh.u + b * nIn
-                    for k in 0..<nIn { h = h.addingProduct(jin[i * nIn + k], ub[k]) }
-                    h += c.bias
-                    if c.noise > 0 { h = h.addingProduct(c.noise, UpdateMath.noise(seed: rng, t: t, neuron: i, trial: b)) }
-                    let v = UpdateMath.update(x: xm[i * bt + b], h: h, c, tanh: useTanh)
-                    ym[i * bt + b] = v
-                    if !v.isFinite && firstBad == Int.max { firstBad = t }
-                }
-            }
-        }
-        sh.bad[badSlot] = firstBad
     }
 }

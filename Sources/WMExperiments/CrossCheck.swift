@@ -9,7 +9,7 @@ import WMCore
 /// | structure (row lengths, columns) | exact | integer decisions from the same Philox bits |
 /// | weights J, Jin | 1e-5 relative | device log/cos within a few ulp of glibc |
 /// | initial state | 1e-6 absolute | exact float ops; fma on both |
-/// | one step from a common state | 1e-5 absolute | tanh ≤ 2 ulp; sparse sums in the same order; dense BLAS order differs |
+/// | one step from a common state | 1e-5 absolute | tanh within a few ulp (CPU VectorMath ≤ 1.3 ulp, device builtin); sparse sums in the same order; dense BLAS order differs |
 /// | T-step trajectory | 1e-3 absolute | round-off grows along the trajectory (g ≤ 1 keeps it bounded) |
 public enum CrossCheck {
     /// One compared quantity.

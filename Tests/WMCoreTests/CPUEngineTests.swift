@@ -262,6 +262,24 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// CSR and ELL sum each row in the same order with the same fma, whether one row at a time,
+    /// sixteen rows in vector lanes (ELL, B = 1) or all trials in vector lanes (B > 1): bit-identical.
+    func testSparseFormatsAreBitIdentical() throws {
+        for n in [61, 300] {
+            for trials in [1, 3, 9] {
+                var s = NetworkSpec()
+                s.n = n; s.sp = 0.3; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
+                s.rule = .leaky; s.leak = 0.6; s.bias = 0.05; s.noise = 0.01; s.seed = UInt64(n + trials)
+                let ens = Ensemble(spec: s, count: 2, trials: trials)
+                let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 2)
+                let csr = try engine(ens, input: input, format: .csr).run(steps: 20, record: RecordRequest(every: 1)).data
+                let ell = try engine(ens, input: input, format: .ell).run(steps: 20, record: RecordRequest(every: 1)).data
+                XCTAssertTrue(csr.allSatisfy(\.isFinite))
+                XCTAssertEqual(csr.map(\.bitPattern), ell.map(\.bitPattern), "N = \(n), B = \(trials)")
+            }
+        }
+    }
+
     // MARK: (e) records
 
     func testRecordEveryAndNeuronSubsetLayout() throws {

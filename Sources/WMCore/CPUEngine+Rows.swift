@@ -1,0 +1,170 @@
+/// The per-row work of one CPU step: recurrent sums (sparse formats) and the vectorised epilogue.
+///
+/// Fused multiply-adds are `VectorMath`'s Double-evaluated ones throughout (the kernels' `fma`,
+/// up to rare double-rounding ties); tanh is `VectorMath.tanh` (≤ 1.3 ulp). Every element gets the
+/// same operations wherever it falls in a block, so results do not depend on the row blocking.
+extension CPUEngine {
+    /// Values (rows × trials) per epilogue piece: sums and epilogue of a piece stay in L1.
+    static let pieceValues = 2048
+
+    /// Rows lo..<hi of network mm for all trials, in pieces: the recurrent sums into y (sparse;
+    /// dense has them from BLAS already), then the epilogue over the piece's contiguous span.
+    /// Writes t to `sh.bad[badSlot]` when a new value is not finite.
+    func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int) {
+        let rowsPerPiece = Swift.max(1, CPUEngine.pieceValues / ensemble.trials)
+        var finite = true
+        var a = lo
+        while a < hi {
+            let b = Swift.min(hi, a + rowsPerPiece)
+            sums(network: mm, lo: a, hi: b, sh: sh)
+            if !finish(network: mm, lo: a, hi: b, t: t, useTanh: useTanh, sh: sh) { finite = false }
+            a = b
+        }
+        sh.bad[badSlot] = finite ? Int.max : t
+    }
+
+    /// `y[i·B + b] = Σ_p w_p · x[col_p·B + b]` for rows lo..<hi, accumulated in stored order
+    /// (column order, as the kernels do). Nothing to do for dense storage.
+    func sums(network mm: Int, lo: Int, hi: Int, sh: Shared) {
+        let n = ensemble.n, bt = ensemble.trials
+        let xm = sh.x + mm * n * bt, ym = sh.y + mm * n * bt
+        switch weights[mm] {
+        case .dense:
+            return
+        case let .csr(mat):
+            mat.rowPtr.withUnsafeBufferPointer { rp in
+                mat.colIndex.withUnsafeBufferPointer { cp in
+                    mat.values.withUnsafeBufferPointer { vp in
+                        for i in lo..<hi {
+                            let first = Int(rp[i])
+                            CPUEngine.accumulate(into: ym + i * bt, trials: bt, x: xm, values: vp.baseAddress!, columns: cp.baseAddress!,
+                                                 first: first, count: Int(rp[i + 1]) - first, stride: 1)
+                        }
+                    }
+                }
+            }
+        case let .ell(_, len, ci, v):
+            len.withUnsafeBufferPointer { lp in
+                ci.withUnsafeBufferPointer { cp in
+                    v.withUnsafeBufferPointer { vp in
+                        var i = lo
+                        if bt == 1 {
+                            // Slot k of neighbouring rows is contiguous: sixteen row sums at once.
+                            while i + 16 <= hi {
+                                CPUEngine.ellSixteenRows(into: ym + i, x: xm, values: vp.baseAddress! + i, columns: cp.baseAddress! + i,
+                                                         lengths: lp.baseAddress! + i, n: n)
+                                i += 16
+                            }
+                        }
+                        for i in i..<hi {
+                            CPUEngine.accumulate(into: ym + i * bt, trials: bt, x: xm, values: vp.baseAddress!, columns: cp.baseAddress!,
+                                                 first: i, count: Int(lp[i]), stride: n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One row's sums for all trials from `count` stored entries at first, first + stride, ….
+    /// Trials are contiguous in x, so B > 1 runs a vector fma per entry.
+    @inline(__always)
+    static func accumulate(into acc: UnsafeMutablePointer<Float>, trials bt: Int, x xm: UnsafePointer<Float>,
+                           values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>,
+                           first: Int, count: Int, stride: Int) {
+        var p = first
+        if bt == 1 {
+            var s: Float = 0
+            for _ in 0..<count {
+                s = VectorMath.fma(vp[p], xm[Int(cp[p])], s)
+                p += stride
+            }
+            acc.pointee = s
+            return
+        }
+        let out = UnsafeMutableBufferPointer(start: acc, count: bt)
+        out.update(repeating: 0)
+        for _ in 0..<count {
+            VectorMath.fusedAXPY(vp[p], UnsafeBufferPointer(start: xm + Int(cp[p]) * bt, count: bt), out)
+            p += stride
+        }
+    }
+
+    /// Sums of sixteen consecutive ELL rows for one trial (one cache line of each slot): lane r
+    /// accumulates row r's slots in order, exactly as `accumulate` would; lanes past a row's
+    /// length keep their sum.
+    @inline(__always)
+    static func ellSixteenRows(into out: UnsafeMutablePointer<Float>, x xm: UnsafePointer<Float>,
+                               values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>,
+                               lengths lp: UnsafePointer<Int32>, n: Int) {
+        let lens0 = UnsafeRawPointer(lp).loadUnaligned(as: SIMD8<Int32>.self)
+        let lens1 = UnsafeRawPointer(lp + 8).loadUnaligned(as: SIMD8<Int32>.self)
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let slots = Swift.max(lens0.max(), lens1.max())
+        var k: Int32 = 0
+        var q = 0
+        while k < slots {
+            ellSlot(&acc0, k: k, lengths: lens0, values: vp + q, columns: cp + q, x: xm)
+            ellSlot(&acc1, k: k, lengths: lens1, values: vp + q + 8, columns: cp + q + 8, x: xm)
+            k += 1
+            q += n
+        }
+        VectorMath.store(acc0, out)
+        VectorMath.store(acc1, out + 8)
+    }
+
+    /// acc = fma(w, x[col], acc) in the lanes whose row has a slot k.
+    @inline(__always)
+    static func ellSlot(_ acc: inout SIMD8<Float>, k: Int32, lengths: SIMD8<Int32>,
+                        values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>, x xm: UnsafePointer<Float>) {
+        let c = UnsafeRawPointer(cp).loadUnaligned(as: SIMD8<Int32>.self)
+        let xg = SIMD8<Float>(xm[Int(c[0])], xm[Int(c[1])], xm[Int(c[2])], xm[Int(c[3])],
+                              xm[Int(c[4])], xm[Int(c[5])], xm[Int(c[6])], xm[Int(c[7])])
+        let sum = VectorMath.fma8(VectorMath.load(vp), xg, acc)
+        // All ones in lanes with k < length (the sign of k − length), in integer lane ops.
+        let live = unsafeBitCast((SIMD8(repeating: k) &- lengths) &>> 31, to: SIMD8<UInt32>.self)
+        let a = unsafeBitCast(acc, to: SIMD8<UInt32>.self), b = unsafeBitCast(sum, to: SIMD8<UInt32>.self)
+        acc = unsafeBitCast((b & live) | (a & ~live), to: SIMD8<Float>.self)
+    }
+
+    /// The epilogue of rows lo..<hi of network mm (all trials), in place over their span of y,
+    /// in the kernels' order: h = gain·acc; h = fma(Jin[i,k], u_k, h) for each channel k;
+    /// h += bias; h = fma(σ, ξ, h) when σ > 0 (ξ scalar, Philox); then x' by
+    /// `UpdateMath.update(x:h:_:tanh:)`. Returns false when a new value is not finite.
+    func finish(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared) -> Bool {
+        let n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
+        let c = coeffs[mm]
+        let offset = (mm * n + lo) * bt, count = (hi - lo) * bt
+        let h = UnsafeMutableBufferPointer(start: sh.y + offset, count: count)
+        VectorMath.scale(h, by: c.gain)
+        if bt == 1 {
+            // Channel-major Jin: channel k over the rows is one contiguous span.
+            jinT[mm].withUnsafeBufferPointer { wt in
+                for k in 0..<nIn {
+                    VectorMath.fusedAXPY(sh.uT[k], UnsafeBufferPointer(rebasing: wt[(k * n + lo)..<(k * n + hi)]), h)
+                }
+            }
+        } else {
+            nets[mm].input.withUnsafeBufferPointer { jin in
+                for i in lo..<hi {
+                    let hRow = UnsafeMutableBufferPointer(rebasing: h[((i - lo) * bt)..<((i - lo + 1) * bt)])
+                    for k in 0..<nIn {
+                        VectorMath.fusedAXPY(jin[i * nIn + k], UnsafeBufferPointer(start: sh.uT + k * bt, count: bt), hRow)
+                    }
+                }
+            }
+        }
+        VectorMath.add(c.bias, to: h)
+        if c.noise > 0 {
+            let rng = rngs[mm]
+            var q = 0
+            for i in lo..<hi {
+                for b in 0..<bt {
+                    h[q] = VectorMath.fma(c.noise, UpdateMath.noise(seed: rng, t: t, neuron: i, trial: b), h[q])
+                    q += 1
+                }
+            }
+        }
+        return UpdateMath.update(x: UnsafeBufferPointer(start: sh.x + offset, count: count), h: h, c, tanh: useTanh)
+    }
+}
