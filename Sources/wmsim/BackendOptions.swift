@@ -10,7 +10,7 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// `--backend` and `--device`, shared by every command that computes.
 struct BackendOptions: ParsableArguments {
-    @Option(help: "Compute backend: auto (a GPU, then any OpenCL device, then the CPU), opencl, cpu.")
+    @Option(help: "Compute backend: auto (an OpenCL GPU or accelerator, else the CPU backend), opencl, cpu.")
     var backend: BackendChoice = .auto
 
     @Option(help: "OpenCL device: an index from `wmsim devices` or part of its name (default: the auto choice).")
@@ -26,7 +26,15 @@ struct BackendOptions: ParsableArguments {
             b = try OpenCLBackend(selector: device)
         case .auto:
             do {
-                b = try OpenCLBackend(selector: device)
+                let cl = try OpenCLBackend(selector: device)
+                // Without a GPU or accelerator, OpenBLAS + the vectorised CPU engine beat a CPU
+                // OpenCL runtime (PoCL) here: A 4×, B 5×, C about even (wmsim bench, 2-core box).
+                if device == nil && cl.device.info.deviceType == "CPU" {
+                    if !quiet { Console.note("note: the only OpenCL device is a CPU (\(cl.device.info.platformName)); the CPU backend is faster there (--backend opencl to use it)") }
+                    b = CPUBackend()
+                } else {
+                    b = cl
+                }
             } catch let e as CLError where e.isNoRuntime || e.code == -1 {
                 if !quiet { Console.note("note: no OpenCL device (\(e.name)); using the CPU backend") }
                 b = CPUBackend()
