@@ -257,8 +257,13 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
     public let label = "cpu (OpenBLAS)"
     /// Element-wise work below this many elements stays on one thread.
     let parallelThreshold = 1 << 16
+    /// Element-wise work never fans out (one instance per core).
+    let singleThreaded: Bool
 
-    public init() {}
+    /// `singleThreaded`: element-wise work stays on the calling thread (for one instance per core).
+    public init(singleThreaded: Bool = false) {
+        self.singleThreaded = singleThreaded
+    }
 
     func ptr(_ m: DenseMatrix) throws -> UnsafeMutablePointer<Float> {
         guard let s = m.storage as? CPUDenseStorage else {
@@ -270,7 +275,7 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
     /// Runs `body(range)` over 0..<n, on all cores when n is large.
     private func forRanges(_ n: Int, _ body: @Sendable (Range<Int>) -> Void) {
         let workers = ProcessInfo.processInfo.activeProcessorCount
-        if n < parallelThreshold || workers < 2 {
+        if n < parallelThreshold || workers < 2 || singleThreaded {
             if n > 0 { body(0..<n) }
             return
         }
@@ -348,6 +353,13 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
             for ch in chunks {
                 for i in (ch * rowChunk)..<min(rows, (ch + 1) * rowChunk) {
                     let acc = sh.p0 + i * cols, hrow = sh.p2 + i * cols
+                    if activation == .tanh {
+                        // z = acc + b in place (or straight into h), then the vectorised tanh.
+                        let zrow = storeZ ? acc : hrow
+                        for j in 0..<cols { zrow[j] = acc[j] + sh.p1[j] }
+                        if storeH { VectorMath.tanh(UnsafeBufferPointer(start: zrow, count: cols), into: UnsafeMutableBufferPointer(start: hrow, count: cols)) }
+                        continue
+                    }
                     for j in 0..<cols {
                         let zz = acc[j] + sh.p1[j]
                         if storeZ { acc[j] = zz }
@@ -418,16 +430,41 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
         let decayCount = step.decayCount
         let sh = SharedPointers(p0: try ptr(parameters), p1: try ptr(gradients), p2: try ptr(m), p3: try ptr(v))
         forRanges(parameters.count) { r in
-            for i in r {
-                let p = sh.p0[i]
-                var g = sh.p1[i]
-                if i < decayCount { g = g + c.wd * p }
-                let mm = c.b1 * sh.p2[i] + c.omb1 * g
-                let vv = c.b2 * sh.p3[i] + c.omb2 * (g * g)
-                sh.p2[i] = mm
-                sh.p3[i] = vv
-                sh.p0[i] = p - (c.lrc1 * mm) / ((c.c2 * vv).squareRoot() + c.eps)
+            // Eight lanes at a time with the same IEEE operations as the scalar tail (and as
+            // mlp_adam in dense.cl): no fused multiply-adds.
+            typealias V = SIMD8<Float>
+            var i = r.lowerBound
+            let decayEnd = Swift.min(Swift.max(decayCount, r.lowerBound), r.upperBound)
+            func lanes(_ lo: Int, _ hi: Int, decay: Bool) {
+                let b1 = V(repeating: c.b1), omb1 = V(repeating: c.omb1), b2 = V(repeating: c.b2), omb2 = V(repeating: c.omb2)
+                let lrc1 = V(repeating: c.lrc1), c2 = V(repeating: c.c2), eps = V(repeating: c.eps), wd = V(repeating: c.wd)
+                var k = lo
+                while k + 8 <= hi {
+                    let p = UnsafeRawPointer(sh.p0 + k).loadUnaligned(as: V.self)
+                    var g = UnsafeRawPointer(sh.p1 + k).loadUnaligned(as: V.self)
+                    if decay { g = g + wd * p }
+                    let mm = b1 * UnsafeRawPointer(sh.p2 + k).loadUnaligned(as: V.self) + omb1 * g
+                    let vv = b2 * UnsafeRawPointer(sh.p3 + k).loadUnaligned(as: V.self) + omb2 * (g * g)
+                    UnsafeMutableRawPointer(sh.p2 + k).storeBytes(of: mm, as: V.self)
+                    UnsafeMutableRawPointer(sh.p3 + k).storeBytes(of: vv, as: V.self)
+                    UnsafeMutableRawPointer(sh.p0 + k).storeBytes(of: p - (lrc1 * mm) / ((c2 * vv).squareRoot() + eps), as: V.self)
+                    k += 8
+                }
+                while k < hi {
+                    let p = sh.p0[k]
+                    var g = sh.p1[k]
+                    if decay { g = g + c.wd * p }
+                    let mm = c.b1 * sh.p2[k] + c.omb1 * g
+                    let vv = c.b2 * sh.p3[k] + c.omb2 * (g * g)
+                    sh.p2[k] = mm
+                    sh.p3[k] = vv
+                    sh.p0[k] = p - (c.lrc1 * mm) / ((c.c2 * vv).squareRoot() + c.eps)
+                    k += 1
+                }
             }
+            lanes(i, decayEnd, decay: true)
+            i = decayEnd
+            lanes(i, r.upperBound, decay: false)
         }
     }
 
