@@ -1,5 +1,6 @@
 import Foundation
 import WMCore
+import WMOpenCL
 
 /// Runs the same randomly drawn configurations on two backends (the CPU reference and an OpenCL
 /// device) and compares every quantity. Tolerances are for float32 without fast-math:
@@ -11,6 +12,7 @@ import WMCore
 /// | initial state | 1e-6 absolute | exact float ops; fma on both |
 /// | one step from a common state | 1e-5 absolute | tanh within a few ulp (CPU VectorMath ≤ 1.3 ulp, device builtin); sparse sums in the same order; dense BLAS order differs |
 /// | T-step trajectory | 1e-3 absolute | round-off grows along the trajectory (g ≤ 1 keeps it bounded) |
+/// | lag moments (device) | 1e-9 relative | the device's double sums of the same states against the host's; only the order of summation differs |
 public enum CrossCheck {
     /// One compared quantity.
     public struct Row: Codable, Sendable {
@@ -87,6 +89,46 @@ public enum CrossCheck {
         return (ma, mr)
     }
 
+    /// Runs `steps` steps on two engines in the same state: `device` accumulates the lag moments
+    /// (K = 3, all trials pooled, two segments) on the device, `host` records its states and sums
+    /// them with `SegmentMoments`. Returns the largest difference of G̃, C̃ and the means, absolute
+    /// and relative to each quantity's largest entry.
+    static func momentDifference(device: OpenCLEngine, host: any SimulationEngine, input: InputSource, steps: Int) throws -> (abs: Double, rel: Double) {
+        let ens = device.ensemble, n = ens.n, bt = ens.trials, m = ens.count, k = 3
+        let t0 = device.time, end = t0 + steps
+        var all: [Float] = []
+        try input.fill(t0: 0, count: end, trials: bt, into: &all)
+        let u = (0..<(end * bt)).map { all[$0 * ens.nIn] }
+        let first = Swift.max(t0 + 1, k)
+        let mid = (first + end) / 2
+        let segments = [first...mid, (mid + 1)...end]
+        var got = [[SegmentMoments]](repeating: [], count: 2)
+        try device.advance(steps: steps, lagMoments: LagMomentsPlan(segments: segments, lags: k, stream: u, targetShift: 0), segmentDone: { s, raws in
+            got[s] = raws.map { SegmentMoments(raw: $0, n: n, k: k, times: segments[s], stream: u, trials: bt, targetShift: 0) }
+        }, progress: nil)
+        let rec = try host.run(steps: steps, record: RecordRequest())
+        var worst: (abs: Double, rel: Double) = (0, 0)
+        for (s, seg) in segments.enumerated() {
+            for mm in 0..<m {
+                var ref = SegmentMoments(n: n, k: k)
+                for b in 0..<bt {
+                    let states = seg.flatMap { t -> ArraySlice<Float> in
+                        let base = ((t - rec.firstTime) * m + mm) * bt * n + b * n
+                        return rec.data[base..<(base + n)]
+                    }
+                    ref.add(states: states, targets: seg.flatMap { t in (1...k).map { u[(t - $0) * bt + b] } }, rows: seg.count)
+                }
+                for (a, b) in [(got[s][mm].centeredGram, ref.centeredGram), (got[s][mm].centeredCross, ref.centeredCross),
+                               (got[s][mm].meanS, ref.meanS), (got[s][mm].meanY, ref.meanY)] {
+                    let scale = Swift.max(b.map(Swift.abs).max() ?? 0, 1e-300)
+                    let diff = zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0
+                    worst = (Swift.max(worst.abs, diff), Swift.max(worst.rel, diff / scale))
+                }
+            }
+        }
+        return worst
+    }
+
     /// Compares `reference` and `candidate` on `configs`; `progress` gets each finished row.
     public static func run(configs: [Config], reference: any Backend, candidate: any Backend,
                            progress: ((Row) -> Void)? = nil) throws -> [Row] {
@@ -131,6 +173,17 @@ public enum CrossCheck {
             let ta = try ea.run(steps: cfg.steps, record: rec)
             let tb = try eb.run(steps: cfg.steps, record: rec)
             add(c, cfg, "\(cfg.steps)-step trajectory", compare(ta.data, tb.data), tol: 1e-3)
+
+            // Lag-target moments accumulated on the device against the host reference on the very
+            // same states (a second engine of the candidate, recorded and summed in double).
+            let e1 = try candidate.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
+            if let device = e1 as? OpenCLEngine, device.supportsDeviceMoments {
+                let e2 = try candidate.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
+                try e1.setState(common)
+                try e2.setState(common)
+                let d = try momentDifference(device: device, host: e2, input: src, steps: cfg.steps)
+                add(c, cfg, "lag moments", d, tol: 1e-9, relative: true)
+            }
         }
         return rows
     }

@@ -119,11 +119,23 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     // MARK: running
 
     public func advance(steps: Int, record: RecordRequest?, sink: (RecordedChunk) throws -> Void, progress: ((Int) -> Void)?) throws {
+        let width = record?.width(n: ensemble.n) ?? 0
+        let rowValues = ensemble.count * ensemble.trials * width
+        try runChunks(steps: steps, record: record, chunkDone: { firstTime, rows, rec in
+            let data = try rec.read(Float.self, count: rows * rowValues, queue: backend.queue)
+            try sink(RecordedChunk(firstTime: firstTime, rows: rows, data: data))
+        }, progress: progress)
+    }
+
+    /// The chunk loop shared by `advance` and the device consumers of recorded states: after each
+    /// chunk that recorded rows, `chunkDone(firstTime, rows, recordBuffer)` gets the device
+    /// buffer `[rows][M][B][width]` (row 0 is x(firstTime)), valid until the next chunk.
+    func runChunks(steps: Int, record: RecordRequest?, chunkDone: (Int, Int, CLBuffer) throws -> Void, progress: ((Int) -> Void)?) throws {
         guard steps >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(steps)", expected: "≥ 0") }
         try record?.validate(n: ensemble.n)
         let q = backend.queue
-        let m = ensemble.count, n = ensemble.n, bt = ensemble.trials
-        let width = record?.width(n: n) ?? 0
+        let m = ensemble.count
+        let width = record?.width(n: ensemble.n) ?? 0
         let every = record?.every ?? 1
         if let r = record { try prepareRecording(r, width: width) }
         // Flags from an earlier failed call must not be reported again.
@@ -152,8 +164,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
                 throw WMError.nonFinite(step: Int(worst.element), network: worst.offset, detail: "state x(\(worst.element + 1)) is not finite")
             }
             if rows > 0, let rb = recBuffer {
-                let data = try rb.read(Float.self, count: rows * m * bt * width, queue: q)
-                try sink(RecordedChunk(firstTime: (t0 / every + 1) * every, rows: rows, data: data))
+                try chunkDone((t0 / every + 1) * every, rows, rb)
             }
             progress?(done)
         }
@@ -215,7 +226,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     private var localSizes: [String: Int] = [:]
 
     /// The kernel `name` of this engine's program (created once; a missing kernel throws).
-    private func kernel(_ name: String) throws -> CLKernel {
+    func kernel(_ name: String) throws -> CLKernel {
         if let k = kernels[name] { return k }
         let k = try program.kernel(name)
         kernels[name] = k

@@ -144,10 +144,13 @@ public enum CapacityMeasurement {
                 defer { openblas_set_num_threads(before) }
                 let workers = Swift.min(cores, todo.count)
                 let next = MLPResults.Counter()
+                let relay = MLPResults.ProgressRelay(progress, total: todo.count)
+                relay.finished()
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     let local = CPUDenseOps(singleThreaded: true)
                     while let i = next.take(below: todo.count) {
                         results.set(i, Result { try trainMLP(collected[todo[i]], n: n, lags: mlpLags, spec: spec, seed: seeds[i], ops: local) })
+                        relay.finished(1)
                     }
                 }
             } else {
@@ -246,6 +249,16 @@ final class MLPResults: @unchecked Sendable {
 
     func set(_ i: Int, _ r: Result<(MemoryCurve, [MLPHistory]), any Error>) { lock.withLock { items[i] = r } }
     func get(_ i: Int) -> Result<(MemoryCurve, [MLPHistory]), any Error>? { lock.withLock { items[i] } }
+
+    /// Reports "mlp" progress (networks finished) from worker threads, one call at a time.
+    final class ProgressRelay: @unchecked Sendable {
+        private let body: CapacityMeasurement.Progress?
+        private let total: Int
+        private var done = 0
+        private let lock = NSLock()
+        init(_ body: CapacityMeasurement.Progress?, total: Int) { self.body = body; self.total = total }
+        func finished(_ count: Int = 0) { lock.withLock { done += count; body?("mlp", done, total) } }
+    }
 
     /// Hands out indices 0, 1, … to workers.
     final class Counter: @unchecked Sendable {

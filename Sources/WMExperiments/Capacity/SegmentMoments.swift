@@ -1,5 +1,6 @@
 import CLAPACK
 import WMCore
+import WMOpenCL
 
 /// Streaming sufficient statistics of one data segment (training, validation or test) for a
 /// linear readout: features s ∈ Rᴺ (network states) and targets y ∈ Rᴷ (e.g. the delayed inputs
@@ -50,6 +51,38 @@ public struct SegmentMoments: Sendable, Equatable {
         scatterUpper = [Double](repeating: 0, count: n * n)
         crossScatter = [Double](repeating: 0, count: n * k)
         targetScatter = [Double](repeating: 0, count: k)
+    }
+
+    /// The moments of one segment from a device's shifted sums (`RawLagMoments` of
+    /// `OpenCLEngine.advance(steps:lagMoments:…)`): the states' part comes from the device; the
+    /// targets' part (y_k(t) = stream[(t − k)·trials + b]) is recomputed here from the stream.
+    /// The shift is removed exactly: G̃ = Σ z zᵀ − s′ s′ᵀ / n with s′ = Σ (x − c), and likewise C̃.
+    public init(raw: RawLagMoments, n: Int, k: Int, times: ClosedRange<Int>, stream: [Float], trials bt: Int, targetShift d: Float) {
+        self.init(n: n, k: k)
+        let w = n + k + 1
+        precondition(raw.products.count == n * w && raw.shift.count == n, "raw moments of another shape")
+        precondition(raw.count == times.count * bt, "raw moments count \(raw.count) ≠ \(times.count) times × \(bt) trials")
+        let c = Double(raw.count)
+        count = raw.count
+        // Targets: shifted sums, then the exact centred scatter (two passes over the stream).
+        var sy = [Double](repeating: 0, count: k)
+        stream.withUnsafeBufferPointer { u in
+            for t in times { for lag in 1...k { for b in 0..<bt { sy[lag - 1] += Double(u[(t - lag) * bt + b]) - Double(d) } } }
+            for j in 0..<k { meanY[j] = Double(d) + sy[j] / c }
+            for t in times {
+                for lag in 1...k {
+                    for b in 0..<bt { let e = Double(u[(t - lag) * bt + b]) - meanY[lag - 1]; targetScatter[lag - 1] += e * e }
+                }
+            }
+        }
+        raw.products.withUnsafeBufferPointer { p in
+            let s1 = (0..<n).map { p[$0 * w + n + k] }
+            for i in 0..<n {
+                meanS[i] = Double(raw.shift[i]) + s1[i] / c
+                for j in i..<n { scatterUpper[i * n + j] = p[i * w + j] - s1[i] * s1[j] / c }
+                for j in 0..<k { crossScatter[i * k + j] = p[i * w + n + j] - s1[i] * sy[j] / c }
+            }
+        }
     }
 
     // MARK: Accumulation
