@@ -9,7 +9,9 @@ final class CrosscheckCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("within tolerance"))
         let j = try CLI.json(dir.appendingPathComponent("x.json"))
         let rows = try XCTUnwrap(j["rows"] as? [[String: Any]])
-        XCTAssertEqual(rows.count, 4 * 6)
+        // Six quantities per configuration, plus the device's lag moments (PoCL has fp64).
+        XCTAssertEqual(rows.count, 4 * 7)
+        XCTAssertEqual(rows.filter { $0["quantity"] as? String == "lag moments" }.count, 4)
         XCTAssertTrue(rows.allSatisfy { $0["passed"] as? Bool == true })
     }
 }
