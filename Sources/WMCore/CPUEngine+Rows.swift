@@ -43,23 +43,40 @@ extension CPUEngine {
                     }
                 }
             }
-        case let .ell(_, len, ci, v):
-            len.withUnsafeBufferPointer { lp in
-                ci.withUnsafeBufferPointer { cp in
-                    v.withUnsafeBufferPointer { vp in
-                        var i = lo
-                        if bt == 1 {
-                            // Slot k of neighbouring rows is contiguous: sixteen row sums at once.
-                            while i + 16 <= hi {
-                                CPUEngine.ellSixteenRows(into: ym + i, x: xm, values: vp.baseAddress! + i, columns: cp.baseAddress! + i,
-                                                         lengths: lp.baseAddress! + i, n: n)
-                                i += 16
-                            }
+        case let .ell(e):
+            if e.narrowColumns {
+                e.columns16.withUnsafeBufferPointer { cp in
+                    CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xm, y: ym)
+                }
+            } else {
+                e.columns32.withUnsafeBufferPointer { cp in
+                    CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xm, y: ym)
+                }
+            }
+        }
+    }
+
+    /// Rows lo..<hi of sliced ELL: whole slices for one trial sixteen rows at a time, otherwise
+    /// row by row (all trials at once).
+    @inline(__always)
+    static func slicedSums<C: FixedWidthInteger>(_ e: SlicedELL, columns cp: UnsafePointer<C>, lo: Int, hi: Int, trials bt: Int,
+                                                 x xm: UnsafePointer<Float>, y ym: UnsafeMutablePointer<Float>) {
+        let s = SlicedELL.sliceRows
+        e.rowLength.withUnsafeBufferPointer { lp in
+            e.values.withUnsafeBufferPointer { vp in
+                e.sliceOffset.withUnsafeBufferPointer { op in
+                    var i = lo
+                    if bt == 1 {
+                        while i % s == 0 && i + s <= hi {
+                            let off = op[i / s]
+                            ellSixteenRows(into: ym + i, x: xm, values: vp.baseAddress! + off, columns: cp + off,
+                                           lengths: lp.baseAddress! + i, slots: (op[i / s + 1] - off) / s)
+                            i += s
                         }
-                        for i in i..<hi {
-                            CPUEngine.accumulate(into: ym + i * bt, trials: bt, x: xm, values: vp.baseAddress!, columns: cp.baseAddress!,
-                                                 first: i, count: Int(lp[i]), stride: n)
-                        }
+                    }
+                    for i in i..<hi {
+                        accumulate(into: ym + i * bt, trials: bt, x: xm, values: vp.baseAddress!, columns: cp,
+                                   first: op[i / s] + i % s, count: Int(lp[i]), stride: s)
                     }
                 }
             }
@@ -69,8 +86,8 @@ extension CPUEngine {
     /// One row's sums for all trials from `count` stored entries at first, first + stride, ….
     /// Trials are contiguous in x, so B > 1 runs a vector fma per entry.
     @inline(__always)
-    static func accumulate(into acc: UnsafeMutablePointer<Float>, trials bt: Int, x xm: UnsafePointer<Float>,
-                           values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>,
+    static func accumulate<C: FixedWidthInteger>(into acc: UnsafeMutablePointer<Float>, trials bt: Int, x xm: UnsafePointer<Float>,
+                           values vp: UnsafePointer<Float>, columns cp: UnsafePointer<C>,
                            first: Int, count: Int, stride: Int) {
         var p = first
         if bt == 1 {
@@ -82,32 +99,60 @@ extension CPUEngine {
             acc.pointee = s
             return
         }
-        let out = UnsafeMutableBufferPointer(start: acc, count: bt)
-        out.update(repeating: 0)
-        for _ in 0..<count {
-            VectorMath.fusedAXPY(vp[p], UnsafeBufferPointer(start: xm + Int(cp[p]) * bt, count: bt), out)
-            p += stride
+        // Trials in blocks of 32 and then 8, the accumulators kept in registers across the row's
+        // entries (each output still gets fma(w, x, acc) in entry order, as fusedAXPY would).
+        var t0 = 0
+        while t0 + 32 <= bt {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var q = first
+            for _ in 0..<count {
+                let w = SIMD8<Float>(repeating: vp[q])
+                let xr = xm + Int(cp[q]) * bt + t0
+                a0 = VectorMath.fma8(w, VectorMath.load(xr), a0)
+                a1 = VectorMath.fma8(w, VectorMath.load(xr + 8), a1)
+                a2 = VectorMath.fma8(w, VectorMath.load(xr + 16), a2)
+                a3 = VectorMath.fma8(w, VectorMath.load(xr + 24), a3)
+                q += stride
+            }
+            VectorMath.store(a0, acc + t0); VectorMath.store(a1, acc + t0 + 8)
+            VectorMath.store(a2, acc + t0 + 16); VectorMath.store(a3, acc + t0 + 24)
+            t0 += 32
+        }
+        while t0 + 8 <= bt {
+            var a0 = SIMD8<Float>()
+            var q = first
+            for _ in 0..<count {
+                a0 = VectorMath.fma8(SIMD8<Float>(repeating: vp[q]), VectorMath.load(xm + Int(cp[q]) * bt + t0), a0)
+                q += stride
+            }
+            VectorMath.store(a0, acc + t0)
+            t0 += 8
+        }
+        if t0 < bt {
+            let out = UnsafeMutableBufferPointer(start: acc + t0, count: bt - t0)
+            out.update(repeating: 0)
+            for _ in 0..<count {
+                VectorMath.fusedAXPY(vp[p], UnsafeBufferPointer(start: xm + Int(cp[p]) * bt + t0, count: bt - t0), out)
+                p += stride
+            }
         }
     }
 
-    /// Sums of sixteen consecutive ELL rows for one trial (one cache line of each slot): lane r
-    /// accumulates row r's slots in order, exactly as `accumulate` would; lanes past a row's
-    /// length keep their sum.
+    /// Sums of one slice (sixteen consecutive rows) for one trial: `slots` slots of 16 entries,
+    /// contiguous. Lane r accumulates row r's slots in order, exactly as `accumulate` would;
+    /// lanes past a row's length keep their sum.
     @inline(__always)
-    static func ellSixteenRows(into out: UnsafeMutablePointer<Float>, x xm: UnsafePointer<Float>,
-                               values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>,
-                               lengths lp: UnsafePointer<Int32>, n: Int) {
+    static func ellSixteenRows<C: FixedWidthInteger>(into out: UnsafeMutablePointer<Float>, x xm: UnsafePointer<Float>,
+                                                     values vp: UnsafePointer<Float>, columns cp: UnsafePointer<C>,
+                                                     lengths lp: UnsafePointer<Int32>, slots: Int) {
         let lens0 = UnsafeRawPointer(lp).loadUnaligned(as: SIMD8<Int32>.self)
         let lens1 = UnsafeRawPointer(lp + 8).loadUnaligned(as: SIMD8<Int32>.self)
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        let slots = Swift.max(lens0.max(), lens1.max())
-        var k: Int32 = 0
         var q = 0
-        while k < slots {
-            ellSlot(&acc0, k: k, lengths: lens0, values: vp + q, columns: cp + q, x: xm)
-            ellSlot(&acc1, k: k, lengths: lens1, values: vp + q + 8, columns: cp + q + 8, x: xm)
-            k += 1
-            q += n
+        for k in 0..<slots {
+            ellSlot(&acc0, k: Int32(k), lengths: lens0, values: vp + q, columns: cp + q, x: xm)
+            ellSlot(&acc1, k: Int32(k), lengths: lens1, values: vp + q + 8, columns: cp + q + 8, x: xm)
+            q += 16
         }
         VectorMath.store(acc0, out)
         VectorMath.store(acc1, out + 8)
@@ -115,11 +160,10 @@ extension CPUEngine {
 
     /// acc = fma(w, x[col], acc) in the lanes whose row has a slot k.
     @inline(__always)
-    static func ellSlot(_ acc: inout SIMD8<Float>, k: Int32, lengths: SIMD8<Int32>,
-                        values vp: UnsafePointer<Float>, columns cp: UnsafePointer<Int32>, x xm: UnsafePointer<Float>) {
-        let c = UnsafeRawPointer(cp).loadUnaligned(as: SIMD8<Int32>.self)
-        let xg = SIMD8<Float>(xm[Int(c[0])], xm[Int(c[1])], xm[Int(c[2])], xm[Int(c[3])],
-                              xm[Int(c[4])], xm[Int(c[5])], xm[Int(c[6])], xm[Int(c[7])])
+    static func ellSlot<C: FixedWidthInteger>(_ acc: inout SIMD8<Float>, k: Int32, lengths: SIMD8<Int32>,
+                                              values vp: UnsafePointer<Float>, columns cp: UnsafePointer<C>, x xm: UnsafePointer<Float>) {
+        let xg = SIMD8<Float>(xm[Int(cp[0])], xm[Int(cp[1])], xm[Int(cp[2])], xm[Int(cp[3])],
+                              xm[Int(cp[4])], xm[Int(cp[5])], xm[Int(cp[6])], xm[Int(cp[7])])
         let sum = VectorMath.fma8(VectorMath.load(vp), xg, acc)
         // All ones in lanes with k < length (the sign of k − length), in integer lane ops.
         let live = unsafeBitCast((SIMD8(repeating: k) &- lengths) &>> 31, to: SIMD8<UInt32>.self)

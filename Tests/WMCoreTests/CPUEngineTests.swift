@@ -266,7 +266,7 @@ final class CPUEngineTests: XCTestCase {
     /// sixteen rows in vector lanes (ELL, B = 1) or all trials in vector lanes (B > 1): bit-identical.
     func testSparseFormatsAreBitIdentical() throws {
         for n in [61, 300] {
-            for trials in [1, 3, 9] {
+            for trials in [1, 3, 9, 45] {
                 var s = NetworkSpec()
                 s.n = n; s.sp = 0.3; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
                 s.rule = .leaky; s.leak = 0.6; s.bias = 0.05; s.noise = 0.01; s.seed = UInt64(n + trials)
@@ -276,6 +276,60 @@ final class CPUEngineTests: XCTestCase {
                 let ell = try engine(ens, input: input, format: .ell).run(steps: 20, record: RecordRequest(every: 1)).data
                 XCTAssertTrue(csr.allSatisfy(\.isFinite))
                 XCTAssertEqual(csr.map(\.bitPattern), ell.map(\.bitPattern), "N = \(n), B = \(trials)")
+            }
+        }
+    }
+
+    /// Sliced ELL with 16-bit and with 32-bit columns (the layout for N > 65 536) gives the CSR
+    /// row sums bit for bit: N not a multiple of the 16-row slice, ranges that start and end
+    /// inside slices, one trial (sixteen-row lanes) and many (32 + 8 + tail trial blocks).
+    func testSlicedELLColumnWidthsAndCSRSumAlike() throws {
+        for n in [37, 130] {
+            var s = NetworkSpec()
+            s.n = n; s.sp = 0.4; s.seed = UInt64(n)
+            let m = try NetworkGenerator.recurrent(s)
+            let narrow = SlicedELL(m), wide = SlicedELL(m, wideColumns: true)
+            XCTAssertTrue(narrow.narrowColumns)
+            XCTAssertFalse(wide.narrowColumns)
+            XCTAssertEqual(narrow.values, wide.values)
+            XCTAssertLessThanOrEqual(narrow.values.count, m.maxRowLength * ((n + 15) / 16 * 16), "padding per slice, not beyond the global width")
+            for bt in [1, 3, 45] {
+                let x = (0..<(n * bt)).map { Float(sin(Double($0) * 0.37)) }
+                var ref = [Float](repeating: 0, count: n * bt)
+                x.withUnsafeBufferPointer { xp in
+                    ref.withUnsafeMutableBufferPointer { rp in
+                        m.values.withUnsafeBufferPointer { vp in
+                            m.colIndex.withUnsafeBufferPointer { cp in
+                                for i in 0..<n {
+                                    let a = Int(m.rowPtr[i])
+                                    CPUEngine.accumulate(into: rp.baseAddress! + i * bt, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!,
+                                                         columns: cp.baseAddress!, first: a, count: Int(m.rowPtr[i + 1]) - a, stride: 1)
+                                }
+                            }
+                        }
+                    }
+                }
+                for (name, e) in [("narrow", narrow), ("wide", wide)] {
+                    for (lo, hi) in [(0, n), (16, n), (5, n - 3)] {
+                        var y = [Float](repeating: .nan, count: n * bt)
+                        x.withUnsafeBufferPointer { xp in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                if e.narrowColumns {
+                                    e.columns16.withUnsafeBufferPointer { cp in
+                                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                                    }
+                                } else {
+                                    e.columns32.withUnsafeBufferPointer { cp in
+                                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                        XCTAssertEqual(Array(y[(lo * bt)..<(hi * bt)]).map(\.bitPattern), Array(ref[(lo * bt)..<(hi * bt)]).map(\.bitPattern),
+                                       "\(name) N = \(n) B = \(bt) rows \(lo)..<\(hi)")
+                        XCTAssertTrue(y[0..<(lo * bt)].allSatisfy(\.isNaN), "rows outside the range untouched")
+                    }
+                }
             }
         }
     }
