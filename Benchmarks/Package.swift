@@ -22,6 +22,17 @@ let package = Package(
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ReadoutBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "WMCore", package: "wmsim"),
+                .product(name: "WMOpenCL", package: "wmsim"),
+                .product(name: "WMExperiments", package: "wmsim"),
+            ],
+            path: "Benchmarks/ReadoutBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,8 +68,10 @@ public enum Throughput {
     /// Runs workload `w` on `backend`: builds each engine once (timed as setup, generation
     /// included), computes nnz outside all timing, advances `warmupSteps` untimed steps, then
     /// times `engine.advance(steps: w.steps)` `repeats` times with `ContinuousClock` and takes the
-    /// median. E runs its N-groups one after the other (one engine alive at a time); a repeat's
-    /// time is the sum over groups.
+    /// median. E runs its N-groups one after the other (one engine alive at a time), each split
+    /// into the groups a sweep uses on `backend` (`CapacityRun.groupSize`: one network at a time on
+    /// the CPU backend, one per core on CPU OpenCL devices, all at once on GPUs); a repeat's time is
+    /// the sum over groups.
     public static func run(_ w: Workload, backend: any Backend, format: WeightFormat = .auto,
                            repeats: Int = 3, warmupSteps: Int) throws -> ThroughputResult {
         guard repeats >= 1 else { throw WMError.invalidParameter(name: "repeats", value: "\(repeats)", expected: "≥ 1") }
@@ -87,7 +89,16 @@ public enum Throughput {
         var formats: [String] = []
         var fusedAll: Bool? = nil
         var networks = 0
-        for ens in StandardWorkloads.ensembles(for: w) {
+        // Ensembles run in the groups a sweep would use on this backend (CapacityRun.groupSize):
+        // one network at a time on the CPU backend, so its weights stay in cache across steps.
+        let groups = StandardWorkloads.ensembles(for: w).flatMap { ens -> [Ensemble] in
+            let size = CapacityRun.groupSize(backend, networks: ens.count)
+            guard size < ens.count else { return [ens] }
+            return stride(from: 0, to: ens.count, by: size).map {
+                Ensemble(networks: Array(ens.networks[$0..<Swift.min(ens.count, $0 + size)]), trials: ens.trials)
+            }
+        }
+        for ens in groups {
             let t0 = clock.now
             let engine = try backend.makeEngine(ensemble: ens, networks: nil, input: input, options: options)
             setup += seconds(clock.now - t0)
