@@ -108,7 +108,7 @@ let benchmarks: @Sendable () -> Void = {
                 return
             }
             benchmark.measurement(ReadoutMetrics.mflops, Int(2.0 * 1024 * 1000 * 128 / seconds(clock.now - t0) / 1e6))
-        } setup: {
+        } setup: { () throws -> GemmFixture in
             let backend = try make()
             if let cl = backend as? OpenCLBackend { return try GemmFixture(ops: OpenCLDenseOps(backend: cl)) }
             return try GemmFixture(ops: CPUDenseOps())
