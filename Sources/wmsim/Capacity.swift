@@ -31,6 +31,8 @@ struct Capacity: ParsableCommand {
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
     @Flag(help: "Print every lag (default: a spread of lags).") var allLags = false
     @Option(help: "Measure networks saved with `simulate --save-network` (folder) instead of generating them.") var loadNetwork: String?
+    @Option(help: "Where the ridge moments are accumulated (OpenCL, ridge only): auto (on GPUs and accelerators with fp64), device or host.")
+    var moments: MomentsPlacement = .auto
 
     func spec() throws -> CapacitySpec {
         var s = try config.map {
@@ -60,7 +62,7 @@ struct Capacity: ParsableCommand {
         Console.note("capacity: \(s.networks) network(s) × \(s.trials) trial(s), N = \(s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))")
         var bars: [String: Progress] = [:]
         let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
-        let result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded) { phase, done, total in
+        let result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
             let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "networks")
             bars[phase] = p
             p.update(done)

@@ -5,6 +5,7 @@ import WMExperiments
 
 extension DecoderKind: ExpressibleByArgument {}
 extension MLPActivation: ExpressibleByArgument {}
+extension MomentsPlacement: ExpressibleByArgument {}
 
 /// The measurement options shared by `capacity`, `sweep` and `optimize` (segments, lags, decoders,
 /// MLP, input); each overrides the config file / default when given.

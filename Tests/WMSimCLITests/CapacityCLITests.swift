@@ -33,6 +33,25 @@ final class CapacityCLITests: XCTestCase {
         }
     }
 
+    /// `--moments device` on PoCL accumulates the ridge moments on the device; the memory curve
+    /// equals the host accumulation's (same trajectory), and the JSON says where they were summed.
+    func testMomentsOnDeviceMatchHost() throws {
+        var mc: [String: Double] = [:]
+        for place in ["device", "host"] {
+            let dir = CLI.tempDir("cap-moments-\(place)")
+            let r = try CLI.run(["capacity"] + small + ["--decoders", "ridge", "--backend", "opencl", "--moments", place, "--out", dir.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout.contains("ridge moments accumulated on the device"), place == "device", r.stdout)
+            let res = try XCTUnwrap(try CLI.json(dir.appendingPathComponent("capacity.json"))["result"] as? [String: Any])
+            XCTAssertEqual(res["moments"] as? String, place)
+            mc[place] = try XCTUnwrap((res["ridge"] as? [String: Any])?["memoryCapacity"] as? Double)
+        }
+        XCTAssertEqual(try XCTUnwrap(mc["device"]), try XCTUnwrap(mc["host"]), accuracy: 1e-9)
+        let bad = try CLI.run(["capacity"] + small + ["--moments", "gpu", "--out", CLI.tempDir("cap-moments-bad").path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("moments"), bad.stderr)
+    }
+
     func testCapacityBadInput() throws {
         let dir = CLI.tempDir("capbad")
         func fails(_ extra: [String], _ text: String) throws {

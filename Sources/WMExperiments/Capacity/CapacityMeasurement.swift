@@ -31,6 +31,9 @@ public struct CapacityResult: Codable, Sendable {
     public var simulateSeconds: Double
     public var warnings: [String]
     public var convention = MemoryCurve.standardConvention
+    /// Where the ridge moments were accumulated: "device" or "host" (nil in files written
+    /// before this field existed).
+    public var moments: String? = nil
 }
 
 /// Runs a capacity measurement end to end: simulate, stream moments, fit the decoders, score on
@@ -54,14 +57,14 @@ public enum CapacityMeasurement {
     /// Runs `spec`; with `networks` given (e.g. loaded from a saved archive) those are measured
     /// instead of generated ones (`spec.networks` is then ignored).
     public static func run(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
-                           progress: Progress? = nil) throws -> CapacityResult {
+                           moments: MomentsPlacement = .auto, progress: Progress? = nil) throws -> CapacityResult {
         var spec = spec
         if let g = given {
             guard let first = g.first else { throw WMError.invalidParameter(name: "networks", value: "[]", expected: "at least one network") }
             spec.networks = g.count
             spec.network = first.spec
         }
-        let each = try measureEach(spec, backend: backend, input: input, networks: given, progress: progress)
+        let each = try measureEach(spec, backend: backend, input: input, networks: given, moments: moments, progress: progress)
         var ridge: DecoderResult? = nil, mlp: DecoderResult? = nil
         if spec.decoders.contains(.ridge) {
             ridge = try summarize("ridge", each.ridge, spec: spec, histories: nil, seconds: each.ridgeSeconds)
@@ -69,8 +72,10 @@ public enum CapacityMeasurement {
         if spec.decoders.contains(.mlp) {
             mlp = try summarize("mlp", each.mlp, spec: spec, histories: each.histories, seconds: each.mlpSeconds)
         }
-        return CapacityResult(spec: spec, backend: each.info.backend, format: each.info.format.rawValue, ridge: ridge, mlp: mlp,
-                              simulateSeconds: each.simulateSeconds, warnings: each.warnings)
+        var result = CapacityResult(spec: spec, backend: each.info.backend, format: each.info.format.rawValue, ridge: ridge, mlp: mlp,
+                                    simulateSeconds: each.simulateSeconds, warnings: each.warnings)
+        result.moments = each.info.momentsOnDevice ? "device" : "host"
+        return result
     }
 
     /// Memory curves of every network of one run, before averaging.
@@ -91,14 +96,14 @@ public enum CapacityMeasurement {
     /// `labels` names networks in warnings (default "network seed S").
     public static func measureEach(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
                                    specs: [NetworkSpec]? = nil, mlpSeeds: [UInt64]? = nil, labels: [String]? = nil,
-                                   progress: Progress? = nil) throws -> PerNetwork {
+                                   moments: MomentsPlacement = .auto, progress: Progress? = nil) throws -> PerNetwork {
         try spec.validate()
         var warnings: [String] = []
         let wantMLP = spec.decoders.contains(.mlp)
         let mlpLags = spec.resolvedMLPLags
         let t0 = Date()
         let (collected, info) = try CapacityRun.collect(spec, backend: backend, input: input, networks: given, specs: specs,
-                                                        storeLags: wantMLP ? mlpLags : nil) {
+                                                        storeLags: wantMLP ? mlpLags : nil, moments: moments) {
             progress?("simulate", $0, $1)
         }
         let simSeconds = Date().timeIntervalSince(t0)

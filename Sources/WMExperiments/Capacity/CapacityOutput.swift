@@ -96,7 +96,8 @@ public enum CapacityOutput {
                 + String(format: " [%d networks, %.1f s]", d.perNetwork.compactMap { $0 }.count, d.seconds))
         }
         lines.append("convention: \(r.convention)")
-        lines.append(String(format: "simulated in %.1f s on %@ (%@, %@)", r.simulateSeconds, r.backend.kind, r.backend.device, r.format))
+        lines.append(String(format: "simulated in %.1f s on %@ (%@, %@)", r.simulateSeconds, r.backend.kind, r.backend.device, r.format)
+                     + (r.moments == "device" && r.ridge != nil ? "; ridge moments accumulated on the device" : ""))
         return lines.joined(separator: "\n")
     }
 }

@@ -112,6 +112,7 @@ public enum CapacityRun {
             }
             guard let engine else { continue }
             info = RunInfo(backend: engine.backendInfo, format: engine.format, saturatedFraction: 0)
+            info?.momentsOnDevice = storeLags == nil && (engine as? OpenCLEngine).map { moments.onDevice($0) } == true
             if engine.ensemble.activation == .tanh {
                 let x = try engine.state()
                 if !x.isEmpty { saturated = Swift.max(saturated, Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)) }
@@ -133,6 +134,8 @@ public enum CapacityRun {
         public var saturatedFraction: Double
         /// Networks (index in the ensemble) dropped because their state diverged, with the reason.
         public var failedNetworks: [Int: String] = [:]
+        /// Whether the ridge moments were accumulated on the device (`MomentsPlacement`).
+        public var momentsOnDevice = false
     }
 
     /// Networks per engine: 1 on the CPU backend (its BLAS already uses every core), one per
