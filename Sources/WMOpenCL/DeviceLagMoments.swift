@@ -22,13 +22,15 @@ public struct LagMomentsPlan: Sendable {
         self.targetShift = targetShift
     }
 
-    /// Throws unless the plan fits `trials` trials and a run that ends at state time `end`.
-    public func validate(trials: Int, end: Int) throws {
+    /// Throws unless the plan fits `trials` trials and a run over state times `start` … `end`
+    /// (the engine is at time `start − 1`: segments must begin after it).
+    public func validate(trials: Int, start: Int = 1, end: Int) throws {
         guard lags >= 1 else { throw WMError.invalidParameter(name: "lags", value: "\(lags)", expected: "≥ 1") }
         var previous = Int.min
         for s in segments {
-            guard s.lowerBound > previous, s.lowerBound >= lags, s.lowerBound >= 1 else {
-                throw WMError.invalidParameter(name: "moment segments", value: "\(segments)", expected: "increasing, disjoint state times t ≥ max(1, K = \(lags))")
+            guard s.lowerBound > previous, s.lowerBound >= lags, s.lowerBound >= start else {
+                throw WMError.invalidParameter(name: "moment segments", value: "\(segments)",
+                                               expected: "increasing, disjoint state times t ≥ max(\(start), K = \(lags)) (segments must start after the engine's current time)")
             }
             previous = s.upperBound
         }
@@ -68,7 +70,15 @@ extension OpenCLEngine {
     /// supports it. On CPU devices the states are in host memory already and the host's BLAS
     /// accumulation is faster (measured on PoCL, 2 cores: 7.5 s against 20.9 s for the default
     /// N = 1000 capacity run).
-    public var prefersDeviceMoments: Bool { backend.device.info.deviceType != "CPU" && supportsDeviceMoments }
+    /// The accumulators must also fit: one buffer of `deviceMomentBytes` within the device's
+    /// largest allocation and half its global memory (else the host path is used).
+    public func prefersDeviceMoments(lags k: Int, streamValues: Int) -> Bool {
+        let info = backend.device.info
+        let bytes = Self.deviceMomentBytes(networks: ensemble.count, n: ensemble.n, lags: k, streamValues: streamValues)
+        let accBytes = UInt64(ensemble.count * ensemble.n * (ensemble.n + k + 1) * 8)
+        return info.deviceType != "CPU" && supportsDeviceMoments
+            && (info.maxAllocBytes == 0 || accBytes <= info.maxAllocBytes) && UInt64(bytes) <= info.globalMemBytes / 2
+    }
 
     /// Output tile of `moments_accumulate` (16 × 16 work-items of 4 × 4 outputs).
     static var momentTile: Int { 64 }
@@ -88,7 +98,7 @@ extension OpenCLEngine {
             throw WMError.unsupported("device moments need double precision (cl_khr_fp64) on \(backend.device.info.deviceName)")
         }
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = plan.lags
-        try plan.validate(trials: bt, end: time + steps)
+        try plan.validate(trials: bt, start: time + 1, end: time + steps)
         let w = n + k + 1
         let accBytes = m * n * w * 8
         try MemoryCheck.device(bytes: accBytes, device: backend.device.info, what: "moment accumulators (M·N·(N + K + 1) doubles)")

@@ -334,6 +334,41 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// The trial-blocked row sums (blocks of 32, then 8, then a scalar tail) against an
+    /// independent Double sum: B = 8, 33, 45, 71 cover every block mix.
+    func testTrialBlockedSumsMatchDoubleReference() throws {
+        let n = 57
+        var s = NetworkSpec()
+        s.n = n; s.sp = 0.3; s.seed = 9
+        let m = try NetworkGenerator.recurrent(s)
+        for bt in [8, 33, 45, 71] {
+            let x = (0..<(n * bt)).map { Float(cos(Double($0) * 0.71)) }
+            var y = [Float](repeating: .nan, count: n * bt)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    m.values.withUnsafeBufferPointer { vp in
+                        m.colIndex.withUnsafeBufferPointer { cp in
+                            for i in 0..<n {
+                                let a = Int(m.rowPtr[i])
+                                CPUEngine.accumulate(into: yp.baseAddress! + i * bt, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!,
+                                                     columns: cp.baseAddress!, first: a, count: Int(m.rowPtr[i + 1]) - a, stride: 1)
+                            }
+                        }
+                    }
+                }
+            }
+            var worst = 0.0
+            for i in 0..<n {
+                for b in 0..<bt {
+                    var ref = 0.0
+                    for p in Int(m.rowPtr[i])..<Int(m.rowPtr[i + 1]) { ref += Double(m.values[p]) * Double(x[Int(m.colIndex[p]) * bt + b]) }
+                    worst = max(worst, abs(Double(y[i * bt + b]) - ref))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-5, "B = \(bt)")
+        }
+    }
+
     // MARK: (e) records
 
     func testRecordEveryAndNeuronSubsetLayout() throws {

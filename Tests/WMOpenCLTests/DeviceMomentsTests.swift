@@ -41,46 +41,54 @@ final class DeviceMomentsTests: XCTestCase {
     }
 
     /// Same ensemble, same trajectory: device sums against the host's accumulation of the recorded
-    /// states. N = 37 and K = 5 are not multiples of the 16 × 16 tile; chunks of 7 steps split
-    /// every segment; fused and per-step engines; three trials pooled.
+    /// states. N = 37, K = 5 (one tile) and N = 130, K = 70 (3 × 4 tiles of 64: W = 201 columns,
+    /// more column tiles than row tiles) are not multiples of the tile; chunks of 7 steps split the
+    /// segments, and a one-step segment shares a chunk with its neighbours; fused and per-step
+    /// engines; three trials pooled.
     func testDeviceMomentsEqualHostAccumulationOfTheSameStates() throws {
         let cl = try opencl()
-        let n = 37, k = 5, bt = 3, total = 60
-        let segments = [9...30, 31...44, 45...60]
-        let ens = Ensemble(networks: [spec(n: n, seed: 3), spec(n: n, seed: 4)], trials: bt)
-        let input = try InputSource(spec: InputSpec(), nIn: 2)
-        var all: [Float] = []
-        try input.fill(t0: 0, count: total, trials: bt, into: &all)
-        let u = (0..<(total * bt)).map { all[$0 * 2] }
-        let d: Float = 0.05
-        for fused in [false, true] {
-            var opt = EngineOptions(); opt.chunkSteps = 7; opt.fusedSteps = fused
-            let device = try XCTUnwrap(try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt) as? OpenCLEngine)
-            XCTAssertTrue(device.supportsDeviceMoments, "PoCL has cl_khr_fp64")
-            var got = [[SegmentMoments]](repeating: [], count: segments.count)
-            var order: [Int] = []
-            try device.advance(steps: total, lagMoments: LagMomentsPlan(segments: segments, lags: k, stream: u, targetShift: d), segmentDone: { s, raws in
-                order.append(s)
-                got[s] = raws.map { SegmentMoments(raw: $0, n: n, k: k, times: segments[s], stream: u, trials: bt, targetShift: d) }
-            }, progress: nil)
-            XCTAssertEqual(order, [0, 1, 2])
+        let bt = 3
+        let cases: [(n: Int, k: Int, total: Int, segments: [ClosedRange<Int>])] = [
+            (37, 5, 60, [9...30, 31...44, 45...60]),
+            (130, 70, 120, [71...90, 91...91, 92...120]),
+        ]
+        for c in cases {
+            let n = c.n, k = c.k, total = c.total, segments = c.segments
+            let ens = Ensemble(networks: [spec(n: n, seed: 3), spec(n: n, seed: 4)], trials: bt)
+            let input = try InputSource(spec: InputSpec(), nIn: 2)
+            var all: [Float] = []
+            try input.fill(t0: 0, count: total, trials: bt, into: &all)
+            let u = (0..<(total * bt)).map { all[$0 * 2] }
+            let d: Float = 0.05
+            for fused in [false, true] {
+                var opt = EngineOptions(); opt.chunkSteps = 7; opt.fusedSteps = fused
+                let device = try XCTUnwrap(try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt) as? OpenCLEngine)
+                XCTAssertTrue(device.supportsDeviceMoments, "PoCL has cl_khr_fp64")
+                var got = [[SegmentMoments]](repeating: [], count: segments.count)
+                var order: [Int] = []
+                try device.advance(steps: total, lagMoments: LagMomentsPlan(segments: segments, lags: k, stream: u, targetShift: d), segmentDone: { s, raws in
+                    order.append(s)
+                    got[s] = raws.map { SegmentMoments(raw: $0, n: n, k: k, times: segments[s], stream: u, trials: bt, targetShift: d) }
+                }, progress: nil)
+                XCTAssertEqual(order, Array(segments.indices))
 
-            let host = try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt)
-            let rec = try host.run(steps: total, record: RecordRequest())
-            XCTAssertEqual(rec.firstTime, 1)
-            for (s, seg) in segments.enumerated() {
-                for mm in 0..<2 {
-                    var ref = SegmentMoments(n: n, k: k)
-                    for b in 0..<bt {
-                        let rows = seg.count
-                        let states = (0..<rows).flatMap { r -> [Float] in
-                            let base = ((seg.lowerBound - 1 + r) * 2 + mm) * bt * n + b * n
-                            return Array(rec.data[base..<(base + n)])
+                let host = try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt)
+                let rec = try host.run(steps: total, record: RecordRequest())
+                XCTAssertEqual(rec.firstTime, 1)
+                for (s, seg) in segments.enumerated() {
+                    for mm in 0..<2 {
+                        var ref = SegmentMoments(n: n, k: k)
+                        for b in 0..<bt {
+                            let rows = seg.count
+                            let states = (0..<rows).flatMap { r -> [Float] in
+                                let base = ((seg.lowerBound - 1 + r) * 2 + mm) * bt * n + b * n
+                                return Array(rec.data[base..<(base + n)])
+                            }
+                            let targets = seg.flatMap { t in (1...k).map { u[(t - $0) * bt + b] } }
+                            ref.add(states: states, targets: targets, rows: rows)
                         }
-                        let targets = seg.flatMap { t in (1...k).map { u[(t - $0) * bt + b] } }
-                        ref.add(states: states, targets: targets, rows: rows)
+                        assertClose(got[s][mm], ref, tol: 1e-10, "N = \(n) K = \(k) fused=\(fused) segment \(s) network \(mm)")
                     }
-                    assertClose(got[s][mm], ref, tol: 1e-10, "fused=\(fused) segment \(s) network \(mm)")
                 }
             }
         }
@@ -97,7 +105,9 @@ final class DeviceMomentsTests: XCTestCase {
         spec.washout = 30; spec.train = 200; spec.validation = 50; spec.test = 70; spec.maxLag = 12
         spec.decoders = [.ridge]
         let input = try InputSource(spec: spec.input, nIn: 1)
-        let dev = try CapacityRun.collect(spec, backend: cl, input: input, storeLags: nil, moments: .device).collected
+        let devRun = try CapacityRun.collect(spec, backend: cl, input: input, storeLags: nil, moments: .device)
+        XCTAssertTrue(devRun.info.momentsOnDevice, "the device path ran")
+        let dev = devRun.collected
         let hostCL = try CapacityRun.collect(spec, backend: cl, input: input, storeLags: nil, moments: .host).collected
         let cpu = try CapacityRun.collect(spec, backend: CPUBackend(), input: input, storeLags: nil).collected
         for mm in 0..<2 {
@@ -106,7 +116,8 @@ final class DeviceMomentsTests: XCTestCase {
                 assertClose(dev[mm].moments[s], cpu[mm].moments[s], tol: 1e-3, "PoCL device vs CPU backend, network \(mm) segment \(s)")
             }
         }
-        let a = try CapacityMeasurement.run(spec, backend: cl, input: input)
+        let a = try CapacityMeasurement.run(spec, backend: cl, input: input, moments: .device)
+        XCTAssertEqual(a.moments, "device")
         let b = try CapacityMeasurement.run(spec, backend: CPUBackend(), input: input)
         let ra = try XCTUnwrap(a.ridge), rb = try XCTUnwrap(b.ridge)
         XCTAssertEqual(ra.memoryCapacity, rb.memoryCapacity, accuracy: 2e-3)
@@ -124,5 +135,10 @@ final class DeviceMomentsTests: XCTestCase {
                                                segmentDone: { _, _ in XCTFail("ran an invalid plan") }, progress: nil), "\(segments)")
         }
         XCTAssertEqual(e.time, 0, "nothing ran")
+        // Segments must start after the engine's current time (no shift or zeroing otherwise).
+        try e.advance(steps: 12)
+        XCTAssertThrowsError(try e.advance(steps: 20, lagMoments: LagMomentsPlan(segments: [12...20], lags: 5, stream: u, targetShift: 0),
+                                           segmentDone: { _, _ in XCTFail("ran a segment that began in the past") }, progress: nil))
+        XCTAssertEqual(e.time, 12)
     }
 }

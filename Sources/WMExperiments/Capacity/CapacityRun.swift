@@ -21,11 +21,11 @@ public enum MomentsPlacement: String, Sendable, CaseIterable {
     /// Always on the host: the states are downloaded chunk by chunk.
     case host
 
-    func onDevice(_ engine: OpenCLEngine) -> Bool {
+    func onDevice(_ engine: OpenCLEngine, lags k: Int, streamValues: Int) -> Bool {
         switch self {
         case .host: return false
         case .device: return engine.supportsDeviceMoments
-        case .auto: return engine.prefersDeviceMoments
+        case .auto: return engine.prefersDeviceMoments(lags: k, streamValues: streamValues)
         }
     }
 }
@@ -112,7 +112,7 @@ public enum CapacityRun {
             }
             guard let engine else { continue }
             info = RunInfo(backend: engine.backendInfo, format: engine.format, saturatedFraction: 0)
-            info?.momentsOnDevice = storeLags == nil && (engine as? OpenCLEngine).map { moments.onDevice($0) } == true
+            info?.momentsOnDevice = storeLags == nil && (engine as? OpenCLEngine).map { moments.onDevice($0, lags: k, streamValues: u.count) } == true
             if engine.ensemble.activation == .tanh {
                 let x = try engine.state()
                 if !x.isEmpty { saturated = Swift.max(saturated, Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)) }
@@ -160,7 +160,7 @@ public enum CapacityRun {
 
         // Ridge only, on a device with double precision: the moments are accumulated where the
         // states are and only the sums come back (one download per segment).
-        if storeLags == nil, let cl = engine as? OpenCLEngine, moments.onDevice(cl) {
+        if storeLags == nil, let cl = engine as? OpenCLEngine, moments.onDevice(cl, lags: k, streamValues: u.count) {
             let times = segmentTimes(spec)
             let d = Float(u.reduce(0.0) { $0 + Double($1) } / Double(Swift.max(1, u.count)))
             let plan = LagMomentsPlan(segments: times, lags: k, stream: u, targetShift: d)
