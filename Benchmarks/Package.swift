@@ -3,6 +3,21 @@
 // resolve or compile ordo-one/benchmark (and its malloc/runtime interposers). See README.md.
 import PackageDescription
 
+/// One ordo-one benchmark executable over the wmsim libraries, sources in Benchmarks/<name>.
+func benchmarkTarget(_ name: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "Benchmark", package: "benchmark"),
+            .product(name: "WMCore", package: "wmsim"),
+            .product(name: "WMOpenCL", package: "wmsim"),
+            .product(name: "WMExperiments", package: "wmsim"),
+        ],
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "wmsim-benchmarks",
     platforms: [.macOS(.v13)],
@@ -10,29 +25,6 @@ let package = Package(
         .package(name: "wmsim", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
-    targets: [
-        .executableTarget(
-            name: "EngineBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "WMCore", package: "wmsim"),
-                .product(name: "WMOpenCL", package: "wmsim"),
-                .product(name: "WMExperiments", package: "wmsim"),
-            ],
-            path: "Benchmarks/EngineBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "ReadoutBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "WMCore", package: "wmsim"),
-                .product(name: "WMOpenCL", package: "wmsim"),
-                .product(name: "WMExperiments", package: "wmsim"),
-            ],
-            path: "Benchmarks/ReadoutBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-    ],
+    targets: ["EngineBenchmarks", "ReadoutBenchmarks"].map(benchmarkTarget),
     swiftLanguageModes: [.v6]
 )

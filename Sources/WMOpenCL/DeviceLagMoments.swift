@@ -75,7 +75,7 @@ extension OpenCLEngine {
     public func prefersDeviceMoments(lags k: Int, streamValues: Int) -> Bool {
         let info = backend.device.info
         let bytes = Self.deviceMomentBytes(networks: ensemble.count, n: ensemble.n, lags: k, streamValues: streamValues)
-        let accBytes = UInt64(ensemble.count * ensemble.n * (ensemble.n + k + 1) * 8)
+        let accBytes = UInt64(Self.accumulatorBytes(networks: ensemble.count, n: ensemble.n, lags: k))
         return info.deviceType != "CPU" && supportsDeviceMoments
             && (info.maxAllocBytes == 0 || accBytes <= info.maxAllocBytes) && UInt64(bytes) <= info.globalMemBytes / 2
     }
@@ -83,9 +83,12 @@ extension OpenCLEngine {
     /// Output tile of `moments_accumulate` (16 × 16 work-items of 4 × 4 outputs).
     static var momentTile: Int { 64 }
 
+    /// Bytes of the accumulators (one buffer of M·N·(N + K + 1) doubles).
+    static func accumulatorBytes(networks m: Int, n: Int, lags k: Int) -> Int { m * n * (n + k + 1) * 8 }
+
     /// Device bytes that `advance(steps:lagMoments:…)` allocates besides the record buffer.
     public static func deviceMomentBytes(networks m: Int, n: Int, lags k: Int, streamValues: Int) -> Int {
-        m * n * (n + k + 1) * 8 + m * n * 4 + streamValues * 4
+        accumulatorBytes(networks: m, n: n, lags: k) + m * n * 4 + streamValues * 4
     }
 
     /// Advances `steps` steps recording every neuron, but instead of downloading the states it
@@ -100,7 +103,7 @@ extension OpenCLEngine {
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = plan.lags
         try plan.validate(trials: bt, start: time + 1, end: time + steps)
         let w = n + k + 1
-        let accBytes = m * n * w * 8
+        let accBytes = Self.accumulatorBytes(networks: m, n: n, lags: k)
         try MemoryCheck.device(bytes: accBytes, device: backend.device.info, what: "moment accumulators (M·N·(N + K + 1) doubles)")
         let ctx = backend.context, q = backend.queue
         let acc = try CLBuffer(context: ctx, bytes: accBytes)

@@ -93,6 +93,7 @@ public enum CapacityRun {
         for g0 in stride(from: 0, to: m, by: group) {
             var ids = Array(g0..<Swift.min(m, g0 + group))
             var engine: (any SimulationEngine)? = nil
+            var onDevice = false
             // A network whose state turns non-finite is dropped (and reported); the rest of its
             // group runs again without it.
             while engine == nil && !ids.isEmpty {
@@ -100,7 +101,7 @@ public enum CapacityRun {
                 let sub = Ensemble(networks: ids.map { ensemble.networks[$0] }, trials: bt)
                 let current = ids
                 do {
-                    engine = try runGroup(sub, ids: current, given: given.map { g in current.map { g[$0] } }, spec: spec, backend: backend,
+                    (engine, onDevice) = try runGroup(sub, ids: current, given: given.map { g in current.map { g[$0] } }, spec: spec, backend: backend,
                                           input: input, u: u, storeLags: storeLags, moments: moments,
                                           into: &collected) { done in
                         progress?(g0 * total + done * current.count, m * total)
@@ -112,7 +113,7 @@ public enum CapacityRun {
             }
             guard let engine else { continue }
             info = RunInfo(backend: engine.backendInfo, format: engine.format, saturatedFraction: 0)
-            info?.momentsOnDevice = storeLags == nil && (engine as? OpenCLEngine).map { moments.onDevice($0, lags: k, streamValues: u.count) } == true
+            info?.momentsOnDevice = onDevice
             if engine.ensemble.activation == .tanh {
                 let x = try engine.state()
                 if !x.isEmpty { saturated = Swift.max(saturated, Double(x.filter { abs($0) > 0.99 }.count) / Double(x.count)) }
@@ -146,10 +147,11 @@ public enum CapacityRun {
         return Swift.max(1, m)
     }
 
-    /// Runs one group of networks (global indices `ids`) and streams its states into `collected`.
+    /// Runs one group of networks (global indices `ids`) and streams its states into `collected`;
+    /// returns the engine and whether the moments were accumulated on its device.
     static func runGroup(_ ensemble: Ensemble, ids: [Int], given: [Network]?, spec: CapacitySpec, backend: any Backend,
                          input: InputSource, u: [Float], storeLags: [Int]?, moments: MomentsPlacement = .auto,
-                         into collected: inout [Collected], progress: @escaping (Int) -> Void) throws -> any SimulationEngine {
+                         into collected: inout [Collected], progress: @escaping (Int) -> Void) throws -> (any SimulationEngine, Bool) {
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
         let total = spec.totalSteps
         var opt = EngineOptions()
@@ -169,7 +171,7 @@ public enum CapacityRun {
                     collected[ids[mm]].moments[seg] = SegmentMoments(raw: raw, n: n, k: k, times: times[seg], stream: u, trials: bt, targetShift: d)
                 }
             }, progress: { progress($0) })
-            return engine
+            return (engine, true)
         }
         let lagsStored = storeLags ?? []
         var targets = [Float]()
@@ -213,6 +215,6 @@ public enum CapacityRun {
                 }
             }
         }, progress: { progress($0) })
-        return engine
+        return (engine, false)
     }
 }
