@@ -24,7 +24,8 @@ let package = Package(
             name: "CLAPACK", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
-        // Specs, Philox, network generation, weight formats, Backend protocol, CPU reference backend, array I/O.
+        // Specs, Philox, network generation, weight formats, the Backend seam and its capabilities,
+        // the CPU reference backend (engine, dense ops), linear algebra, array I/O.
         .target(
             name: "WMCore",
             dependencies: ["CLAPACK", .product(name: "Numerics", package: "swift-numerics")]),
@@ -35,10 +36,11 @@ let package = Package(
             dependencies: ["WMCore", "COpenCL"],
             plugins: ["EmbedKernels"]),
 
-        // Experiments: capacity, sweeps, statistics, FORCE, analysis.
+        // Experiments: capacity (ridge + MLP), sweeps, statistics, optimisation, cross-checks,
+        // throughput. They talk to devices through WMCore's `Backend` only: no WMOpenCL here.
         .target(
             name: "WMExperiments",
-            dependencies: ["WMCore", "WMOpenCL", "CLAPACK", "TOMLKit"]),
+            dependencies: ["WMCore", "CLAPACK", "TOMLKit"]),
 
         .executableTarget(
             name: "wmsim",
@@ -53,9 +55,11 @@ let package = Package(
             name: "EmbedKernels", capability: .buildTool(),
             dependencies: ["wmsim-embed"]),
 
+        // Helpers shared by the test targets: the test backends, array comparisons, temporary paths.
+        .target(name: "WMTestSupport", dependencies: ["WMCore", "WMOpenCL"], path: "Tests/WMTestSupport"),
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore"]),
-        .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMExperiments"]),
-        .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore"]),
+        .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMTestSupport"]),
+        .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore", "WMOpenCL", "WMTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,12 +1,46 @@
 import Foundation
 import WMCore
 
+/// A family of kernels: one file of `Kernels/`. A program is the common header (`common.cl`:
+/// Philox and the stream identifiers) followed by the families it needs, so each caller
+/// compiles only its own kernels (as CLBlast builds one program per routine).
+public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
+    /// Network generation on the device (`gen_*`).
+    case generate
+    /// Input stream, initial state and the record gather (`gen_input`, `init_state`, `record_gather`).
+    case input
+    /// One step per launch (`step_*`) and the shared update epilogue.
+    case step
+    /// Many steps per launch, state in local memory (`fused_*`); uses `step`'s epilogue.
+    case fused
+    /// Lag-target moments in double (`moments_*`).
+    case moments
+    /// Tiled SGEMM, MLP epilogues and Adam (`dense_*`, `mlp_*`).
+    case dense
+    /// The copy kernel of the bandwidth probe.
+    case bench
+
+    /// The file that holds the family.
+    public var file: String { rawValue + ".cl" }
+
+    /// Families whose definitions this one uses.
+    public var requires: [KernelFamily] { self == .fused ? [.step] : [] }
+
+    /// Families in file order: a family comes after those it requires.
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// What a simulation engine builds: generation, input, both step kernels and the moments.
+    public static let engine: [KernelFamily] = [.generate, .input, .step, .fused, .moments]
+}
+
 /// The OpenCL C sources of wmsim, embedded at build time from `Kernels/` (see the EmbedKernels
 /// plugin). Setting `WMSIM_KERNELS_DIR` to a folder of `.cl` files loads those instead, so
 /// kernels can be edited without rebuilding.
 public enum KernelLibrary {
-    /// Files that must come first, in this order (definitions used by the others).
-    static let leading = ["streams.cl", "philox.cl", "generate.cl", "input.cl", "step.cl", "fused.cl"]
+    /// The header every program starts with.
+    public static let header = "common.cl"
 
     /// File name → source.
     public static func sources() throws -> [String: String] {
@@ -25,17 +59,29 @@ public enum KernelLibrary {
         return EmbeddedKernels.sources
     }
 
-    /// One program text: the leading files in order, then any others by name.
-    public static func programSource() throws -> String {
-        let src = try sources()
-        for name in leading where src[name] == nil {
-            throw WMError.file(path: name, reason: "kernel file missing (expected in Kernels/ or WMSIM_KERNELS_DIR)")
+    /// The families `families` need, required ones included, in file order.
+    public static func closure(_ families: [KernelFamily]) -> [KernelFamily] {
+        var all = Set<KernelFamily>()
+        var todo = families
+        while let f = todo.popLast() {
+            if all.insert(f).inserted { todo += f.requires }
         }
-        let rest = src.keys.filter { !leading.contains($0) }.sorted()
-        return (leading + rest).map { "// ---- \($0)\n" + src[$0]! }.joined(separator: "\n")
+        return all.sorted()
     }
 
-    /// Build options for a variant: index width and double-precision support.
+    /// One program text: the header, then each needed family.
+    public static func programSource(_ families: [KernelFamily]) throws -> String {
+        let src = try sources()
+        let files = [header] + closure(families).map(\.file)
+        return try files.map { name in
+            guard let text = src[name] else {
+                throw WMError.file(path: name, reason: "kernel file missing (expected in Kernels/ or WMSIM_KERNELS_DIR)")
+            }
+            return "// ---- \(name)\n" + text
+        }.joined(separator: "\n")
+    }
+
+    /// Build options for a variant: index width, double-precision support and dense layout.
     public static func options(index16: Bool, fp64: Bool, denseColumnMajor: Bool = false) -> String {
         var o = index16 ? "-DIDX_T=ushort" : "-DIDX_T=uint"
         if fp64 { o += " -DWM_HAS_FP64" }

@@ -7,6 +7,7 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
     public let context: CLContext
     public let queue: CLQueue
     public let info: BackendInfo
+    public let capabilities: BackendCapabilities
     private var programs: [String: CLProgram] = [:]
     private let lock = NSLock()
 
@@ -19,6 +20,43 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         info = BackendInfo(
             kind: "opencl", device: d.deviceName, platform: d.platformName,
             details: "\(d.deviceType), \(d.computeUnits) CU, \(formatBytes(Int(d.globalMemBytes))) global, \(d.openCLCVersion), driver \(d.driverVersion)")
+        capabilities = OpenCLBackend.capabilities(of: d)
+    }
+
+    /// The answers for a device. A CPU device (PoCL) computes in host memory; it runs one network
+    /// per compute unit (a work-group per trajectory), a GPU or accelerator all at once. Lag
+    /// moments need double precision and 16 × 16 work-groups.
+    static func capabilities(of d: CLDeviceInfo) -> BackendCapabilities {
+        let memory = Int(clamping: d.globalMemBytes)
+        let hostMemory = d.deviceType == "CPU"
+        return BackendCapabilities(
+            usesHostMemory: hostMemory, hasFP64: d.hasFP64, computeUnits: d.computeUnits,
+            memoryBytes: memory, maxAllocationBytes: d.maxAllocBytes > 0 ? Int(clamping: d.maxAllocBytes) : memory,
+            maxWorkGroupSize: d.maxWorkGroupSize,
+            preferredNetworksPerEngine: hostMemory ? Swift.max(1, d.computeUnits) : nil,
+            reducesLagMomentsOnDevice: d.hasFP64 && d.maxWorkGroupSize >= 256)
+    }
+
+    public func makeDenseOps() throws -> any DenseOps { try OpenCLDenseOps(backend: self) }
+
+    /// A device copy kernel (`bench_copy`), after one untimed launch.
+    public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
+        try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)
+        let bytes = megabytes << 20
+        let n4 = bytes / 16
+        try MemoryCheck.device(bytes: 2 * bytes, device: device.info, what: "bandwidth probe buffers")
+        let k = try program(families: [.bench]).kernel("bench_copy")
+        let a = try CLBuffer(context: context, bytes: bytes)
+        let b = try CLBuffer(context: context, bytes: bytes)
+        try a.fillZero(queue: queue)
+        try k.setArg(0, Int32(n4)); try k.setArg(1, a); try k.setArg(2, b)
+        let global = (n4 + 255) / 256 * 256
+        try queue.enqueue(k, global: [global], local: [256])
+        try queue.finish()
+        return try CopyBandwidth.best(bytes: bytes, repeats: repeats) {
+            try queue.enqueue(k, global: [global], local: [256])
+            try queue.finish()
+        }
     }
 
     /// Opens the device picked by `selector`: nil/"auto" (GPU first), an index into
@@ -47,13 +85,17 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         return first
     }
 
-    /// The program built with `options` (cached).
-    public func program(options: String) throws -> CLProgram {
+    /// The program of `families` built with `options` (defaults: 32-bit indices, the device's
+    /// fp64), compiled once per backend and cached.
+    public func program(families: [KernelFamily], options: String? = nil) throws -> CLProgram {
+        let needed = KernelLibrary.closure(families)
+        let opts = options ?? KernelLibrary.options(index16: false, fp64: device.info.hasFP64)
+        let key = needed.map(\.rawValue).joined(separator: "+") + " " + opts
         lock.lock()
         defer { lock.unlock() }
-        if let p = programs[options] { return p }
-        let p = try CLProgram(context: context, source: try KernelLibrary.programSource(), options: options)
-        programs[options] = p
+        if let p = programs[key] { return p }
+        let p = try CLProgram(context: context, source: try KernelLibrary.programSource(needed), options: opts)
+        programs[key] = p
         return p
     }
 

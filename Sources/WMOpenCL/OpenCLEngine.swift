@@ -50,7 +50,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
 
         let index16 = WeightFormat.uses16BitIndices(n: n)
         let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64
-        program = try backend.program(options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU))
+        program = try backend.program(families: KernelFamily.engine, options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU))
         let ctx = backend.context, q = backend.queue
         keys = try CLBuffer(context: ctx, copying: ensemble.networks.flatMap { s -> [UInt32] in
             let r = Philox4x32(seed: s.seed)
@@ -113,8 +113,14 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         return (0..<ensemble.count).map { Network(spec: specs[$0], recurrent: rec[$0], input: inp[$0], recurrentGain: gains[$0]) }
     }
 
-    /// Number of stored synapses over the ensemble.
-    public var synapseCount: Int { weights.totalNNZ > 0 ? weights.totalNNZ : ensemble.count * ensemble.n * ensemble.n }
+    /// Stored synapses over the ensemble: sparse formats know their count without a download;
+    /// dense storage is read back and its non-zero entries counted.
+    public func synapseCount() throws -> Int {
+        if (format == .csr || format == .ell) && weights.totalNNZ > 0 { return weights.totalNNZ }
+        return try networks().reduce(0) { $0 + $1.recurrent.nnz }
+    }
+
+    public var fusesSteps: Bool? { fused }
 
     // MARK: running
 

@@ -1,7 +1,7 @@
 import XCTest
 @testable import WMCore
 
-/// Statistical checks of generated networks (reference/models.md §1):
+/// Statistical checks of generated networks (docs/model.md §1):
 /// `J[i,j] = z·b·g/√(N·sp)`, `Jin[i,k] = z·b·gIn/√(nIn·spIn)`, z ~ N(0,1), b ~ Bernoulli.
 ///
 /// Every seed is fixed, so each test is deterministic; the tolerances are nonetheless set

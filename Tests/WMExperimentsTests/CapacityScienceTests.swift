@@ -1,17 +1,12 @@
 import XCTest
 import WMCore
 import WMOpenCL
+import WMTestSupport
 @testable import WMExperiments
 
 /// Known truths of memory capacity, measured through the real engines (CPU and OpenCL).
 final class CapacityScienceTests: XCTestCase {
-    static let opencl: OpenCLBackend? = try? OpenCLBackend(selector: nil)
-
-    func backends() -> [any Backend] {
-        var b: [any Backend] = [CPUBackend()]
-        if let cl = CapacityScienceTests.opencl { b.append(cl) } else { XCTFail("no OpenCL device (install pocl-opencl-icd)") }
-        return b
-    }
+    func backends() -> [any Backend] { TestBackends.all() }
 
     /// A linear network from explicit weights (leaky rule, a = 1, linear f): x(t+1) = J x(t) + Jin u(t).
     func linearNetwork(j: [Float], jin: [Float], n: Int, seed: UInt64 = 1) -> Network {
@@ -41,7 +36,7 @@ final class CapacityScienceTests: XCTestCase {
                 let net = linearNetwork(j: [a], jin: [1], n: 1)
                 let r = try CapacityMeasurement.run(spec(train: 20_000, test: 20_000, maxLag: 15), backend: backend,
                                                     input: InputSource(spec: InputSpec(), nIn: 1), networks: [net])
-                let curve = try XCTUnwrap(r.ridge).mean
+                let curve = try XCTUnwrap(r[.ridge]).mean
                 for (i, k) in curve.lags.enumerated() {
                     let expected = pow(Double(a), Double(2 * (k - 1))) * (1 - Double(a * a))
                     XCTAssertEqual(curve.r2[i], expected, accuracy: 0.01, "\(backend.info.kind) a=\(a) lag \(k)")
@@ -80,7 +75,7 @@ final class CapacityScienceTests: XCTestCase {
         for backend in backends() {
             let r = try CapacityMeasurement.run(spec(train: 30_000, test: 20_000, maxLag: 80), backend: backend,
                                                 input: InputSource(spec: InputSpec(), nIn: 1), networks: [linearNetwork(j: j, jin: jin, n: n)])
-            let mc = try XCTUnwrap(r.ridge).memoryCapacity
+            let mc = try XCTUnwrap(r[.ridge]).memoryCapacity
             XCTAssertGreaterThan(mc, 0.9 * Double(n), backend.info.kind)
             // Spurious r² per lag ≈ 1/T_test; 80 lags → ≈ 0.004 above the true value at most a few times that.
             XCTAssertLessThan(mc, Double(n) + 0.05, backend.info.kind)
@@ -98,7 +93,7 @@ final class CapacityScienceTests: XCTestCase {
         c.network.spIn = 1
         c.networks = 3
         let r = try CapacityMeasurement.run(c, backend: CPUBackend(), input: InputSource(spec: InputSpec(), nIn: 1))
-        for curve in try XCTUnwrap(r.ridge).perNetwork.compactMap({ $0 }) {
+        for curve in try XCTUnwrap(r[.ridge]).perNetwork.compactMap({ $0 }) {
             XCTAssertLessThan(curve.memoryCapacity, 12 + 40.0 * 4 / 4000, "MC ≤ N + spurious")
             XCTAssertGreaterThan(curve.memoryCapacity, 1, "a contracting tanh network remembers something")
         }
@@ -106,7 +101,7 @@ final class CapacityScienceTests: XCTestCase {
 
     /// Ridge and MLP agree between backends (same networks, same initial MLP weights).
     func testBackendsAgreeOnCapacity() throws {
-        guard let cl = CapacityScienceTests.opencl else { return XCTFail("no OpenCL device") }
+        let cl = try TestBackends.requireOpenCL()
         var c = CapacitySpec()
         c.network.n = 61
         c.network.sp = 0.2
@@ -122,10 +117,10 @@ final class CapacityScienceTests: XCTestCase {
         let input = try InputSource(spec: InputSpec(), nIn: 1)
         let a = try CapacityMeasurement.run(c, backend: CPUBackend(), input: input)
         let b = try CapacityMeasurement.run(c, backend: cl, input: input)
-        let ra = try XCTUnwrap(a.ridge), rb = try XCTUnwrap(b.ridge)
+        let ra = try XCTUnwrap(a[.ridge]), rb = try XCTUnwrap(b[.ridge])
         for (x, y) in zip(ra.mean.r, rb.mean.r) { XCTAssertEqual(x, y, accuracy: 1e-3) }
         XCTAssertEqual(ra.memoryCapacity, rb.memoryCapacity, accuracy: 1e-3 * max(1, ra.memoryCapacity))
-        let ma = try XCTUnwrap(a.mlp), mb = try XCTUnwrap(b.mlp)
+        let ma = try XCTUnwrap(a[.mlp]), mb = try XCTUnwrap(b[.mlp])
         for (ha, hb) in zip(try XCTUnwrap(ma.histories), try XCTUnwrap(mb.histories)) {
             XCTAssertEqual(ha.trainLoss.count, hb.trainLoss.count)
             for (x, y) in zip(ha.trainLoss, hb.trainLoss) { XCTAssertEqual(x, y, accuracy: 1e-3 * max(x, 1e-3)) }
@@ -145,13 +140,13 @@ final class CapacityScienceTests: XCTestCase {
         c.mlp.epochs = 15; c.mlp.hidden1 = 16; c.mlp.hidden2 = 8
         let input = try InputSource(spec: InputSpec(), nIn: 1)
         c.mlpPerLag = true
-        let per = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input).mlp)
+        let per = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input)[.mlp])
         XCTAssertEqual(per.histories?.count, 2 * 3)
         XCTAssertEqual(per.histories?.first?.device.isEmpty, false)
         XCTAssertEqual(per.mean.lags, [1, 4, 9])
         XCTAssertTrue(per.mean.r.allSatisfy(\.isFinite))
         c.mlpPerLag = false
-        let multi = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input).mlp)
+        let multi = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input)[.mlp])
         XCTAssertEqual(multi.histories?.count, 2)
         XCTAssertGreaterThan(per.mean.r[0], 0.8)
         XCTAssertGreaterThan(multi.mean.r[0], 0.8)
@@ -165,7 +160,7 @@ final class CapacityScienceTests: XCTestCase {
         for backend in backends() {
             let r = try CapacityMeasurement.run(spec(train: 2000, test: 1000, maxLag: 5), backend: backend,
                                                 input: InputSource(spec: InputSpec(), nIn: 1), networks: [good, bad])
-            let ridge = try XCTUnwrap(r.ridge)
+            let ridge = try XCTUnwrap(r[.ridge])
             XCTAssertNotNil(ridge.perNetwork[0], backend.info.kind)
             XCTAssertNil(ridge.perNetwork[1], backend.info.kind)
             XCTAssertTrue(r.warnings.contains { $0.contains("dropped") && $0.contains("non-finite") }, "\(r.warnings)")

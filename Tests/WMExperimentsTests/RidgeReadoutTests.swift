@@ -460,15 +460,15 @@ final class RidgeReadoutTests: XCTestCase {
     func testStudentTQuantiles() {
         let table: [(Double, Double)] = [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042), (100, 1.984)]
         for (df, t) in table {
-            XCTAssertEqual(MemoryCurve.tQuantile(0.975, df: df), t, accuracy: 1e-3, "df = \(df)")
-            XCTAssertEqual(MemoryCurve.tQuantile(0.025, df: df), -t, accuracy: 1e-3)
+            XCTAssertEqual(StudentT.quantile(0.975, df: df), t, accuracy: 1e-3, "df = \(df)")
+            XCTAssertEqual(StudentT.quantile(0.025, df: df), -t, accuracy: 1e-3)
         }
         // Exact closed forms: df = 1 (Cauchy) and df = 2.
-        XCTAssertEqual(MemoryCurve.tQuantile(0.975, df: 1), Foundation.tan(Double.pi * 0.475), accuracy: 1e-8)
+        XCTAssertEqual(StudentT.quantile(0.975, df: 1), Foundation.tan(Double.pi * 0.475), accuracy: 1e-8)
         let p = 0.9
-        XCTAssertEqual(MemoryCurve.tQuantile(p, df: 2), (2 * p - 1) * (2 / (4 * p * (1 - p))).squareRoot(), accuracy: 1e-8)
-        XCTAssertEqual(MemoryCurve.tQuantile(0.975, df: 1e6), 1.959964, accuracy: 1e-4)
-        XCTAssertEqual(MemoryCurve.tCDF(0, df: 3), 0.5, accuracy: 1e-14)
+        XCTAssertEqual(StudentT.quantile(p, df: 2), (2 * p - 1) * (2 / (4 * p * (1 - p))).squareRoot(), accuracy: 1e-8)
+        XCTAssertEqual(StudentT.quantile(0.975, df: 1e6), 1.959964, accuracy: 1e-4)
+        XCTAssertEqual(StudentT.cdf(0, df: 3), 0.5, accuracy: 1e-14)
     }
 
     private func curve(mc: Double, lags: [Int] = [1, 2]) -> MemoryCurve {

@@ -183,7 +183,6 @@ final class StatsTests: XCTestCase {
             checkSpecial(StudentT.cdf(e.t, df: e.df), scipy: e.cdf, exact: e.exactCdf, "cdf \(name)")
             checkSpecial(StudentT.sf(e.t, df: e.df), scipy: e.sf, exact: e.exactSf, "sf \(name)")
             checkSpecial(StudentT.twoSidedPValue(e.t, df: e.df), scipy: e.twoSided, exact: e.exactTwoSided, "p \(name)")
-            XCTAssertEqual(MemoryCurve.tCDF(e.t, df: e.df), StudentT.cdf(e.t, df: e.df))
         }
         XCTAssertEqual(scipyOutliers, 3, "SciPy's stdtr(1, 1e-8) is known to be 1.6e-9 off")
         XCTAssertEqual(StudentT.cdf(-.infinity, df: 3), 0)
@@ -192,12 +191,23 @@ final class StatsTests: XCTestCase {
         report("Student t")
     }
 
-    /// t quantiles (p from 1e-12 to 1 − 1e-10) to 1e-10 relative, through `StudentT.quantile` and the
-    /// older `MemoryCurve.tQuantile` that now delegates to it.
+    /// t quantiles (p from 1e-12 to 1 − 1e-10) to 1e-10 relative.
+    /// The one Student-t interval: m ± t₀.₉₇₅,ₙ₋₁·sd/√n, against SciPy's t.ppf(0.975, 4) = 2.7764451051977987.
+    func testMeanIntervalMatchesStudentT() {
+        let ci = MeanInterval([1, 2, 3, 4, 5])
+        XCTAssertEqual(ci.mean, 3)
+        XCTAssertEqual(ci.halfWidth, 2.7764451051977987 * (2.5 / 5).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(ci.low, 3 - ci.halfWidth)
+        XCTAssertEqual(ci.high, 3 + ci.halfWidth)
+        XCTAssertTrue(MeanInterval([4]).halfWidth.isNaN, "one value has no interval")
+        XCTAssertEqual(MeanInterval([4]).mean, 4)
+        XCTAssertTrue(MeanInterval([]).mean.isNaN)
+        XCTAssertEqual(MeanInterval([2, 2, 2]).halfWidth, 0)
+    }
+
     func testStudentTQuantileMatchesReference() throws {
         for e in try fixtures().special.tQuantile {
             checkSpecial(StudentT.quantile(e.p, df: e.df), scipy: e.quantile, exact: e.exactQuantile, "ppf(\(e.p), df \(e.df))")
-            XCTAssertEqual(MemoryCurve.tQuantile(e.p, df: e.df), StudentT.quantile(e.p, df: e.df))
         }
         XCTAssertEqual(StudentT.quantile(0, df: 3), -.infinity)
         XCTAssertEqual(StudentT.quantile(1, df: 3), .infinity)

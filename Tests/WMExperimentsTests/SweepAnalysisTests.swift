@@ -15,8 +15,7 @@ final class SweepAnalysisTests: XCTestCase {
                 let w = rng.block(UInt32(p.index), UInt32(r), 0, 0)
                 let y = truth(p.values) + noise * Double(RandomBits.normal(w.0, w.1))
                 var row = SweepRow(fingerprint: spec.fingerprint, point: p.index, replicate: r, seed: UInt64(r), params: p.named, seconds: 0, batch: 1)
-                row.ridgeMC = y
-                row.ridgeR = (1...spec.base.maxLag).map { k in y / Double(k) }
+                row.scores[.ridge] = DecoderScores(mc: y, lags: Array(1...spec.base.maxLag), r: (1...spec.base.maxLag).map { k in y / Double(k) })
                 rows.append(row)
             }
         }
@@ -45,7 +44,7 @@ final class SweepAnalysisTests: XCTestCase {
         XCTAssertEqual(n.levels[0].n, 6)
         // The reported statistics are the module's on the same selection.
         let sel = res.rows.filter { $0.params["g"] == 0.95 && $0.params["sp"] == 0.25 }
-        let direct = try CorrelationTest.spearman(x: sel.map { $0.params["N"]! }, y: sel.map { $0.ridgeMC! })
+        let direct = try CorrelationTest.spearman(x: sel.map { $0.params["N"]! }, y: sel.map { $0.mc(.ridge)! })
         XCTAssertEqual(n.spearman, direct)
         // Holm over three tests: the smallest p is multiplied by 3.
         let ps = a.effects.map(\.spearman.pValue)

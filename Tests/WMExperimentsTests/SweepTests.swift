@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import WMCore
-import WMOpenCL
+import WMTestSupport
 @testable import WMExperiments
 
 final class SweepTests: XCTestCase {
@@ -21,9 +21,7 @@ final class SweepTests: XCTestCase {
         return s
     }
 
-    func tmp(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("wmsim-sweep-\(name)-\(UUID().uuidString).jsonl")
-    }
+    func tmp(_ name: String) -> URL { temporaryPath("sweep-\(name)", suffix: ".jsonl") }
 
     func testAxisParsingRangesAndErrors() throws {
         XCTAssertEqual(try SweepAxis(parsing: "g=0.5:1.5:3").values, [0.5, 1.0, 1.5])
@@ -93,7 +91,7 @@ final class SweepTests: XCTestCase {
 
     /// A network measured inside a heterogeneous batch gives the same capacity as measured alone.
     func testBatchedNetworksMatchSeparateRuns() throws {
-        let backends: [any Backend] = [CPUBackend()] + ((try? OpenCLBackend(selector: nil)).map { [$0] } ?? [])
+        let backends = TestBackends.all()
         for backend in backends {
             let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.6, 1.2]), try SweepAxis(.spIn, values: [0.3, 0.9])], replicates: 2)
             let url = tmp("batch")
@@ -110,10 +108,10 @@ final class SweepTests: XCTestCase {
                 alone.network = p.network(replicate: 1)
                 alone.networks = 1
                 let single = try CapacityMeasurement.run(alone, backend: backend, input: try InputSource(spec: alone.input, nIn: 1))
-                let mc = try XCTUnwrap(row.ridgeMC)
-                XCTAssertEqual(mc, single.ridge!.memoryCapacity, accuracy: 1e-3 * Swift.max(1, mc), "\(backend.info.kind) point \(row.point)")
+                let mc = try XCTUnwrap(row.mc(.ridge))
+                XCTAssertEqual(mc, single[.ridge]!.memoryCapacity, accuracy: 1e-3 * Swift.max(1, mc), "\(backend.info.kind) point \(row.point)")
                 XCTAssertEqual(row.params["g"], p.spec.network.g)
-                XCTAssertEqual(row.ridgeR?.count, 20)
+                XCTAssertEqual(row.scores[.ridge]?.r?.count, 20)
             }
         }
     }
@@ -142,7 +140,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(b.rows.count, 6)
         for row in a.rows {
             let other = try XCTUnwrap(b.rows.first { $0.unit == row.unit })
-            XCTAssertEqual(other.ridgeMC, row.ridgeMC)
+            XCTAssertEqual(other.mc(.ridge), row.mc(.ridge))
         }
         // A finished file: nothing left to do.
         XCTAssertEqual(try r.run(backend: CPUBackend(), output: part, input: input).measured, 0)
@@ -191,7 +189,7 @@ final class SweepTests: XCTestCase {
         let a = try SweepResults.read(whole), b = try SweepResults.read(merged)
         XCTAssertEqual(b.rows.count, 12)
         XCTAssertNil(b.header.shard)
-        for row in a.rows { XCTAssertEqual(b.rows.first { $0.unit == row.unit }?.ridgeMC, row.ridgeMC) }
+        for row in a.rows { XCTAssertEqual(b.rows.first { $0.unit == row.unit }?.mc(.ridge), row.mc(.ridge)) }
         // A shard file is refused as a resume target of the whole sweep.
         XCTAssertThrowsError(try SweepRunner(spec: spec).run(backend: CPUBackend(), output: shards[0], input: input))
         // A different sweep is never merged in.

@@ -1,6 +1,6 @@
 import XCTest
+import WMTestSupport
 import WMCore
-import WMExperiments
 @testable import WMOpenCL
 
 /// Lag-target moments accumulated on the device (`OpenCLEngine.advance(steps:lagMoments:…)`)
@@ -10,13 +10,7 @@ import WMExperiments
 /// different orders: 1e-10 relative to the largest entry. Against the CPU backend the
 /// trajectories themselves differ by ≤ 1e-4 (ParityTests), so the moments agree to 1e-3.
 final class DeviceMomentsTests: XCTestCase {
-    func opencl() throws -> OpenCLBackend {
-        guard let b = ParityTests.backend else {
-            XCTFail("no OpenCL device; install pocl-opencl-icd")
-            throw XCTSkip("no OpenCL")
-        }
-        return b
-    }
+    func opencl() throws -> OpenCLBackend { try TestBackends.requireOpenCL() }
 
     func spec(n: Int, seed: UInt64) -> NetworkSpec {
         var s = NetworkSpec()
@@ -24,20 +18,9 @@ final class DeviceMomentsTests: XCTestCase {
         return s
     }
 
-    /// Largest |a − b| relative to the largest |b|.
-    func relDiff(_ a: [Double], _ b: [Double]) -> Double {
-        XCTAssertEqual(a.count, b.count)
-        let scale = max(b.map(abs).max() ?? 0, 1e-300)
-        return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
-    }
 
-    func assertClose(_ a: SegmentMoments, _ b: SegmentMoments, tol: Double, _ what: String) {
-        XCTAssertEqual(a.count, b.count, what)
-        XCTAssertLessThan(relDiff(a.meanS, b.meanS), tol, "\(what) mean s")
-        XCTAssertLessThan(relDiff(a.meanY, b.meanY), tol, "\(what) mean y")
-        XCTAssertLessThan(relDiff(a.centeredGram, b.centeredGram), tol, "\(what) G̃")
-        XCTAssertLessThan(relDiff(a.centeredCross, b.centeredCross), tol, "\(what) C̃")
-        XCTAssertLessThan(relDiff(a.centeredTargetSumSquares, b.centeredTargetSumSquares), tol, "\(what) Σ(y − ȳ)²")
+    func assertClose(_ a: SegmentMoments, _ b: SegmentMoments, tol: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        assertMomentsClose(a, b, tol: tol, what, file: file, line: line)
     }
 
     /// Same ensemble, same trajectory: device sums against the host's accumulation of the recorded
@@ -63,7 +46,7 @@ final class DeviceMomentsTests: XCTestCase {
             for fused in [false, true] {
                 var opt = EngineOptions(); opt.chunkSteps = 7; opt.fusedSteps = fused
                 let device = try XCTUnwrap(try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: opt) as? OpenCLEngine)
-                XCTAssertTrue(device.supportsDeviceMoments, "PoCL has cl_khr_fp64")
+                XCTAssertNil(device.lagMomentsUnavailableReason, "PoCL has cl_khr_fp64")
                 var got = [[SegmentMoments]](repeating: [], count: segments.count)
                 var order: [Int] = []
                 try device.advance(steps: total, lagMoments: LagMomentsPlan(segments: segments, lags: k, stream: u, targetShift: d), segmentDone: { s, raws in
@@ -87,41 +70,11 @@ final class DeviceMomentsTests: XCTestCase {
                             let targets = seg.flatMap { t in (1...k).map { u[(t - $0) * bt + b] } }
                             ref.add(states: states, targets: targets, rows: rows)
                         }
-                        assertClose(got[s][mm], ref, tol: 1e-10, "N = \(n) K = \(k) fused=\(fused) segment \(s) network \(mm)")
+                        assertClose(got[s][mm], ref, tol: ParityTolerance.lagMomentsRelative, "N = \(n) K = \(k) fused=\(fused) segment \(s) network \(mm)")
                     }
                 }
             }
         }
-    }
-
-    /// The capacity pipeline: ridge on the device moments (PoCL) against the CPU backend's host
-    /// moments, and against PoCL with host moments (same trajectory: identical up to rounding).
-    func testCapacityMomentsOnDeviceMatchHostAndCPU() throws {
-        let cl = try opencl()
-        var spec = CapacitySpec()
-        spec.network = self.spec(n: 45, seed: 11)
-        spec.network.nIn = 1
-        spec.networks = 2; spec.trials = 2
-        spec.washout = 30; spec.train = 200; spec.validation = 50; spec.test = 70; spec.maxLag = 12
-        spec.decoders = [.ridge]
-        let input = try InputSource(spec: spec.input, nIn: 1)
-        let devRun = try CapacityRun.collect(spec, backend: cl, input: input, storeLags: nil, moments: .device)
-        XCTAssertTrue(devRun.info.momentsOnDevice, "the device path ran")
-        let dev = devRun.collected
-        let hostCL = try CapacityRun.collect(spec, backend: cl, input: input, storeLags: nil, moments: .host).collected
-        let cpu = try CapacityRun.collect(spec, backend: CPUBackend(), input: input, storeLags: nil).collected
-        for mm in 0..<2 {
-            for s in 0..<3 {
-                assertClose(dev[mm].moments[s], hostCL[mm].moments[s], tol: 1e-10, "PoCL device vs host, network \(mm) segment \(s)")
-                assertClose(dev[mm].moments[s], cpu[mm].moments[s], tol: 1e-3, "PoCL device vs CPU backend, network \(mm) segment \(s)")
-            }
-        }
-        let a = try CapacityMeasurement.run(spec, backend: cl, input: input, moments: .device)
-        XCTAssertEqual(a.moments, "device")
-        let b = try CapacityMeasurement.run(spec, backend: CPUBackend(), input: input)
-        let ra = try XCTUnwrap(a.ridge), rb = try XCTUnwrap(b.ridge)
-        XCTAssertEqual(ra.memoryCapacity, rb.memoryCapacity, accuracy: 2e-3)
-        XCTAssertGreaterThan(ra.memoryCapacity, 0.5, "a contracting network remembers its last inputs")
     }
 
     func testInvalidPlansAreRefused() throws {

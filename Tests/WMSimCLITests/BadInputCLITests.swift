@@ -77,7 +77,10 @@ final class BadInputCLITests: XCTestCase {
         for f in try FileManager.default.contentsOfDirectory(atPath: src.path) {
             try FileManager.default.copyItem(at: src.appendingPathComponent(f), to: dir.appendingPathComponent(f))
         }
-        try "__kernel void broken(void) { undefined_symbol_xyz = 1; }\n".write(to: dir.appendingPathComponent("zz_broken.cl"), atomically: true, encoding: .utf8)
+        // Programs are built from the families they need: break one the engine builds.
+        let step = dir.appendingPathComponent("step.cl")
+        try (try String(contentsOf: step, encoding: .utf8) + "\n__kernel void broken(void) { undefined_symbol_xyz = 1; }\n")
+            .write(to: step, atomically: true, encoding: .utf8)
         let r = try CLI.run(["simulate", "--n", "10", "--steps", "2", "--backend", "opencl", "--out", dir.path + "/o"], env: ["WMSIM_KERNELS_DIR": dir.path])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("undefined_symbol_xyz"), r.stderr)

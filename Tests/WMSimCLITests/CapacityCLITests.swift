@@ -50,6 +50,12 @@ final class CapacityCLITests: XCTestCase {
         let bad = try CLI.run(["capacity"] + small + ["--moments", "gpu", "--out", CLI.tempDir("cap-moments-bad").path])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("moments"), bad.stderr)
+        // The CPU backend has no device to reduce on: refused before anything is written.
+        let out = CLI.tempDir("cap-moments-cpu").appendingPathComponent("o")
+        let cpu = try CLI.run(["capacity"] + small + ["--backend", "cpu", "--moments", "device", "--out", out.path])
+        XCTAssertNotEqual(cpu.status, 0)
+        XCTAssertTrue(cpu.stderr.contains("--moments") && cpu.stderr.contains("cpu backend"), cpu.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "no output folder for a refused run")
     }
 
     func testCapacityBadInput() throws {

@@ -60,12 +60,12 @@ private final class EngineFixture: @unchecked Sendable {
         let ens = StandardWorkloads.ensemble(for: w)
         let engine = try backend.makeEngine(ensemble: ens, networks: nil, input: try StandardWorkloads.inputSource(),
                                             options: EngineOptions())
-        let nnz = try Throughput.synapseCount(engine)
+        let nnz = try engine.synapseCount()
         let bytes = Throughput.bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count,
                                             format: engine.format, nnz: nnz)
         // Warm-up outside measurement (kernels built, caches and pages touched).
         try engine.advance(steps: Swift.max(1, w.steps / 10))
-        FileHandle.standardError.write(Data("[EngineBenchmarks] \(w.name) \(engine.backendInfo.kind) on \(engine.backendInfo.device): format \(engine.format.rawValue)\((engine as? OpenCLEngine).map { $0.fused ? ", fused" : ", per-step launches" } ?? ""), nnz \(nnz), \(w.steps) steps/iteration\n".utf8))
+        FileHandle.standardError.write(Data("[EngineBenchmarks] \(w.name) \(engine.backendInfo.kind) on \(engine.backendInfo.device): format \(engine.format.rawValue)\(engine.fusesSteps.map { $0 ? ", fused" : ", per-step launches" } ?? ""), nnz \(nnz), \(w.steps) steps/iteration\n".utf8))
         return EngineFixture(engine: engine, nnz: nnz, bytesPerStep: bytes, steps: w.steps, batch: w.batch)
     }
 }

@@ -89,7 +89,7 @@ let benchmarks: @Sendable () -> Void = {
             do {
                 let input = try InputSource(spec: spec.input, nIn: 1)
                 let out = try CapacityRun.collect(spec, backend: backend, input: input, storeLags: nil,
-                                                  moments: backend is OpenCLBackend ? .device : .host)
+                                                  moments: backend.capabilities.reducesLagMomentsOnDevice ? .device : .host)
                 blackHole(out.collected.count)
             } catch {
                 benchmark.error("collect failed: \(error)")
@@ -109,9 +109,7 @@ let benchmarks: @Sendable () -> Void = {
             }
             benchmark.measurement(ReadoutMetrics.mflops, Int(2.0 * 1024 * 1000 * 128 / seconds(clock.now - t0) / 1e6))
         } setup: { () throws -> GemmFixture in
-            let backend = try make()
-            if let cl = backend as? OpenCLBackend { return try GemmFixture(ops: OpenCLDenseOps(backend: cl)) }
-            return try GemmFixture(ops: CPUDenseOps())
+            try GemmFixture(ops: make().makeDenseOps())
         }
     }
 }

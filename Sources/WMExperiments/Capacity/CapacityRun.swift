@@ -1,6 +1,5 @@
 import Foundation
 import WMCore
-import WMOpenCL
 
 /// States and lag targets of one segment kept for the MLP decoder (the ridge path never stores
 /// states: it streams them into `SegmentMoments`).
@@ -8,26 +7,6 @@ public struct StoredSegment: Sendable {
     public var rows = 0
     public var states: [Float] = []
     public var targets: [Float] = []
-}
-
-/// Where the ridge moments (SᵀS, SᵀY) of an OpenCL run are accumulated.
-public enum MomentsPlacement: String, Sendable, CaseIterable {
-    /// On GPUs and accelerators with double precision; on the host for CPU OpenCL devices, where
-    /// the states are in host memory already and BLAS is faster (default N = 1000 capacity run on
-    /// PoCL, 2 cores: 7.5 s with host moments, 20.9 s with the device kernel).
-    case auto
-    /// On the device whenever it has double precision (tests, cross-checks).
-    case device
-    /// Always on the host: the states are downloaded chunk by chunk.
-    case host
-
-    func onDevice(_ engine: OpenCLEngine, lags k: Int, streamValues: Int) -> Bool {
-        switch self {
-        case .host: return false
-        case .device: return engine.supportsDeviceMoments
-        case .auto: return engine.prefersDeviceMoments(lags: k, streamValues: streamValues)
-        }
-    }
 }
 
 /// Runs the networks of a `CapacitySpec` once and streams every recorded state into per-network,
@@ -52,18 +31,17 @@ public enum CapacityRun {
         public var stored: [StoredSegment]
     }
 
-    /// Runs `spec` on `backend`; `storeLags` (MLP) selects lags whose targets are kept with the
-    /// stored states. Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
-    /// `specs` (sweeps: networks with their own gains and densities, one N and nIn) replaces the
-    /// ensemble of `spec.networks` seeds of `spec.network`; `given` networks replace both.
-    public static func collect(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
-                               specs: [NetworkSpec]? = nil,
+    /// Runs `networks` (default: the `spec.networks` seeds of `spec.network`) on `backend`;
+    /// `storeLags` (MLP) selects lags whose targets are kept with the stored states.
+    /// Memory: O(M·(N² + N·K)) for the moments plus the stored segments.
+    public static func collect(_ spec: CapacitySpec, networks: MeasuredNetworks? = nil, backend: any Backend, input: InputSource,
                                storeLags: [Int]?, moments: MomentsPlacement = .auto,
                                progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], info: RunInfo) {
         try spec.validate()
-        let ensemble = given.map { Ensemble(networks: $0.map(\.spec), trials: spec.trials) }
-            ?? specs.map { Ensemble(networks: $0, trials: spec.trials) }
-            ?? Ensemble(spec: spec.network, count: spec.networks, trials: spec.trials)
+        let policy = ComputePolicy(backend)
+        try policy.check(moments)
+        let networks = networks ?? MeasuredNetworks(spec)
+        let ensemble = networks.ensemble(trials: spec.trials)
         try ensemble.validate()
         guard ensemble.nIn == input.nIn else {
             throw WMError.incompatibleEnsemble("the networks have nIn = \(ensemble.nIn), the input stream \(input.nIn) channel(s)")
@@ -86,7 +64,7 @@ public enum CapacityRun {
         }
         // Networks run in groups: on CPUs a group small enough that each network's weights stay in
         // a core's cache across steps (measured ~3× faster per network-step than all in lockstep).
-        let group = groupSize(backend, networks: m)
+        let group = policy.networksPerEngine(m)
         var info: RunInfo? = nil
         var saturated = 0.0
         var failed: [Int: String] = [:]
@@ -98,10 +76,10 @@ public enum CapacityRun {
             // group runs again without it.
             while engine == nil && !ids.isEmpty {
                 for g in ids { collected[g] = Collected(moments: (0..<3).map { _ in SegmentMoments(n: n, k: k) }, stored: [StoredSegment](repeating: StoredSegment(), count: 3)) }
-                let sub = Ensemble(networks: ids.map { ensemble.networks[$0] }, trials: bt)
+                let sub = networks.ensemble(ids, trials: bt)
                 let current = ids
                 do {
-                    (engine, onDevice) = try runGroup(sub, ids: current, given: given.map { g in current.map { g[$0] } }, spec: spec, backend: backend,
+                    (engine, onDevice) = try runGroup(sub, ids: current, given: networks.given(current), spec: spec, policy: policy,
                                           input: input, u: u, storeLags: storeLags, moments: moments,
                                           into: &collected) { done in
                         progress?(g0 * total + done * current.count, m * total)
@@ -139,17 +117,9 @@ public enum CapacityRun {
         public var momentsOnDevice = false
     }
 
-    /// Networks per engine: 1 on the CPU backend (its BLAS already uses every core), one per
-    /// core on CPU OpenCL devices (a work-group per trajectory), all at once on GPUs.
-    public static func groupSize(_ backend: any Backend, networks m: Int) -> Int {
-        if backend is CPUBackend { return 1 }
-        if let cl = backend as? OpenCLBackend, cl.device.info.deviceType == "CPU" { return Swift.max(1, cl.device.info.computeUnits) }
-        return Swift.max(1, m)
-    }
-
     /// Runs one group of networks (global indices `ids`) and streams its states into `collected`;
     /// returns the engine and whether the moments were accumulated on its device.
-    static func runGroup(_ ensemble: Ensemble, ids: [Int], given: [Network]?, spec: CapacitySpec, backend: any Backend,
+    static func runGroup(_ ensemble: Ensemble, ids: [Int], given: [Network]?, spec: CapacitySpec, policy: ComputePolicy,
                          input: InputSource, u: [Float], storeLags: [Int]?, moments: MomentsPlacement = .auto,
                          into collected: inout [Collected], progress: @escaping (Int) -> Void) throws -> (any SimulationEngine, Bool) {
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
@@ -158,15 +128,15 @@ public enum CapacityRun {
         opt.format = spec.format
         // Chunks of ≤ 16 M recorded floats.
         opt.chunkSteps = Swift.max(8, Swift.min(1024, (16 << 20) / Swift.max(1, m * bt * n)))
-        let engine = try backend.makeEngine(ensemble: ensemble, networks: given, input: input, options: opt)
+        let engine = try policy.backend.makeEngine(ensemble: ensemble, networks: given, input: input, options: opt)
 
-        // Ridge only, on a device with double precision: the moments are accumulated where the
-        // states are and only the sums come back (one download per segment).
-        if storeLags == nil, let cl = engine as? OpenCLEngine, moments.onDevice(cl, lags: k, streamValues: u.count) {
+        // Ridge only, where the policy says so: the moments are reduced where the states are and
+        // only the sums come back (one download per segment).
+        if storeLags == nil, try policy.momentsOnDevice(moments, engine: engine, lags: k, streamValues: u.count) {
             let times = segmentTimes(spec)
             let d = Float(u.reduce(0.0) { $0 + Double($1) } / Double(Swift.max(1, u.count)))
             let plan = LagMomentsPlan(segments: times, lags: k, stream: u, targetShift: d)
-            try cl.advance(steps: total, lagMoments: plan, segmentDone: { seg, raws in
+            try engine.advance(steps: total, lagMoments: plan, segmentDone: { seg, raws in
                 for (mm, raw) in raws.enumerated() {
                     collected[ids[mm]].moments[seg] = SegmentMoments(raw: raw, n: n, k: k, times: times[seg], stream: u, trials: bt, targetShift: d)
                 }

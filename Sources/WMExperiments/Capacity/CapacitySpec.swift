@@ -1,13 +1,7 @@
 import Foundation
 import WMCore
 
-/// Which decoders a capacity run trains.
-public enum DecoderKind: String, Codable, Sendable, CaseIterable {
-    case ridge
-    case mlp
-}
-
-/// A memory-capacity measurement (reference/models.md §1–2).
+/// A memory-capacity measurement (docs/model.md §1–2).
 ///
 /// Timeline of every trial: `washout` steps, then `train`, `validation` and `test` segments.
 /// The state x(t) has seen u(0)…u(t−1); the decoder for lag k reads x(t) and predicts u(t−k),
@@ -92,21 +86,21 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        network = try c.decodeIfPresent(NetworkSpec.self, forKey: .network) ?? network
-        networks = try c.decodeIfPresent(Int.self, forKey: .networks) ?? networks
-        trials = try c.decodeIfPresent(Int.self, forKey: .trials) ?? trials
-        input = try c.decodeIfPresent(InputSpec.self, forKey: .input) ?? input
-        washout = try c.decodeIfPresent(Int.self, forKey: .washout) ?? washout
-        train = try c.decodeIfPresent(Int.self, forKey: .train) ?? train
-        validation = try c.decodeIfPresent(Int.self, forKey: .validation) ?? validation
-        test = try c.decodeIfPresent(Int.self, forKey: .test) ?? test
-        maxLag = try c.decodeIfPresent(Int.self, forKey: .maxLag) ?? maxLag
+        try c.fill(&network, .network)
+        try c.fill(&networks, .networks)
+        try c.fill(&trials, .trials)
+        try c.fill(&input, .input)
+        try c.fill(&washout, .washout)
+        try c.fill(&train, .train)
+        try c.fill(&validation, .validation)
+        try c.fill(&test, .test)
+        try c.fill(&maxLag, .maxLag)
         lambda = try c.decodeIfPresent(Double.self, forKey: .lambda)
-        decoders = try c.decodeIfPresent([DecoderKind].self, forKey: .decoders) ?? decoders
-        mlp = try c.decodeIfPresent(MLPConfig.self, forKey: .mlp) ?? mlp
+        try c.fill(&decoders, .decoders)
+        try c.fill(&mlp, .mlp)
         mlpLags = try c.decodeIfPresent([Int].self, forKey: .mlpLags)
-        mlpPerLag = try c.decodeIfPresent(Bool.self, forKey: .mlpPerLag) ?? mlpPerLag
-        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
-        format = try c.decodeIfPresent(WeightFormat.self, forKey: .format) ?? format
+        try c.fill(&mlpPerLag, .mlpPerLag)
+        try c.fill(&threshold, .threshold)
+        try c.fill(&format, .format)
     }
 }

@@ -168,29 +168,13 @@ public struct MemoryCurve: Codable, Sendable, Equatable {
         let vr = (0..<m).map { i in finiteMean(curves.map { $0.validationR[i] }) }
         let mse = (0..<m).map { i in finiteMean(curves.map { $0.testMSE[i] }) }
         let lam = (0..<m).map { i in Foundation.exp(finiteMean(curves.map { Foundation.log($0.lambda[i]) })) }
-        let mcs = curves.map(\.memoryCapacity)
-        let count = Double(curves.count)
-        let mcMean = mcs.reduce(0, +) / count
+        let mc = MeanInterval(curves.map(\.memoryCapacity))
         var mean = MemoryCurve(
             lags: first.lags, r: r, r2: r2, lambda: lam, validationR: vr, testMSE: mse,
             convention: first.convention + "; mean over \(curves.count) networks (seeds), 95 % CI of MC from Student t",
             networks: curves.reduce(0) { $0 + $1.networks })
-        mean.memoryCapacity = mcMean
+        mean.memoryCapacity = mc.mean
         mean.undefinedLags = Array(Set(curves.flatMap(\.undefinedLags))).sorted()
-        guard curves.count >= 2 else { return (mean, [.nan, .nan]) }
-        let variance = mcs.reduce(0) { $0 + ($1 - mcMean) * ($1 - mcMean) } / (count - 1)
-        let half = tQuantile(0.975, df: count - 1) * (variance / count).squareRoot()
-        return (mean, [mcMean - half, mcMean + half])
+        return (mean, [mc.low, mc.high])
     }
-
-    /// Quantile of Student's t distribution: the t with P(T ≤ t) = p for `df` > 0 degrees of
-    /// freedom (`StudentT.quantile`: bisection on the tail probability from the regularised
-    /// incomplete beta function); accurate to about 1e-13 relative.
-    public static func tQuantile(_ p: Double, df: Double) -> Double {
-        precondition(p > 0 && p < 1 && df > 0, "tQuantile needs 0 < p < 1 and df > 0")
-        return StudentT.quantile(p, df: df)
-    }
-
-    /// CDF of Student's t with `df` degrees of freedom (`StudentT.cdf`).
-    public static func tCDF(_ t: Double, df: Double) -> Double { StudentT.cdf(t, df: df) }
 }

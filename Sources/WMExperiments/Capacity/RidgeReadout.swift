@@ -289,11 +289,9 @@ public struct RidgeReadout: Sendable {
                     expected: "states that vary over the training segment (they are degenerate: every unit is constant or saturated, e.g. tanh stuck at ±1; lower the gains or the input amplitude)")
             }
             scale = trace / Double(n)
-            var a = training.scatterUpper
-            var w = [Double](repeating: 0, count: n)
-            let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(n), &a, Int32(n), &w)
-            guard info == 0 else { throw WMError.unsupported("symmetric eigendecomposition failed (LAPACK dsyevd info \(info))") }
-            e = w.map { max($0, 0) }
+            let eigen = try SymmetricEigen(training.scatterUpper, n: n)
+            let a = eigen.vectors
+            e = eigen.values.map { max($0, 0) }
             v = a
             var pp = [Double](repeating: 0, count: n * k)
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(k), Int32(n), 1.0, a, Int32(n), training.crossScatter, Int32(k), 0.0, &pp, Int32(k))

@@ -49,21 +49,21 @@ public struct MLPConfig: Codable, Sendable, Hashable {
     }
 
     public init(from decoder: any Decoder) throws {
+        self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = MLPConfig()
-        hidden1 = try c.decodeIfPresent(Int.self, forKey: .hidden1) ?? d.hidden1
-        hidden2 = try c.decodeIfPresent(Int.self, forKey: .hidden2) ?? d.hidden2
-        activation = try c.decodeIfPresent(MLPActivation.self, forKey: .activation) ?? d.activation
-        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-        beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? d.beta1
-        beta2 = try c.decodeIfPresent(Double.self, forKey: .beta2) ?? d.beta2
-        epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? d.epsilon
-        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-        patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
-        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-        standardize = try c.decodeIfPresent(Bool.self, forKey: .standardize) ?? d.standardize
+        try c.fill(&hidden1, .hidden1)
+        try c.fill(&hidden2, .hidden2)
+        try c.fill(&activation, .activation)
+        try c.fill(&learningRate, .learningRate)
+        try c.fill(&beta1, .beta1)
+        try c.fill(&beta2, .beta2)
+        try c.fill(&epsilon, .epsilon)
+        try c.fill(&epochs, .epochs)
+        try c.fill(&batchSize, .batchSize)
+        try c.fill(&patience, .patience)
+        try c.fill(&weightDecay, .weightDecay)
+        try c.fill(&seed, .seed)
+        try c.fill(&standardize, .standardize)
     }
 
     /// Throws `WMError.invalidParameter` for an unusable setting.

@@ -43,11 +43,11 @@ public struct CMAESConfig: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         populationSize = try c.decodeIfPresent(Int.self, forKey: .populationSize)
-        initialSigma = try c.decodeIfPresent(Double.self, forKey: .initialSigma) ?? initialSigma
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        try c.fill(&initialSigma, .initialSigma)
+        try c.fill(&seed, .seed)
         maxEvaluations = try c.decodeIfPresent(Int.self, forKey: .maxEvaluations)
-        tolFun = try c.decodeIfPresent(Double.self, forKey: .tolFun) ?? tolFun
-        tolX = try c.decodeIfPresent(Double.self, forKey: .tolX) ?? tolX
+        try c.fill(&tolFun, .tolFun)
+        try c.fill(&tolX, .tolX)
     }
 
     public func encode(to encoder: any Encoder) throws {

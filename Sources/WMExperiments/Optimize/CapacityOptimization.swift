@@ -122,7 +122,7 @@ public enum CapacityOptimization {
             if let url = statePath {
                 let state = OptimizationState(fingerprint: spec.fingerprint, spec: spec, cmaes: cma.snapshot(), candidates: candidates, trace: trace,
                                               seconds: elapsed + Date().timeIntervalSince(t0))
-                try JSONOutput.write(state, to: url)
+                try ResultWriter.json(state, to: url)
             }
             progress?(cma.generation, cma.evaluations, budget, -(cma.best?.value ?? .nan))
         }

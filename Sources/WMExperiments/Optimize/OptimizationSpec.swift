@@ -106,7 +106,7 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
 
     /// The objective of one measured network (nil: failed or undefined).
     public func score(_ o: CapacityBatch.Outcome) -> Double? {
-        guard let c = decoder == .ridge ? o.ridge : o.mlp else { return nil }
+        guard let c = o.curves[decoder] else { return nil }
         switch objective {
         case .mc: return c.memoryCapacity.isFinite ? c.memoryCapacity : nil
         case .r:

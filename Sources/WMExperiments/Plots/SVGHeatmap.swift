@@ -63,6 +63,6 @@ public struct SVGHeatmap: Sendable {
 
     /// Writes the SVG atomically.
     public func write(to url: URL) throws {
-        try Data(render().utf8).write(to: url, options: .atomic)
+        try ResultWriter.text(render(), to: url)
     }
 }

@@ -116,6 +116,6 @@ public struct SVGLinePlot: Sendable {
 
     /// Writes the SVG atomically.
     public func write(to url: URL) throws {
-        try Data(render().utf8).write(to: url, options: .atomic)
+        try ResultWriter.text(render(), to: url)
     }
 }

@@ -1,4 +1,3 @@
-import CLAPACK
 import Foundation
 import WMCore
 
@@ -79,12 +78,8 @@ public enum OLS {
         let terms = (intercept ? [interceptName] : []) + names
         let p = design.count
 
-        // Householder QR of the n × p design (column-major).
-        var a = design.flatMap { $0 }
-        var tau = [Double](repeating: 0, count: p)
-        var info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(n), Int32(p), &a, Int32(n), &tau)
-        guard info == 0 else { throw WMError.unsupported("LAPACK dgeqrf failed (info \(info))") }
-        func r(_ i: Int, _ j: Int) -> Double { a[j * n + i] }
+        let qr = try HouseholderQR(columns: design)
+        func r(_ i: Int, _ j: Int) -> Double { qr.r(i, j) }
 
         for j in 0..<p {
             let norm = design[j].reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -94,11 +89,7 @@ public enum OLS {
         }
 
         // β = R⁻¹ (Qᵀ y)[0..<p].
-        var qty = y
-        info = LAPACKE_dormqr(
-            LAPACK_COL_MAJOR, CChar(truncatingIfNeeded: UInt8(ascii: "L")), CChar(truncatingIfNeeded: UInt8(ascii: "T")),
-            Int32(n), 1, Int32(p), &a, Int32(n), &tau, &qty, Int32(n))
-        guard info == 0 else { throw WMError.unsupported("LAPACK dormqr failed (info \(info))") }
+        let qty = try qr.qTransposeTimes(y)
         var beta = [Double](repeating: 0, count: p)
         for i in stride(from: p - 1, through: 0, by: -1) {
             var s = qty[i]

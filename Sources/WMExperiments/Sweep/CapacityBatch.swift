@@ -1,6 +1,5 @@
 import Foundation
 import WMCore
-import WMOpenCL
 
 /// Capacity of many single networks with different parameters, measured in batched launches:
 /// networks that share N and nIn run together as one ensemble (each keeps its own gains,
@@ -22,8 +21,8 @@ public struct CapacityBatch {
 
     /// The curves of one unit, or why it has none.
     public struct Outcome: Sendable {
-        public var ridge: MemoryCurve?
-        public var mlp: MemoryCurve?
+        /// The curve of each decoder that succeeded.
+        public var curves: [DecoderKind: MemoryCurve] = [:]
         public var error: String?
         /// Wall seconds of its batch divided by the batch's networks.
         public var seconds: Double
@@ -37,13 +36,13 @@ public struct CapacityBatch {
 
     public init() {}
 
-    /// Readout bytes per network: three segments of moments (N² + N·K + …, double) and, with the
-    /// MLP, the stored states and targets (float).
+    /// Readout bytes per network: three segments of moments (N² + N·K + …, double) and, for a
+    /// decoder that stores states, the states and targets (float).
     public static func bytesPerNetwork(_ s: CapacitySpec) -> Int {
         let n = s.network.n, k = s.maxLag
         var b = 3 * (n * n + n * k + n + k + 4) * 8
-        if s.decoders.contains(.mlp) {
-            b += (s.train + s.validation + s.test) * s.trials * (n + s.resolvedMLPLags.count) * 4
+        if let stored = s.decoders.lazy.compactMap({ $0.storedLags(s) }).first {
+            b += (s.train + s.validation + s.test) * s.trials * (n + stored.count) * 4
         }
         return b
     }
@@ -89,8 +88,8 @@ public struct CapacityBatch {
         let tb = Date()
         let each: CapacityMeasurement.PerNetwork
         do {
-            each = try CapacityMeasurement.measureEach(bspec, backend: backend, input: input, specs: batch.map(\.spec.network),
-                                                       mlpSeeds: batch.map(\.mlpSeed), labels: batch.map(\.label)) { phase, d, t in
+            each = try CapacityMeasurement.measureEach(bspec, networks: MeasuredNetworks(specs: batch.map(\.spec.network), labels: batch.map(\.label)),
+                                                       mlpSeeds: batch.map(\.mlpSeed), backend: backend, input: input) { phase, d, t in
                 if phase == "simulate", t > 0 { progress?(Double(d) / Double(t)) }
             }
         } catch let WMError.nonFinite(_, _, detail) {
@@ -100,8 +99,9 @@ public struct CapacityBatch {
         warnings += each.warnings
         let secs = Date().timeIntervalSince(tb) / Double(batch.count)
         return batch.enumerated().map { i, u in
-            var o = Outcome(ridge: each.ridge[i], mlp: each.mlp[i], seconds: secs, batch: batch.count)
-            let missing = (u.spec.decoders.contains(.ridge) && o.ridge == nil) || (u.spec.decoders.contains(.mlp) && o.mlp == nil)
+            var o = Outcome(seconds: secs, batch: batch.count)
+            for kind in u.spec.decoders { o.curves[kind] = each.curve(kind, i) }
+            let missing = u.spec.decoders.contains { o.curves[$0] == nil }
             if missing { o.error = each.info.failedNetworks[i] ?? each.warnings.first { $0.contains(u.label) } ?? "no result" }
             return o
         }

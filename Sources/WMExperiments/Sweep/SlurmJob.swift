@@ -92,12 +92,10 @@ public struct SlurmJob: Sendable {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try enc.encode(spec).write(to: folder.appendingPathComponent("sweep.json"), options: .atomic)
+            try ResultWriter.json(spec, to: folder.appendingPathComponent("sweep.json"))
             for (name, text) in [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)] {
                 let u = folder.appendingPathComponent(name)
-                try Data(text.utf8).write(to: u, options: .atomic)
+                try ResultWriter.text(text, to: u)
                 try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: u.path)
             }
         } catch { throw WMError.file(path: folder.path, reason: "cannot write the SLURM job: \(error.localizedDescription)") }

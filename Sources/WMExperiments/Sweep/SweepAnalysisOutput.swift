@@ -44,7 +44,7 @@ public enum SweepAnalysisOutput {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw WMError.file(path: dir.path, reason: "cannot create the output folder: \(error.localizedDescription)")
         }
-        try JSONOutput.write(StatsDocument(provenance: provenance, analysis: a), to: dir.appendingPathComponent("stats.json"))
+        try ResultWriter.json(StatsDocument(provenance: provenance, analysis: a), to: dir.appendingPathComponent("stats.json"))
         var csv = "parameter,value,mean,ci_low,ci_high,n\n"
         for e in a.effects { for l in e.levels { csv += "\(e.parameter),\(l.value),\(l.mean),\(l.ci95[0]),\(l.ci95[1]),\(l.n)\n" } }
         try save(csv, dir.appendingPathComponent("effects.csv"))
@@ -76,9 +76,7 @@ public enum SweepAnalysisOutput {
     }
 
     static func save(_ text: String, _ url: URL) throws {
-        do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw WMError.file(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try ResultWriter.text(text, to: url)
     }
 }
 

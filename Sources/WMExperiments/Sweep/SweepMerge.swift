@@ -29,7 +29,7 @@ public enum SweepMerge {
             warnings += f.warnings.map { "\(u.lastPathComponent): \($0)" }
             for r in f.rows {
                 if let prev = byUnit[r.unit] {
-                    if prev.ridgeMC != r.ridgeMC || prev.mlpMC != r.mlpMC {
+                    if DecoderKind.allCases.contains(where: { prev.mc($0) != r.mc($0) }) {
                         warnings.append("\(u.lastPathComponent): point \(r.point) replicate \(r.replicate) differs from an earlier file; the first is kept")
                     }
                 } else { byUnit[r.unit] = r }
@@ -45,8 +45,8 @@ public enum SweepMerge {
         for k in byUnit.keys.sorted() { data.append(try SweepJSON.line(byUnit[k]!)) }
         do {
             try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: output, options: .atomic)
-        } catch { throw WMError.file(path: output.path, reason: "cannot write: \(error.localizedDescription)") }
+        } catch { throw WMError.file(path: output.path, reason: "cannot create its folder: \(error.localizedDescription)") }
+        try ResultWriter.bytes(data, to: output)
         return Report(rows: byUnit.count, missing: missing, warnings: warnings)
     }
 }

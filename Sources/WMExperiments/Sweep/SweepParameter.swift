@@ -1,7 +1,7 @@
 import Foundation
 import WMCore
 
-/// A parameter a sweep or an optimisation can vary (reference/models.md §1).
+/// A parameter a sweep or an optimisation can vary (docs/model.md §1).
 ///
 /// Every parameter but `X` changes the network, so points that differ in it are simulated
 /// separately. `X` is the lag the decoder recalls: a readout parameter — every result row keeps

@@ -20,7 +20,27 @@ public struct SweepHeader: Codable, Sendable {
     }
 }
 
-/// One measured network: a (point, replicate) unit of a sweep, one JSON line.
+/// One decoder's scores of one network in a sweep.
+public struct DecoderScores: Sendable, Hashable {
+    /// Memory capacity Σ r² over the decoder's lags.
+    public var mc: Double?
+    /// The lags scored (ridge: 1…maxLag).
+    public var lags: [Int]
+    /// r at each lag (NaN where undefined).
+    public var r: [Double]?
+
+    public init(mc: Double?, lags: [Int], r: [Double]?) {
+        self.mc = mc
+        self.lags = lags
+        self.r = r
+    }
+
+    /// The scores of a memory curve.
+    public init(_ c: MemoryCurve) { self.init(mc: c.memoryCapacity, lags: c.lags, r: c.r) }
+}
+
+/// One measured network: a (point, replicate) unit of a sweep, one JSON line. Each decoder's
+/// scores are the fields `<kind>MC`, `<kind>R` and, unless they are 1…count, `<kind>Lags`.
 public struct SweepRow: Codable, Sendable {
     public var type = "result"
     public var fingerprint: String
@@ -30,13 +50,8 @@ public struct SweepRow: Codable, Sendable {
     public var seed: UInt64
     /// Network parameters of the point (every axis; base values where not varied).
     public var params: [String: Double]
-    /// Ridge memory capacity Σ_{k≥1} r² and r for lags 1…maxLag (NaN where undefined).
-    public var ridgeMC: Double?
-    public var ridgeR: [Double]?
-    /// MLP capacity over its lags and r at `mlpLags`.
-    public var mlpMC: Double?
-    public var mlpLags: [Int]?
-    public var mlpR: [Double]?
+    /// Scores per decoder that ran and succeeded.
+    public var scores: [DecoderKind: DecoderScores] = [:]
     /// Why the network has no result (diverged, degenerate states, …).
     public var error: String?
     /// Wall seconds of the batch this network ran in, divided by its networks.
@@ -44,22 +59,73 @@ public struct SweepRow: Codable, Sendable {
     /// Networks simulated together in that batch.
     public var batch: Int
 
+    public init(fingerprint: String, point: Int, replicate: Int, seed: UInt64, params: [String: Double],
+                scores: [DecoderKind: DecoderScores] = [:], error: String? = nil, seconds: Double, batch: Int) {
+        self.fingerprint = fingerprint
+        self.point = point
+        self.replicate = replicate
+        self.seed = seed
+        self.params = params
+        self.scores = scores
+        self.error = error
+        self.seconds = seconds
+        self.batch = batch
+    }
+
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
 
     /// r of `decoder` at lag X (nil when that decoder did not decode X or failed).
     public func r(lag: Int, decoder: DecoderKind) -> Double? {
-        switch decoder {
-        case .ridge:
-            guard let r = ridgeR, lag >= 1, lag <= r.count else { return nil }
-            return r[lag - 1]
-        case .mlp:
-            guard let l = mlpLags, let r = mlpR, let i = l.firstIndex(of: lag) else { return nil }
-            return r[i]
-        }
+        guard let s = scores[decoder], let r = s.r, let i = s.lags.firstIndex(of: lag), i < r.count else { return nil }
+        return r[i]
     }
 
     /// Memory capacity of `decoder`.
-    public func mc(_ decoder: DecoderKind) -> Double? { decoder == .ridge ? ridgeMC : mlpMC }
+    public func mc(_ decoder: DecoderKind) -> Double? { scores[decoder]?.mc }
+
+    enum Fixed: String, CodingKey { case type, fingerprint, point, replicate, seed, params, error, seconds, batch }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Fixed.self)
+        type = try c.decodeIfPresent(String.self, forKey: .type) ?? "result"
+        fingerprint = try c.decode(String.self, forKey: .fingerprint)
+        point = try c.decode(Int.self, forKey: .point)
+        replicate = try c.decode(Int.self, forKey: .replicate)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        params = try c.decode([String: Double].self, forKey: .params)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        batch = try c.decode(Int.self, forKey: .batch)
+        let d = try decoder.container(keyedBy: DynamicCodingKey.self)
+        for kind in DecoderKind.allCases {
+            let mc = try d.decodeIfPresent(Double.self, forKey: DynamicCodingKey("\(kind.rawValue)MC"))
+            let r = try d.decodeIfPresent([Double].self, forKey: DynamicCodingKey("\(kind.rawValue)R"))
+            guard mc != nil || r != nil else { continue }
+            let lags = try d.decodeIfPresent([Int].self, forKey: DynamicCodingKey("\(kind.rawValue)Lags")) ?? Array(1...Swift.max(1, r?.count ?? 1))
+            scores[kind] = DecoderScores(mc: mc, lags: lags, r: r)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Fixed.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(fingerprint, forKey: .fingerprint)
+        try c.encode(point, forKey: .point)
+        try c.encode(replicate, forKey: .replicate)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(params, forKey: .params)
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(batch, forKey: .batch)
+        var d = encoder.container(keyedBy: DynamicCodingKey.self)
+        for (kind, s) in scores {
+            try d.encodeIfPresent(s.mc, forKey: DynamicCodingKey("\(kind.rawValue)MC"))
+            try d.encodeIfPresent(s.r, forKey: DynamicCodingKey("\(kind.rawValue)R"))
+            if s.lags != Array(1...Swift.max(1, s.r?.count ?? s.lags.count)) {
+                try d.encode(s.lags, forKey: DynamicCodingKey("\(kind.rawValue)Lags"))
+            }
+        }
+    }
 }
 
 /// A (point, replicate) pair.
@@ -72,12 +138,7 @@ public struct SweepUnit: Hashable, Sendable, Comparable {
 
 /// JSON Lines coding shared by the sweep files (NaN and ±∞ as strings).
 enum SweepJSON {
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return e
-    }
+    static func encoder() -> JSONEncoder { ResultWriter.encoder(pretty: false) }
 
     static func decoder() -> JSONDecoder {
         let d = JSONDecoder()

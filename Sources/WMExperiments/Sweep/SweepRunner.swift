@@ -1,6 +1,5 @@
 import Foundation
 import WMCore
-import WMOpenCL
 
 /// Runs the pending networks of a sweep in batched launches and streams rows to a results file.
 ///
@@ -87,7 +86,7 @@ public struct SweepRunner {
         batcher.memoryBudget = memoryBudget
         // CPUs gain nothing from batches beyond a few engine groups (CapacityRun runs them group by
         // group anyway), and smaller batches mean finer resumption; GPUs want everything at once.
-        let group = CapacityRun.groupSize(backend, networks: Int.max)
+        let group = ComputePolicy(backend).networksPerEngine(Int.max)
         batcher.maxBatch = group < maxBatch ? Swift.min(maxBatch, Swift.max(4, 4 * group)) : maxBatch
         let todo = batcher.batches(units)
         if resumed > 0 { note?("resuming: \(resumed) of \(total) networks already in \(output.path)") }
@@ -105,9 +104,7 @@ public struct SweepRunner {
             for (j, o) in zip(batch, outcomes) {
                 let (p, r) = keys[j]
                 var row = SweepRow(fingerprint: spec.fingerprint, point: p.index, replicate: r, seed: units[j].spec.network.seed, params: p.named,
-                                   seconds: o.seconds, batch: o.batch)
-                if let c = o.ridge { row.ridgeMC = c.memoryCapacity; row.ridgeR = c.r }
-                if let c = o.mlp { row.mlpMC = c.memoryCapacity; row.mlpLags = c.lags; row.mlpR = c.r }
+                                   scores: o.curves.mapValues(DecoderScores.init), seconds: o.seconds, batch: o.batch)
                 row.error = o.error
                 if o.error != nil { failed += 1 }
                 rows.append(row)

@@ -5,12 +5,8 @@ import WMCore
 public enum SweepTable {
     /// Mean and 95 % CI (Student t) of a sample; CI nil below two values.
     public static func meanCI(_ v: [Double]) -> (mean: Double, lo: Double?, hi: Double?) {
-        guard !v.isEmpty else { return (.nan, nil, nil) }
-        let m = v.reduce(0, +) / Double(v.count)
-        guard v.count >= 2 else { return (m, nil, nil) }
-        let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
-        let h = MemoryCurve.tQuantile(0.975, df: Double(v.count - 1)) * sd / Double(v.count).squareRoot()
-        return (m, m - h, m + h)
+        let ci = MeanInterval(v)
+        return ci.count >= 2 ? (ci.mean, ci.low, ci.high) : (ci.mean, nil, nil)
     }
 
     /// One line per point: parameters, networks with a result, mean MC [95 % CI] per decoder and,

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The plain-Swift backend: the reference every OpenCL result is checked against.
+public final class CPUBackend: Backend {
+    public let info: BackendInfo
+    public let capabilities: BackendCapabilities
+
+    public init() {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        info = BackendInfo(kind: "cpu", device: CPUBackend.cpuName(), details: "\(cores) cores, OpenBLAS")
+        capabilities = BackendCapabilities(
+            usesHostMemory: true, hasFP64: true, computeUnits: cores,
+            memoryBytes: MemoryEstimate.hostAvailable, maxAllocationBytes: MemoryEstimate.hostAvailable,
+            maxWorkGroupSize: 1, preferredNetworksPerEngine: 1, reducesLagMomentsOnDevice: false)
+    }
+
+    public func makeDenseOps() throws -> any DenseOps { CPUDenseOps() }
+
+    /// memcpy split across the cores.
+    public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
+        try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)
+        let bytes = megabytes << 20
+        let cores = capabilities.computeUnits
+        let src = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { src.deallocate(); dst.deallocate() }
+        memset(src, 1, bytes)
+        memset(dst, 0, bytes)
+        struct Pointers: @unchecked Sendable { let s: UnsafeMutableRawPointer; let d: UnsafeMutableRawPointer }
+        let p = Pointers(s: src, d: dst)
+        let per = bytes / cores
+        return CopyBandwidth.best(bytes: bytes, repeats: repeats) {
+            DispatchQueue.concurrentPerform(iterations: cores) { c in _ = memcpy(p.d + c * per, p.s + c * per, per) }
+        }
+    }
+
+    public func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine {
+        try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
+        let fmt = options.format.resolve(n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1)
+        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr, indexBytes: 4)
+            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(fmt.rawValue)) in host memory")
+        let nets: [Network]
+        if let given = networks {
+            nets = given
+        } else {
+            nets = try ensemble.networks.map { try NetworkGenerator.generate($0) }
+        }
+        return try CPUEngine(ensemble: ensemble, networks: nets, input: input, options: options, info: info)
+    }
+
+    /// The CPU model from /proc/cpuinfo, or a generic name.
+    static func cpuName() -> String {
+        if let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+           let name = line.split(separator: ":", maxSplits: 1).last {
+            return name.trimmingCharacters(in: .whitespaces)
+        }
+        return "CPU"
+    }
+}

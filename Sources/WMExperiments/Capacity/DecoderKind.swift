@@ -1,0 +1,34 @@
+/// A decoder that reads u(t − k) out of the network state x(t). Results, records, CSV columns,
+/// merges and the optimiser are keyed by it; each kind's behaviour lives in its
+/// `CapacityDecoder` (adding a decoder: a case here and its implementation, see
+/// docs/architecture.md).
+public enum DecoderKind: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
+    /// Ridge regression from the streamed state moments, λ per lag on the validation segment.
+    case ridge
+    /// A two-hidden-layer MLP trained with Adam on stored states.
+    case mlp
+
+    /// The implementation.
+    var decoder: any CapacityDecoder {
+        switch self {
+        case .ridge: return RidgeCapacityDecoder()
+        case .mlp: return MLPCapacityDecoder()
+        }
+    }
+
+    /// The lags this decoder scores in a measurement of `spec`.
+    public func lags(_ spec: CapacitySpec) -> [Int] { decoder.lags(spec) }
+
+    /// The lags whose targets this decoder needs stored beside the states (nil: it reads the
+    /// streamed moments only).
+    public func storedLags(_ spec: CapacitySpec) -> [Int]? { decoder.storedLags(spec) }
+}
+
+/// A coding key made at run time (decoder-keyed fields: "ridge", "ridgeMC", …).
+struct DynamicCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

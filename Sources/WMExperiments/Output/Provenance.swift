@@ -1,0 +1,19 @@
+import Foundation
+import WMCore
+
+/// Where a result came from: recorded in every JSON output.
+public struct Provenance: Codable, Sendable {
+    public var tool = "wmsim"
+    public var version = WMSimVersion.string
+    public var command: [String]
+    public var date: String
+    public var host: String
+    public var backend: BackendInfo
+
+    public init(backend: BackendInfo, command: [String] = CommandLine.arguments) {
+        self.backend = backend
+        self.command = command
+        date = ISO8601DateFormatter().string(from: Date())
+        host = ProcessInfo.processInfo.hostName
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+/// `wmsim bench`: throughput on the standard workloads, optionally beside the Python peers.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Throughput on the standard workloads (synaptic updates/s, steps/s, GB/s vs the measured bandwidth).",
+        discussion: """
+            Workloads (Benchmarks/README.md): A N=1000 sp=0.25 10000 steps; B N=10^4
+            sp=0.01 2000 steps; C N=10^5 sp=0.001 200 steps; E 500 networks of N 100–2000.
+            Leaky rule a=1, tanh, gIn=10, spIn=0.05, uniform input, nothing recorded.
+            Synaptic updates/s = nnz·steps·batch/s (nnz, not N², also for dense storage).
+            GB/s counts the bytes the format must read per step; the share is against a
+            copy kernel on the same device. --peers runs Benchmarks/peers/peers.py after
+            each workload (side by side) and prints wmsim/best-peer ratios.
+            """)
+
+    @OptionGroup var backendOptions: BackendOptions
+    @Option(help: "Workloads, e.g. A,B,C,E (default A,B,C).") var workloads: String = "A,B,C"
+    @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
+    @Option(help: "Weight storage (default auto).") var format: WeightFormat = .auto
+    @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
+    @Flag(help: "10× fewer steps (smoke test).") var quick = false
+    @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
+    @Option(help: "Python for the peers (default python3).") var python: String = "python3"
+    @Option(help: "Write results as JSON to this file.") var json: String?
+
+    func validate() throws {
+        if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+    }
+
+    struct Row: Codable {
+        var wmsim: ThroughputResult
+        var bandwidthShare: Double
+        var bestPeer: String?
+        var bestPeerUpdatesPerSecond: Double?
+        var ratio: Double?
+        var peerFigures: [[String: Double]]?
+    }
+
+    struct Report: Codable {
+        var provenance: Provenance
+        var deviceBandwidthGBs: Double
+        var rows: [Row]
+    }
+
+    func run() throws {
+        let backend = try backendOptions.make()
+        let ids = workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        let bs = try batches.split(separator: ",").map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad batch '\(s)'") }
+            return v
+        }
+        var list: [Workload] = []
+        for id in ids {
+            for b in (id == "E" ? [1] : bs) {
+                guard let w = StandardWorkloads.workload(id, batch: b, quick: quick) else {
+                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E")
+                }
+                list.append(w)
+            }
+        }
+        let peerScript = peers ? try PeerScript.locate() : nil
+        let bw = try backend.measureCopyBandwidth()
+        Console.note(String(format: "device copy bandwidth: %.1f GB/s", bw))
+        var rows: [Row] = []
+        for w in list {
+            Console.note("running \(w.name) (\(w.description))…")
+            let r: ThroughputResult
+            do { r = try Throughput.run(w, backend: backend, format: format, repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w)) } catch let e as WMError {
+                throw CLIError(e.description)
+            }
+            var row = Row(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw)
+            if let script = peerScript {
+                Console.note("  peers on \(w.name)…")
+                let figs = try PeerScript.run(script, python: python, workload: w.id, batch: w.batch, quick: quick, repeats: repeats)
+                if let best = figs.max(by: { $0.updates < $1.updates }) {
+                    row.bestPeer = best.peer
+                    row.bestPeerUpdatesPerSecond = best.updates
+                    row.ratio = r.synapticUpdatesPerSecond / best.updates
+                }
+                row.peerFigures = figs.map { ["updates_per_s": $0.updates] }
+            }
+            rows.append(row)
+            print(line(row))
+            fflush(nil)  // keep finished rows even if a later workload is interrupted
+        }
+        print("")
+        print(Format.table(["workload", "format", "steps/s", "G syn/s", "GB/s", "% of copy BW", "best peer", "peer G syn/s", "ratio"], rows.map { r in
+            let w = r.wmsim
+            return ["\(w.workload)-b\(w.batch)", w.format + (w.fused == true ? " fused" : ""), Format.si(w.stepsPerSecond),
+                    String(format: "%.3f", w.synapticUpdatesPerSecond / 1e9), String(format: "%.2f", w.effectiveGBPerSecond),
+                    String(format: "%.0f%%", r.bandwidthShare * 100), r.bestPeer ?? "", r.bestPeerUpdatesPerSecond.map { String(format: "%.3f", $0 / 1e9) } ?? "",
+                    r.ratio.map { String(format: "%.2f×", $0) } ?? ""]
+        }))
+        print(String(format: "\nbackend %@ — %@; copy bandwidth %.1f GB/s", backend.info.kind, backend.info.device, bw))
+        if let path = json {
+            try ResultWriter.json(Report(provenance: Provenance(backend: backend.info), deviceBandwidthGBs: bw, rows: rows), to: URL(fileURLWithPath: path))
+        }
+    }
+
+    func line(_ r: Row) -> String {
+        var s = r.wmsim.summary
+        if let p = r.bestPeer, let v = r.bestPeerUpdatesPerSecond, let q = r.ratio {
+            s += String(format: " | best peer %@ %.3f G syn/s → %.2f×", p, v / 1e9, q)
+        }
+        return s
+    }
+}
+
+/// The Python peer script of Benchmarks/peers.
+enum PeerScript {
+    struct Figure { var peer: String; var updates: Double }
+
+    /// `WMSIM_PEERS` or Benchmarks/peers/peers.py found from the working folder or the binary upwards.
+    static func locate() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["WMSIM_PEERS"], FileManager.default.fileExists(atPath: p) { return p }
+        var starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        starts.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+        for s in starts {
+            var dir = s
+            for _ in 0..<6 {
+                let c = dir.appendingPathComponent("Benchmarks/peers/peers.py")
+                if FileManager.default.fileExists(atPath: c.path) { return c.path }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        throw CLIError("cannot find Benchmarks/peers/peers.py; run from the wmsim source tree or set WMSIM_PEERS=/path/to/peers.py")
+    }
+
+    static func run(_ script: String, python: String, workload: String, batch: Int, quick: Bool, repeats: Int) throws -> [Figure] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, script, "--workloads", workload, "--batches", "\(batch)", "--repeats", "\(repeats)"] + (quick ? ["--quick"] : [])
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw CLIError("peer script failed (exit \(p.terminationStatus)); needs numpy and scipy (`\(python) -m pip install numpy scipy`):\n\(errText)")
+        }
+        for l in errText.split(separator: "\n") { Console.note("  " + l) }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let peer = obj["peer"] as? String, let u = obj["synaptic_updates_per_s"] as? Double else { return nil }
+            return Figure(peer: peer, updates: u)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+/// `wmsim slurm`: a SLURM job array for a sweep.
+struct SlurmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Write a SLURM job array that runs a sweep in shards, then merges them.",
+        discussion: """
+            Takes the same sweep definition as `wmsim sweep` and writes into --out:
+            sweep.json (the exact sweep), sweep.sbatch (array task i runs shard i/n into
+            results/shard-i.jsonl; a rerun or requeued task resumes its shard),
+            merge.sbatch (wmsim merge → results.jsonl) and submit.sh (submits the array,
+            then the merge with --dependency=afterok). Then: `cd OUT && ./submit.sh`.
+            Analyse with `wmsim stats OUT/results.jsonl`.
+            """)
+
+    @OptionGroup var sweep: SweepOptions
+    @Option(help: "Array tasks (shards; default 8).") var shards: Int = 8
+    @Option(help: "Job folder to write (default wmsim-out/slurm-<fingerprint>).") var out: String?
+    @Option(help: "wmsim executable on the nodes (default: this one's absolute path).") var wmsim: String?
+    @Option(help: "SLURM partition.") var partition: String?
+    @Option(help: "SLURM account.") var account: String?
+    @Option(help: "Time limit per task (default 04:00:00).") var time = "04:00:00"
+    @Option(help: "Memory per task (default 16G).") var mem = "16G"
+    @Option(help: "CPUs per task (default 2).") var cpus = 2
+    @Option(help: "GPUs per task (default 0).") var gpus = 0
+    @Option(help: "Most tasks running at once.") var maxConcurrent: Int?
+    @Option(help: "Backend the tasks use: auto, opencl, cpu (default auto).") var backend: String?
+    @Flag(help: "Overwrite an existing job folder.") var force = false
+
+    func run() throws {
+        do {
+            let s = try sweep.spec()
+            let exe = wmsim ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            var job = try SlurmJob(spec: s, shards: shards, executable: exe)
+            job.partition = partition
+            job.account = account
+            job.time = time
+            job.memory = mem
+            job.cpusPerTask = cpus
+            job.gpusPerTask = gpus
+            job.maxConcurrent = maxConcurrent
+            if let b = backend { job.sweepArguments = ["--backend", b] }
+            let url = URL(fileURLWithPath: out ?? "wmsim-out/slurm-\(s.fingerprint)")
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("sweep.sbatch").path), !force {
+                throw WMError.file(path: url.path, reason: "already holds a SLURM job; pass --force to overwrite or choose another --out")
+            }
+            try job.write(to: url)
+            let plan = try s.plan()
+            print("sweep \(s.fingerprint): \(plan.points.count) point(s) × \(s.replicates) seed(s) in \(shards) array task(s)")
+            print("wrote \(url.path)/{sweep.json,sweep.sbatch,merge.sbatch,submit.sh}; submit with: cd \(url.path) && ./submit.sh")
+        } catch let e as WMError { throw CLIError(e.description) }
+    }
+}
