@@ -6,21 +6,24 @@ public struct HouseholderQR: Sendable {
     public let rows: Int
     public let cols: Int
     /// The factor in LAPACK's column-major layout: R on and above the diagonal, the reflectors below.
-    private var factor: [Double]
-    private var tau: [Double]
+    private let factor: [Double]
+    private let tau: [Double]
 
     /// Factors the matrix whose columns are `columns` (each `rows` values long).
     public init(columns: [[Double]]) throws {
-        rows = columns.first?.count ?? 0
-        cols = columns.count
-        guard rows >= cols, cols >= 1, columns.allSatisfy({ $0.count == rows }) else {
-            throw WMError.invalidParameter(name: "QR matrix", value: "\(cols) column(s) of \(columns.map(\.count)) values",
+        let n = columns.first?.count ?? 0, p = columns.count
+        guard n >= p, p >= 1, columns.allSatisfy({ $0.count == n }) else {
+            throw WMError.invalidParameter(name: "QR matrix", value: "\(p) column(s) of \(columns.map(\.count)) values",
                                            expected: "p ≥ 1 columns of the same length n ≥ p")
         }
-        factor = columns.flatMap { $0 }
-        tau = [Double](repeating: 0, count: cols)
-        let info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(rows), Int32(cols), &factor, Int32(rows), &tau)
+        var a = columns.flatMap { $0 }
+        var t = [Double](repeating: 0, count: p)
+        let info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(n), Int32(p), &a, Int32(n), &t)
         guard info == 0 else { throw WMError.unsupported("LAPACK dgeqrf failed (info \(info))") }
+        rows = n
+        cols = p
+        factor = a
+        tau = t
     }
 
     /// R[i][j] (upper triangular, j ≥ i).
