@@ -6,14 +6,9 @@ import XCTest
 
 /// Deterministic noise for the noisy objective (SplitMix64 + Box–Muller).
 private struct NoiseRNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var rng: SplitMix64
+    init(state: UInt64) { rng = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { rng.next() }
     mutating func normal() -> Double {
         let a = (Double(next() >> 11) + 0.5) * 0x1.0p-53, b = Double(next() >> 11) * 0x1.0p-53
         return (-2 * Foundation.log(a)).squareRoot() * Foundation.cos(2 * Double.pi * b)

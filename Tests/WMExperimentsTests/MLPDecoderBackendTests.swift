@@ -11,40 +11,18 @@ import WMTestSupport
 /// relative and predictions within 1e-3 absolute (the dense ops agree to the bounds stated in
 /// DenseParityTests; training compounds them over a few hundred steps).
 final class MLPDecoderBackendTests: XCTestCase {
-    static let clResult: Result<OpenCLDenseOps, any Error>? = TestBackends.openCL.map { b in Result { try OpenCLDenseOps(backend: b) } }
-
-    func opencl() throws -> OpenCLDenseOps {
-        guard let r = MLPDecoderBackendTests.clResult else {
-            XCTFail("no OpenCL device; install pocl-opencl-icd")
-            throw XCTSkip("no OpenCL")
-        }
-        return try r.get()
-    }
+    func opencl() throws -> OpenCLDenseOps { try TestBackends.requireOpenCLDenseOps() }
 
     let cpu = CPUDenseOps()
     static let eps = Double(Float.ulpOfOne)
-
-    /// Uniform values in [-1, 1) from Philox (deterministic).
-    func uniform(_ count: Int, seed: UInt64, tag: UInt32 = 1) -> [Float] {
-        let r = Philox4x32(seed: seed)
-        return (0..<count).map { i in 2 * RandomBits.unitFloat(r.block(UInt32(i), tag, 0, 0).0) - 1 }
-    }
-
-    func normal(_ count: Int, seed: UInt64) -> [Float] {
-        let r = Philox4x32(seed: seed)
-        return (0..<count).map { i in
-            let b = r.block(UInt32(i), 99, 0, 0)
-            return RandomBits.normal(b.0, b.1)
-        }
-    }
 
     // MARK: training
 
     /// y_j = tanh(w_j·x) + noise·ξ for n features, k outputs.
     func synthetic(rows: Int, n: Int, k: Int, noise: Float, seed: UInt64) -> (x: [Float], y: [Float]) {
-        let x = normal(rows * n, seed: seed)
-        let w = uniform(n * k, seed: 7, tag: 5).map { $0 * Float(2 / Double(n).squareRoot()) }
-        let xi = normal(rows * k, seed: seed + 1)
+        let x = TestData.normal(rows * n, seed: seed)
+        let w = TestData.uniform(n * k, seed: 7, tag: 5).map { $0 * Float(2 / Double(n).squareRoot()) }
+        let xi = TestData.normal(rows * k, seed: seed + 1)
         var y = [Float](repeating: 0, count: rows * k)
         for r in 0..<rows {
             for j in 0..<k {

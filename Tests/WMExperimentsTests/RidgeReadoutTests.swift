@@ -6,17 +6,10 @@ import XCTest
 
 /// Deterministic test random numbers (SplitMix64).
 private struct TestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var rng: SplitMix64
+    init(_ seed: UInt64) { rng = SplitMix64(seed: seed) }
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    mutating func unit() -> Double { rng.unit() }
     /// Uniform in (−1, 1).
     mutating func symmetric() -> Double { 2 * unit() - 1 }
     mutating func normal() -> Double {

@@ -17,32 +17,10 @@ import WMOpenCL
 ///   1e-6·(|x| + max|x|) (device sqrt/divide may round differently, e.g. NVIDIA; PoCL matches exactly);
 /// - sum of squares: 1e-5 relative (float partials on the device, double on the host).
 final class DenseParityTests: XCTestCase {
-    static let clResult: Result<OpenCLDenseOps, any Error>? = TestBackends.openCL.map { b in Result { try OpenCLDenseOps(backend: b) } }
-
-    func opencl() throws -> OpenCLDenseOps {
-        guard let r = DenseParityTests.clResult else {
-            XCTFail("no OpenCL device; install pocl-opencl-icd")
-            throw XCTSkip("no OpenCL")
-        }
-        return try r.get()
-    }
+    func opencl() throws -> OpenCLDenseOps { try TestBackends.requireOpenCLDenseOps() }
 
     let cpu = CPUDenseOps()
     static let eps = Double(Float.ulpOfOne)
-
-    /// Uniform values in [-1, 1) from Philox (deterministic).
-    func uniform(_ count: Int, seed: UInt64, tag: UInt32 = 1) -> [Float] {
-        let r = Philox4x32(seed: seed)
-        return (0..<count).map { i in 2 * RandomBits.unitFloat(r.block(UInt32(i), tag, 0, 0).0) - 1 }
-    }
-
-    func normal(_ count: Int, seed: UInt64) -> [Float] {
-        let r = Philox4x32(seed: seed)
-        return (0..<count).map { i in
-            let b = r.block(UInt32(i), 99, 0, 0)
-            return RandomBits.normal(b.0, b.1)
-        }
-    }
 
     /// Double-precision reference of α·op(A)·op(B) + β·C and the bound Σ|α a b| + |β c|.
     func referenceGemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
@@ -76,7 +54,7 @@ final class DenseParityTests: XCTestCase {
                 for tb in [false, true] {
                     for (alpha, beta) in [(Float(1), Float(0)), (0.7, -1.3)] {
                         seed += 1
-                        let a = uniform(m * k, seed: seed), b = uniform(k * n, seed: seed + 1000), c0 = uniform(m * n, seed: seed + 2000)
+                        let a = TestData.uniform(m * k, seed: seed), b = TestData.uniform(k * n, seed: seed + 1000), c0 = TestData.uniform(m * n, seed: seed + 2000)
                         let (ar, ac) = ta ? (k, m) : (m, k)
                         let (br, bc) = tb ? (n, k) : (k, n)
                         var results: [[Float]] = []
@@ -108,7 +86,7 @@ final class DenseParityTests: XCTestCase {
         let cl = try opencl()
         // Operands inside larger storages (the trainer's packed parameters are views).
         let m = 9, n = 7, k = 11
-        let store = uniform(3 + m * k + k * n + 5, seed: 42)
+        let store = TestData.uniform(3 + m * k + k * n + 5, seed: 42)
         var outs: [[Float]] = []
         for ops in [cpu, cl] as [any DenseOps] {
             let all = try ops.upload(store, rows: 1, cols: store.count)
@@ -126,9 +104,9 @@ final class DenseParityTests: XCTestCase {
     func testForwardBackwardPiecesAgree() throws {
         let cl = try opencl()
         let r = 61, nIn = 129, nOut = 33, kNext = 5
-        let x = uniform(r * nIn, seed: 1), w = uniform(nIn * nOut, seed: 2).map { $0 * 0.2 }, bias = uniform(nOut, seed: 3)
-        let dZn = uniform(r * kNext, seed: 4), wNext = uniform(nOut * kNext, seed: 5)
-        let dH = uniform(r * nOut, seed: 6)
+        let x = TestData.uniform(r * nIn, seed: 1), w = TestData.uniform(nIn * nOut, seed: 2).map { $0 * 0.2 }, bias = TestData.uniform(nOut, seed: 3)
+        let dZn = TestData.uniform(r * kNext, seed: 4), wNext = TestData.uniform(nOut * kNext, seed: 5)
+        let dH = TestData.uniform(r * nOut, seed: 6)
         for act in DenseActivation.allCases {
             var z: [[Float]] = [], h: [[Float]] = [], hOnly: [[Float]] = [], dz: [[Float]] = [], dzElem: [[Float]] = []
             for ops in [cpu, cl] as [any DenseOps] {
@@ -180,7 +158,7 @@ final class DenseParityTests: XCTestCase {
     func testElementwiseHelpersAgreeExactly() throws {
         let cl = try opencl()
         let rows = 77, cols = 19
-        let x = uniform(rows * cols, seed: 11), t = uniform(rows * cols, seed: 12)
+        let x = TestData.uniform(rows * cols, seed: 11), t = TestData.uniform(rows * cols, seed: 12)
         let idx: [Int32] = (0..<50).map { Int32(($0 * 31 + 7) % rows) }
         var sums: [[Float]] = [], gathered: [[Float]] = [], grads: [[Float]] = [], sq: [[Float]] = []
         var sos: [Double] = [], sos2: [Double] = []
@@ -208,7 +186,7 @@ final class DenseParityTests: XCTestCase {
         XCTAssertEqual(sos[1], exact, accuracy: 1e-5 * exact)
         XCTAssertEqual(sos2[0], sos2[1], accuracy: 1e-5 * sos2[0])
         // A large reduction (grid-stride loop over many groups).
-        let big = uniform(300_001, seed: 13)
+        let big = TestData.uniform(300_001, seed: 13)
         let ref = big.reduce(0.0) { $0 + Double($1) * Double($1) }
         let dev = try cl.sumOfSquares(try cl.upload(big, rows: 1, cols: big.count), minus: nil)
         XCTAssertEqual(dev, ref, accuracy: 1e-5 * ref)
@@ -217,7 +195,7 @@ final class DenseParityTests: XCTestCase {
     func testAdamStepAgrees() throws {
         let cl = try opencl()
         let n = 1000
-        let p0 = uniform(n, seed: 21), gs = (0..<5).map { uniform(n, seed: 30 + UInt64($0)).map { $0 * 0.01 } }
+        let p0 = TestData.uniform(n, seed: 21), gs = (0..<5).map { TestData.uniform(n, seed: 30 + UInt64($0)).map { $0 * 0.01 } }
         var finals: [[Float]] = [], ms: [[Float]] = [], vs: [[Float]] = [], firstStep: [[Float]] = []
         for ops in [cpu, cl] as [any DenseOps] {
             let P = try ops.upload(p0, rows: 1, cols: n), G = try ops.allocate(rows: 1, cols: n)

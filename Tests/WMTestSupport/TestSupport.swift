@@ -53,3 +53,35 @@ public func assertMomentsClose(_ a: SegmentMoments, _ b: SegmentMoments, tol: Do
         XCTAssertLessThan(relativeDifference(x, y, file: file, line: line), tol, "\(what) \(name)", file: file, line: line)
     }
 }
+
+/// Deterministic test inputs from Philox.
+public enum TestData {
+    /// Uniform values in [−1, 1).
+    public static func uniform(_ count: Int, seed: UInt64, tag: UInt32 = 1) -> [Float] {
+        let r = Philox4x32(seed: seed)
+        return (0..<count).map { i in 2 * RandomBits.unitFloat(r.block(UInt32(i), tag, 0, 0).0) - 1 }
+    }
+
+    /// Standard normal values.
+    public static func normal(_ count: Int, seed: UInt64) -> [Float] {
+        let r = Philox4x32(seed: seed)
+        return (0..<count).map { i in
+            let b = r.block(UInt32(i), 99, 0, 0)
+            return RandomBits.normal(b.0, b.1)
+        }
+    }
+}
+
+extension TestBackends {
+    /// The OpenCL dense ops on the shared backend (built once), or why they could not be built.
+    public static let openCLDenseOps: Result<OpenCLDenseOps, any Error>? = openCL.map { b in Result { try OpenCLDenseOps(backend: b) } }
+
+    /// The shared OpenCL dense ops; records a failure and throws `XCTSkip` when there is no device.
+    public static func requireOpenCLDenseOps(file: StaticString = #filePath, line: UInt = #line) throws -> OpenCLDenseOps {
+        guard let r = openCLDenseOps else {
+            XCTFail("no OpenCL device; install pocl-opencl-icd", file: file, line: line)
+            throw XCTSkip("no OpenCL")
+        }
+        return try r.get()
+    }
+}
