@@ -1,6 +1,6 @@
 // Common header of every program: Philox4x32-10 (Random123), the word-to-number conversions
-// and the stream identifiers. Must stay bit-identical to Sources/WMCore/Philox.swift and
-// Sources/WMCore/RandomStreams.swift (known-answer and parity tests check both).
+// and the stream identifiers. Must stay bit-identical to Sources/WMCore/Random/Philox.swift and
+// Sources/WMCore/Random/RandomStreams.swift (known-answer and parity tests check both).
 
 #define STREAM_W_STRUCT   1u
 #define STREAM_W_VALUE    2u

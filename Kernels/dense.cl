@@ -1,5 +1,5 @@
-// Dense layers for the MLP decoder (Sources/WMExperiments/MLP/OpenCLDenseOps.swift).
-// Mirrors CPUDenseOps (Sources/WMExperiments/MLP/DenseOps.swift): the same element-wise float
+// Dense layers for the MLP decoder (Sources/WMOpenCL/OpenCLDenseOps.swift).
+// Mirrors CPUDenseOps (Sources/WMCore/Dense/CPUDenseOps.swift): the same element-wise float
 // operations; GEMM sums run in p order with fma (OpenBLAS on the host sums in its own order).
 //
 // All matrices are row-major and addressed as (buffer, element offset); rows × cols are implied

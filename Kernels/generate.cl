@@ -1,4 +1,4 @@
-// Network generation on the device; mirrors Sources/WMCore/NetworkGenerator.swift.
+// Network generation on the device; mirrors Sources/WMCore/Network/NetworkGenerator.swift.
 // Needs double precision for the geometric skips (cl_khr_fp64); the host generates
 // and uploads the network on devices without it.
 

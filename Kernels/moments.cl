@@ -10,6 +10,8 @@
 // converted to double before the subtraction (exact for floats) and summed in double, so the
 // result equals the host's double accumulation up to summation order.
 // Needs cl_khr_fp64; without it the host accumulates downloaded states instead.
+#pragma OPENCL FP_CONTRACT OFF
+
 #ifdef WM_HAS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 

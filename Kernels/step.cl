@@ -1,5 +1,5 @@
 // Recurrent steps, batched over M networks × B trials. State layout x[(m*N + i)*B + b].
-// The update mirrors Sources/WMCore/UpdateMath.swift and CPUEngine+Rows.swift operation by operation
+// The update mirrors Sources/WMCore/CPU/UpdateMath.swift and CPUEngine+Rows.swift operation by operation
 // (the CPU evaluates fma in Double and uses its own vectorised tanh, so results agree to a few ulp):
 //   acc = Σ_p fma(w_p, x_col(p), acc)          (row order)
 //   h = gain*acc; h = fma(Jin[i,k], u_k, h) for k; h += bias; h = fma(σ, ξ, h) when σ > 0

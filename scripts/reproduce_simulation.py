@@ -4,7 +4,7 @@
 usage: reproduce_simulation.py OUTDIR   (exit 0 when max |difference| ≤ tolerance)
 
 An independent reference for the engine: it reads only the saved NPY arrays and the
-documented update rules (reference/models.md §1), in float64.
+documented update rules (docs/model.md §1), in float64.
 """
 import json, sys, pathlib
 import numpy as np

@@ -34,7 +34,7 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
             memoryBytes: memory, maxAllocationBytes: d.maxAllocBytes > 0 ? Int(clamping: d.maxAllocBytes) : memory,
             maxWorkGroupSize: d.maxWorkGroupSize,
             preferredNetworksPerEngine: hostMemory ? Swift.max(1, d.computeUnits) : nil,
-            reducesLagMomentsOnDevice: d.hasFP64 && d.maxWorkGroupSize >= 256)
+            reducesLagMomentsOnDevice: d.hasFP64 && d.maxWorkGroupSize >= 256, denseOpsOnDevice: true)
     }
 
     public func makeDenseOps() throws -> any DenseOps { try OpenCLDenseOps(backend: self) }

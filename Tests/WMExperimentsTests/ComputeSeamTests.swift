@@ -35,6 +35,7 @@ final class ComputeSeamTests: XCTestCase {
         XCTAssertEqual(caps.memoryBytes, MemoryEstimate.hostAvailable)
         XCTAssertEqual(caps.preferredNetworksPerEngine, 1, "one network per engine keeps its weights in cache")
         XCTAssertFalse(caps.reducesLagMomentsOnDevice, "the CPU backend has no device to reduce on")
+        XCTAssertFalse(caps.denseOpsOnDevice)
         XCTAssertTrue(caps.fits(bytes: 1 << 20))
         XCTAssertFalse(caps.fits(bytes: caps.memoryBytes + 1))
         XCTAssertFalse(caps.fits(bytes: caps.memoryBytes / 2 + 1, share: 0.5))
@@ -51,6 +52,7 @@ final class ComputeSeamTests: XCTestCase {
         XCTAssertGreaterThan(caps.maxAllocationBytes, 0)
         XCTAssertEqual(caps.maxWorkGroupSize, d.maxWorkGroupSize)
         XCTAssertEqual(caps.reducesLagMomentsOnDevice, d.hasFP64 && d.maxWorkGroupSize >= 256)
+        XCTAssertTrue(caps.denseOpsOnDevice)
         if caps.usesHostMemory {
             XCTAssertEqual(caps.preferredNetworksPerEngine, d.computeUnits)
         } else {
@@ -70,6 +72,9 @@ final class ComputeSeamTests: XCTestCase {
         guard case let .host(workers) = try cpu.mlpTrainers(networks: 5) else { return XCTFail("the CPU backend trains on the host") }
         XCTAssertEqual(workers, min(ProcessInfo.processInfo.activeProcessorCount, 5) >= 2 ? min(ProcessInfo.processInfo.activeProcessorCount, 5) : 1)
         guard case .host(1) = try cpu.mlpTrainers(networks: 1) else { return XCTFail("one network trains alone") }
+        guard case .host = try ComputePolicy(CPUBackend(), environment: ["WMSIM_MLP_OPS": "opencl"]).mlpTrainers(networks: 3) else {
+            return XCTFail("the CPU backend has no device dense ops to force")
+        }
 
         let cl = try TestBackends.requireOpenCL()
         let policy = ComputePolicy(cl, environment: [:])

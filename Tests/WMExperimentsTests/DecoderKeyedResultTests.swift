@@ -22,6 +22,11 @@ final class DecoderKeyedResultTests: XCTestCase {
         XCTAssertEqual(object["mlpLags"] as? [Int], [1, 5])
         XCTAssertEqual(try XCTUnwrap(object["mlpMC"] as? Double), 0.8 * 0.8 + 0.2 * 0.2, accuracy: 1e-15)
         XCTAssertNil(object["scores"], "no nested field: the file format is flat")
+        // MLP lags are written even when they are 1…count, as every file before had them.
+        var short = row
+        short.scores[.mlp] = DecoderScores(curve(lags: [1, 2, 3], r: [0.8, 0.5, 0.1]))
+        let shortObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: try SweepJSON.line(short)) as? [String: Any])
+        XCTAssertEqual(shortObject["mlpLags"] as? [Int], [1, 2, 3])
 
         let back = try SweepJSON.decoder().decode(SweepRow.self, from: line)
         XCTAssertEqual(back.mc(.ridge), row.mc(.ridge))

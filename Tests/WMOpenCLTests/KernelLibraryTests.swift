@@ -17,6 +17,8 @@ final class KernelLibraryTests: XCTestCase {
         XCTAssertEqual(KernelLibrary.closure([.fused]), [.step, .fused], "fused uses step's epilogue")
         XCTAssertEqual(KernelLibrary.closure([.dense, .generate, .dense]), [.generate, .dense])
         XCTAssertEqual(KernelLibrary.closure([]), [])
+        // A program lists families in declaration order: a family must be declared after those it requires.
+        for f in KernelFamily.allCases { for r in f.requires { XCTAssertLessThan(r, f, "\(f) requires \(r)") } }
     }
 
     func testProgramSourceHoldsOnlyWhatIsNeeded() throws {

@@ -81,8 +81,8 @@ final class ParityTests: XCTestCase {
                     XCTAssertEqual(ra.rows, 6); XCTAssertEqual(rb.rows, 6)
                     XCTAssertEqual(ra.firstTime, 3); XCTAssertEqual(rb.firstTime, 3)
                     let tag = "N=\(n) \(fmt) fused=\(fused) \(rule)"
-                    XCTAssertLessThan(Double(maxAbsDifference(ra.data, rb.data)), ParityTolerance.trajectory, tag)
-                    XCTAssertLessThan(Double(maxAbsDifference(try a.state(), try b.state())), ParityTolerance.trajectory, tag)
+                    XCTAssertLessThan(Double(maxAbsDifference(ra.data, rb.data)), ParityTolerance.contractingTrajectory, tag)
+                    XCTAssertLessThan(Double(maxAbsDifference(try a.state(), try b.state())), ParityTolerance.contractingTrajectory, tag)
                 }
             }
         }

@@ -11,7 +11,7 @@ public final class CPUBackend: Backend {
         capabilities = BackendCapabilities(
             usesHostMemory: true, hasFP64: true, computeUnits: cores,
             memoryBytes: MemoryEstimate.hostAvailable, maxAllocationBytes: MemoryEstimate.hostAvailable,
-            maxWorkGroupSize: 1, preferredNetworksPerEngine: 1, reducesLagMomentsOnDevice: false)
+            maxWorkGroupSize: 1, preferredNetworksPerEngine: 1, reducesLagMomentsOnDevice: false, denseOpsOnDevice: false)
     }
 
     public func makeDenseOps() throws -> any DenseOps { CPUDenseOps() }

@@ -52,7 +52,7 @@ public struct SegmentMoments: Sendable, Equatable {
     }
 
     /// The moments of one segment from a device's shifted sums (`RawLagMoments` of
-    /// `OpenCLEngine.advance(steps:lagMoments:…)`): the states' part comes from the device; the
+    /// `SimulationEngine.advance(steps:lagMoments:…)`): the states' part comes from the device; the
     /// targets' part (y_k(t) = stream[(t − k)·trials + b]) is recomputed here from the stream.
     /// The shift is removed exactly: G̃ = Σ z zᵀ − s′ s′ᵀ / n with s′ = Σ (x − c), and likewise C̃.
     public init(raw: RawLagMoments, n: Int, k: Int, times: ClosedRange<Int>, stream: [Float], trials bt: Int, targetShift d: Float) {

@@ -22,9 +22,11 @@ public struct BackendCapabilities: Codable, Sendable, Hashable {
     public var preferredNetworksPerEngine: Int?
     /// Engines can reduce lag moments on the device (`SimulationEngine.advance(steps:lagMoments:…)`).
     public var reducesLagMomentsOnDevice: Bool
+    /// `makeDenseOps()` runs on a device's kernels (false: they are host BLAS, the CPU backend).
+    public var denseOpsOnDevice: Bool
 
     public init(usesHostMemory: Bool, hasFP64: Bool, computeUnits: Int, memoryBytes: Int, maxAllocationBytes: Int,
-                maxWorkGroupSize: Int, preferredNetworksPerEngine: Int?, reducesLagMomentsOnDevice: Bool) {
+                maxWorkGroupSize: Int, preferredNetworksPerEngine: Int?, reducesLagMomentsOnDevice: Bool, denseOpsOnDevice: Bool) {
         self.usesHostMemory = usesHostMemory
         self.hasFP64 = hasFP64
         self.computeUnits = computeUnits
@@ -33,6 +35,7 @@ public struct BackendCapabilities: Codable, Sendable, Hashable {
         self.maxWorkGroupSize = maxWorkGroupSize
         self.preferredNetworksPerEngine = preferredNetworksPerEngine
         self.reducesLagMomentsOnDevice = reducesLagMomentsOnDevice
+        self.denseOpsOnDevice = denseOpsOnDevice
     }
 
     /// Whether `bytes` fit one allocation and at most `share` of the device's memory.

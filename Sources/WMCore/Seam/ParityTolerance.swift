@@ -8,14 +8,16 @@
 /// | weights J, Jin | 1e-5 relative | device log/cos within a few ulp of glibc |
 /// | initial state | 1e-7 absolute | the same float operations on the same Philox bits |
 /// | one step from a common state | 1e-5 absolute | tanh within a few ulp (CPU VectorMath ≤ 1.3 ulp, device builtin); sparse sums in the same order, dense BLAS in another (~N·ε·Σ\|w x\|) |
-/// | trajectory of ≤ 30 steps, g ≤ 1 | 1e-4 absolute | round-off carried along the trajectory (measured ≤ 2.4e-6 on 8 crosscheck configurations, N ≤ 4099) |
+/// | trajectory of ≤ 20 steps, tanh, g ≤ 0.9 (contracting) | 1e-4 absolute | round-off carried along a contracting trajectory |
+/// | trajectory of ≤ 30 steps, g ≤ 1, tanh or linear | 1e-3 absolute | round-off may grow where the dynamics do not contract (measured ≤ 2.4e-6 on PoCL for the 8 default crosscheck configurations; other devices and draws are not measured) |
 /// | lag moments, device vs host on the same states | 1e-10 relative | exact double products of floats summed in another order (measured ≤ 6e-14) |
 /// | lag moments, OpenCL vs CPU trajectories | 1e-3 relative | the trajectories differ by ≤ 1e-4 |
 public enum ParityTolerance {
     public static let weightsRelative = 1e-5
     public static let initialState = 1e-7
     public static let oneStep = 1e-5
-    public static let trajectory = 1e-4
+    public static let contractingTrajectory = 1e-4
+    public static let trajectory = 1e-3
     public static let lagMomentsRelative = 1e-10
     public static let lagMomentsAcrossBackendsRelative = 1e-3
 }

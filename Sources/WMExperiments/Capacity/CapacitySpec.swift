@@ -53,6 +53,11 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
 
     /// Throws for settings that cannot give a meaningful measurement.
     public func validate() throws {
+        let storing = decoders.filter { $0.storedLags(self) != nil }
+        guard storing.count <= 1 else {
+            throw WMError.invalidParameter(name: "decoders", value: storing.map(\.rawValue).joined(separator: "+"),
+                                           expected: "at most one decoder that stores states (their stored targets would disagree)")
+        }
         try network.validate()
         try input.validate()
         guard input.kind == .uniform || input.kind == .gaussian || input.kind == .file else {

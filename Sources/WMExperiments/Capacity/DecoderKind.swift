@@ -2,7 +2,7 @@
 /// merges and the optimiser are keyed by it; each kind's behaviour lives in its
 /// `CapacityDecoder` (adding a decoder: a case here and its implementation, see
 /// docs/architecture.md).
-public enum DecoderKind: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
+public enum DecoderKind: String, Codable, Sendable, CaseIterable {
     /// Ridge regression from the streamed state moments, λ per lag on the validation segment.
     case ridge
     /// A two-hidden-layer MLP trained with Adam on stored states.
@@ -22,6 +22,10 @@ public enum DecoderKind: String, Codable, Sendable, CaseIterable, CodingKeyRepre
     /// The lags whose targets this decoder needs stored beside the states (nil: it reads the
     /// streamed moments only).
     public func storedLags(_ spec: CapacitySpec) -> [Int]? { decoder.storedLags(spec) }
+
+    /// Whether result files leave its lags out because they are always 1…K (ridge); the others
+    /// always write `<kind>Lags`.
+    public var lagsImpliedInFiles: Bool { self == .ridge }
 }
 
 /// A coding key made at run time (decoder-keyed fields: "ridge", "ridgeMC", …).

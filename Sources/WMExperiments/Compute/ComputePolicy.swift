@@ -48,7 +48,7 @@ public struct ComputePolicy {
             return !capabilities.usesHostMemory && capabilities.reducesLagMomentsOnDevice
                 && engine.lagMomentsUnavailableReason == nil
                 && capabilities.fits(bytes: LagMomentsPlan.accumulatorBytes(networks: m, n: n, lags: k))
-                && capabilities.fits(bytes: LagMomentsPlan.deviceBytes(networks: m, n: n, lags: k, streamValues: streamValues), share: 0.5)
+                && Double(LagMomentsPlan.deviceBytes(networks: m, n: n, lags: k, streamValues: streamValues)) <= Double(capabilities.memoryBytes) * 0.5
         }
     }
 
@@ -63,9 +63,11 @@ public struct ComputePolicy {
 
     /// The backend's dense ops on GPUs and accelerators; host BLAS where the device's memory is
     /// the host's anyway (PoCL): there OpenBLAS is ~4× faster than the portable kernels, and
-    /// parity between the two is tested (`DenseParityTests`). `WMSIM_MLP_OPS` overrides.
+    /// parity between the two is tested (`DenseParityTests`). `WMSIM_MLP_OPS=opencl|cpu` forces
+    /// the device's kernels or host BLAS (a backend without device dense ops always uses BLAS).
     public func mlpTrainers(networks: Int) throws -> MLPTrainers {
-        let onHost = forcedMLPOps == "cpu" || (forcedMLPOps != "opencl" && capabilities.usesHostMemory)
+        let onHost = !capabilities.denseOpsOnDevice || forcedMLPOps == "cpu"
+            || (forcedMLPOps != "opencl" && capabilities.usesHostMemory)
         guard onHost else { return .device(try backend.makeDenseOps()) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         return .host(workers: cores >= 2 && networks >= 2 ? Swift.min(cores, networks) : 1)

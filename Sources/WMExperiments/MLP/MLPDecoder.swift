@@ -276,7 +276,7 @@ public enum MLPDecoder {
     ///
     /// - Parameters:
     ///   - trainX, valX: row-major rows of `n` features; trainY, valY: rows of `k` targets.
-    ///   - ops: where to compute (`CPUDenseOps()` or `OpenCLDenseOps(backend:)`).
+    ///   - ops: where to compute (`CPUDenseOps()` or a backend's `makeDenseOps()`).
     ///   - progress: called after every epoch with (epoch (1-based), train loss, validation loss).
     /// - Returns: the best-validation model and the history.
     /// - Throws: `WMError.invalidParameter` for bad sizes, settings or non-finite data;

@@ -89,8 +89,8 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
         if objective == .r {
             guard let l = lag else { throw WMError.invalidParameter(name: "lag", value: "none", expected: "--lag X with --objective r") }
             guard l >= 1 && l <= base.maxLag else { throw WMError.invalidParameter(name: "lag", value: "\(l)", expected: "1…maxLag = \(base.maxLag)") }
-            if decoder == .mlp, !base.resolvedMLPLags.contains(l) {
-                throw WMError.invalidParameter(name: "lag", value: "\(l)", expected: "one of the MLP's lags \(base.resolvedMLPLags)")
+            if !decoder.lags(base).contains(l) {
+                throw WMError.invalidParameter(name: "lag", value: "\(l)", expected: "one of the \(decoder.rawValue) decoder's lags \(decoder.lags(base))")
             }
         }
         guard seedsPerEvaluation >= 1, finalSeeds >= 2 else {

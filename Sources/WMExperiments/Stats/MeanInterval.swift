@@ -15,8 +15,8 @@ public struct MeanInterval: Sendable, Hashable {
         mean = values.reduce(0, +) / n
         guard values.count >= 2 else { halfWidth = .nan; return }
         let m = mean
-        let sd = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot()
-        halfWidth = StudentT.quantile(0.975, df: n - 1) * sd / n.squareRoot()
+        let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+        halfWidth = StudentT.quantile(0.975, df: n - 1) * (variance / n).squareRoot()
     }
 
     public var low: Double { mean - halfWidth }

@@ -98,6 +98,8 @@ public struct SlurmJob: Sendable {
                 try ResultWriter.text(text, to: u)
                 try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: u.path)
             }
+        } catch let e as WMError {
+            throw e
         } catch { throw WMError.file(path: folder.path, reason: "cannot write the SLURM job: \(error.localizedDescription)") }
     }
 }

@@ -40,7 +40,8 @@ public struct DecoderScores: Sendable, Hashable {
 }
 
 /// One measured network: a (point, replicate) unit of a sweep, one JSON line. Each decoder's
-/// scores are the fields `<kind>MC`, `<kind>R` and, unless they are 1…count, `<kind>Lags`.
+/// scores are the fields `<kind>MC`, `<kind>R` and `<kind>Lags` (left out for decoders whose lags
+/// are always 1…K, see `DecoderKind.lagsImpliedInFiles`).
 public struct SweepRow: Codable, Sendable {
     public var type = "result"
     public var fingerprint: String
@@ -121,7 +122,7 @@ public struct SweepRow: Codable, Sendable {
         for (kind, s) in scores {
             try d.encodeIfPresent(s.mc, forKey: DynamicCodingKey("\(kind.rawValue)MC"))
             try d.encodeIfPresent(s.r, forKey: DynamicCodingKey("\(kind.rawValue)R"))
-            if s.lags != Array(1...Swift.max(1, s.r?.count ?? s.lags.count)) {
+            if !kind.lagsImpliedInFiles {
                 try d.encode(s.lags, forKey: DynamicCodingKey("\(kind.rawValue)Lags"))
             }
         }

@@ -60,13 +60,20 @@ struct CapacityCommand: ParsableCommand {
         try ComputePolicy(backend).check(moments)
         let source = try InputOptions.source(s.input, nIn: s.network.nIn)
         let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
         Console.note("capacity: \(s.networks) network(s) × \(s.trials) trial(s), N = \(s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))")
         var bars: [String: Progress] = [:]
-        let result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
-            let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "networks")
-            bars[phase] = p
-            p.update(done)
+        let result: CapacityResult
+        do {
+            result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
+                let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "networks")
+                bars[phase] = p
+                p.update(done)
+            }
+        } catch {
+            if !existed { OutputFolder.removeIfEmpty(outDir) }
+            throw error
         }
         for p in bars.values { p.finish() }
         try CapacityOutput.write(result, to: outDir)

@@ -30,7 +30,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: "A parameter and its bounds: NAME=lower:upper (repeat).") var params: [String] = []
     @Option(help: "Objective: mc (Σ r²) or r (correlation at --lag).") var objective: OptimizationObjective = .mc
     @Option(help: "Lag X for --objective r.") var lag: Int?
-    @Option(help: "Decoder whose score is maximised: ridge or mlp (default ridge).") var decoder: DecoderKind = .ridge
+    @Option(help: "Decoder whose score is maximised: \(DecoderKind.allCases.map(\.rawValue).joined(separator: ", ")) (default ridge).") var decoder: DecoderKind = .ridge
     @Option(help: "Candidate evaluations (budget; default 120).") var budget: Int = 120
     @Option(help: "CMA-ES population per generation (default 4 + 3 ln d).") var population: Int?
     @Option(help: "Initial step as a fraction of each range (default 0.3).") var sigma: Double = 0.3

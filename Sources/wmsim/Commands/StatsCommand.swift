@@ -23,7 +23,7 @@ struct StatsCommand: ParsableCommand {
 
     @Argument(help: "Sweep results file (.jsonl).") var results: String
     @Option(help: "Metric: mc (Σ r²) or r (correlation at each X of the sweep, or at --lag).") var metric: OptimizationObjective = .mc
-    @Option(help: "Decoder: ridge or mlp (default ridge).") var decoder: DecoderKind = .ridge
+    @Option(help: "Decoder: \(DecoderKind.allCases.map(\.rawValue).joined(separator: ", ")) (default ridge).") var decoder: DecoderKind = .ridge
     @Option(help: "Lag X for --metric r when the sweep has no X axis.") var lag: Int?
     @Option(help: "Significance level (default 0.05).") var alpha: Double = 0.05
     @Option(help: "Multiple-testing correction: bonferroni, holm, fdr_bh (default holm).") var correction: MultipleTesting.Method = .holm

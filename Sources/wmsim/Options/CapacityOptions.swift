@@ -17,7 +17,7 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Test steps (default 2000).") var test: Int?
     @Option(help: "Largest lag K (default 100).") var maxLag: Int?
     @Option(help: "Fixed ridge λ relative to trace(G)/N (default: chosen per lag on validation).") var lambda: Double?
-    @Option(parsing: .upToNextOption, help: "Decoders: ridge mlp (default both).") var decoders: [DecoderKind] = []
+    @Option(parsing: .upToNextOption, help: "Decoders: \(DecoderKind.allCases.map(\.rawValue).joined(separator: " ")) (default: all for capacity, ridge for sweeps).") var decoders: [DecoderKind] = []
     @Option(help: "Input: uniform or gaussian (default uniform ±1).") var input: InputKind?
     @Option(help: "Input amplitude (default 1).") var inputAmplitude: Double?
     @Option(help: "Input seed (default 7).") var inputSeed: UInt64?

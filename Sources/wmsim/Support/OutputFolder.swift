@@ -25,4 +25,11 @@ enum OutputFolder {
         }
         return url
     }
+
+    /// Removes `url` if it is an empty folder: a run that failed before writing leaves no folder
+    /// it created behind (callers pass only folders they created).
+    static func removeIfEmpty(_ url: URL) {
+        let fm = FileManager.default
+        if let items = try? fm.contentsOfDirectory(atPath: url.path), items.isEmpty { try? fm.removeItem(at: url) }
+    }
 }
