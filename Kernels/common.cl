@@ -9,6 +9,8 @@
 #define STREAM_ONEHOT     5u
 #define STREAM_INIT       6u
 #define STREAM_NOISE      7u
+#define STREAM_TASK_ORDER 8u
+#define STREAM_TASK_STIM  9u
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u

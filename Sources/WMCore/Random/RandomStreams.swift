@@ -11,6 +11,8 @@
 /// | onehotItem | input seed | (item index, trial b, 0) | word 0 |
 /// | initialState | network seed | (neuron i, trial b, 0) | word 0 |
 /// | noise | network seed | (t, neuron i, trial b) | normal from words 0,1 |
+/// | taskOrder | task seed | (position i, 0, 0) | 53-bit uniform from words 0,1 (shuffle) |
+/// | taskStimulus | task seed | (trial, step, 0) | normals from words 0,1 and 2,3, or a sample index from words 0,1 |
 public enum RandomStream: UInt32, Sendable {
     case recurrentStructure = 1
     case recurrentValue = 2
@@ -19,4 +21,6 @@ public enum RandomStream: UInt32, Sendable {
     case onehotItem = 5
     case initialState = 6
     case noise = 7
+    case taskOrder = 8
+    case taskStimulus = 9
 }
