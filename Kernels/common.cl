@@ -11,6 +11,8 @@
 #define STREAM_NOISE      7u
 #define STREAM_TASK_ORDER 8u
 #define STREAM_TASK_STIM  9u
+#define STREAM_FB_STRUCT 10u
+#define STREAM_FB_WEIGHT 11u
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u

@@ -1,0 +1,165 @@
+import Foundation
+import WMCore
+
+/// How one network is trained on the sequential task and evaluated (docs/training.md).
+public struct ForceTrainingSpec: Codable, Sendable, Hashable {
+    public var network = FeedbackNetworkSpec()
+    public var task = SequentialTaskSpec()
+    /// Training trials (balanced over the four types, shuffled).
+    public var trainTrials = 3500
+    /// Test trials run after training without learning; the first trial of each type gives an
+    /// evaluation start state.
+    public var testTrials = 20
+    /// P₀ = I/α for Pw and Pd.
+    public var alpha = 1.0
+    /// Learn on every k-th global step (inside each output's mask, from step k on).
+    public var learnEvery = 2
+    /// Seed of the trial order and the stimulus samples of training and testing.
+    public var taskSeed: UInt64 = 1
+    /// Evaluation: fresh-sample seeds, each running every start state × trial type once.
+    public var evaluationSeeds = 10
+    /// Errors ε at which the share of failing runs is reported.
+    public var epsilons: [Double] = [0.005, 0.01, 0.05, 0.1]
+    /// The "learned" rule: at most `learnedFraction` of the evaluation runs have an error above
+    /// `learnedEpsilon` (reference RMSE). Default: none above 0.1.
+    public var learnedEpsilon = 0.1
+    public var learnedFraction = 0.0
+
+    public init() {}
+
+    public func validate() throws {
+        try network.validate()
+        try task.validate()
+        guard trainTrials >= 0 else { throw WMError.invalidParameter(name: "training trials", value: "\(trainTrials)", expected: "≥ 0") }
+        guard testTrials >= 4 else {
+            throw WMError.invalidParameter(name: "test trials", value: "\(testTrials)", expected: "≥ 4 (one start state per trial type)")
+        }
+        guard alpha.isFinite, alpha > 0 else { throw WMError.invalidParameter(name: "α", value: "\(alpha)", expected: "a finite value > 0 (P₀ = I/α)") }
+        guard learnEvery >= 1 else { throw WMError.invalidParameter(name: "learn every", value: "\(learnEvery)", expected: "≥ 1 step") }
+        guard evaluationSeeds >= 1 else { throw WMError.invalidParameter(name: "evaluation seeds", value: "\(evaluationSeeds)", expected: "≥ 1") }
+        guard epsilons.allSatisfy({ $0.isFinite && $0 > 0 }), learnedEpsilon.isFinite, learnedEpsilon > 0 else {
+            throw WMError.invalidParameter(name: "ε", value: "\(epsilons), \(learnedEpsilon)", expected: "finite values > 0")
+        }
+        guard learnedFraction >= 0, learnedFraction < 1 else {
+            throw WMError.invalidParameter(name: "learned fraction", value: "\(learnedFraction)", expected: "in [0, 1)")
+        }
+    }
+}
+
+/// What training and evaluation found.
+public struct ForceTrainingResult: Codable, Sendable {
+    /// Evaluation runs (seeds × 4 start states × 4 types).
+    public var runs: Int
+    /// Per run, the reference's error √(Σ_response (z − target)² / runs) (it divides by the number
+    /// of runs, not of steps), in the order seed, start state, trial type.
+    public var referenceError: [Double]
+    /// Per run, the plain per-step RMSE over the response window.
+    public var rmse: [Double]
+    /// For each ε of the spec, the share of runs whose reference error exceeds it.
+    public var failingShare: [Double]
+    public var learned: Bool
+    /// Training RMSE of the main output over the response windows, per block of 4·⌈trials/40⌉
+    /// trials (a learning curve).
+    public var trainingCurve: [Double]
+    /// Rank-1 updates of Pw and Pd.
+    public var updates: [Int]
+    /// The step at which training failed, and why (nil when it did not).
+    public var failure: String?
+    public var seconds: Double
+}
+
+/// FORCE training of one network on the host (the CPU reference), then the evaluation of §3.4.
+public enum ForceTraining {
+    /// Trains `spec.network` and evaluates it; the trained network and its evaluation start states
+    /// come back with the result. `progress(done, total)` counts trials.
+    public static func run(_ spec: ForceTrainingSpec, progress: ((Int, Int) -> Void)? = nil) throws
+        -> (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult) {
+        try spec.validate()
+        let t0 = Date()
+        let task = try SequentialTask(spec.task)
+        let runner = try FeedbackRunner(try FeedbackNetworkGenerator.generate(spec.network), alpha: spec.alpha)
+        let steps = spec.task.trialSteps
+        let total = spec.trainTrials + spec.testTrials + spec.evaluationSeeds * 16
+        var curve: [Double] = []
+        var block = (sum: 0.0, count: 0)
+        let blockTrials = 4 * Swift.max(1, (spec.trainTrials + 39) / 40)
+
+        // Training: trials back to back, learning inside the masks.
+        // Training and test trial types are each balanced (so every type appears among ≥ 4 test trials).
+        let types = SequentialTask.trialTypes(count: spec.trainTrials, seed: spec.taskSeed)
+            + SequentialTask.trialTypes(count: spec.testTrials, seed: spec.taskSeed ^ 0x7E57)
+        for k in 0..<spec.trainTrials {
+            let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
+            let teacher = FeedbackRunner.Teacher(target: trial.target, dummyTarget: trial.dummyTarget, outputMask: trial.outputMask,
+                                                 dummyMask: trial.dummyMask, every: spec.learnEvery)
+            let ok = runner.run(count: steps, input: trial.input, teacher: teacher) { s, z, _ in
+                if trial.outputMask[s] { let e = z - Double(trial.target[s]); block.sum += e * e; block.count += 1 }
+            }
+            if (k + 1) % blockTrials == 0 || k + 1 == spec.trainTrials {
+                if block.count > 0 { curve.append((block.sum / Double(block.count)).squareRoot()) }
+                block = (0, 0)
+            }
+            progress?(k + 1, total)
+            if !ok { break }
+        }
+        var result = ForceTrainingResult(runs: 0, referenceError: [], rmse: [], failingShare: [], learned: false, trainingCurve: curve,
+                                         updates: [runner.updates.output, runner.updates.dummy], failure: nil, seconds: 0)
+        if let f = runner.failure {
+            result.failure = "step \(f.step): \(f.reason)"
+            result.seconds = Date().timeIntervalSince(t0)
+            return (runner.network, [], result)
+        }
+
+        // Testing without learning: the state at the end of the first test trial of each type.
+        var starts = [[Double]?](repeating: nil, count: 4)
+        for k in spec.trainTrials..<(spec.trainTrials + spec.testTrials) {
+            let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
+            runner.run(count: steps, input: trial.input)
+            if starts[trial.type.index] == nil { starts[trial.type.index] = runner.x }
+            progress?(k + 1, total)
+        }
+        let startStates = starts.compactMap { $0 }
+
+        // Evaluation: every seed × start state × type, fresh stimulus samples per seed.
+        let runs = evaluationRuns(spec, task: task)
+        var sums: [Double] = []
+        let responseSteps = spec.task.response
+        for (k, run) in runs.enumerated() {
+            runner.setState(startStates[run.start])
+            var sum = 0.0
+            runner.run(count: steps, input: run.trial.input) { s, z, _ in
+                if run.trial.outputMask[s] { let e = z - Double(run.trial.target[s]); sum += e * e }
+            }
+            sums.append(sum)
+            if k % 4 == 3 { progress?(spec.trainTrials + spec.testTrials + k + 1, total) }
+        }
+        result.runs = runs.count
+        result.referenceError = sums.map { ($0 / Double(runs.count)).squareRoot() }
+        result.rmse = sums.map { ($0 / Double(responseSteps)).squareRoot() }
+        result.failingShare = spec.epsilons.map { eps in Double(result.referenceError.filter { !($0 <= eps) }.count) / Double(runs.count) }
+        let failing = Double(result.referenceError.filter { !($0 <= spec.learnedEpsilon) }.count) / Double(runs.count)
+        result.learned = failing <= spec.learnedFraction
+        result.seconds = Date().timeIntervalSince(t0)
+        return (runner.network, startStates, result)
+    }
+
+    /// One evaluation run: a start state (index into the four, in `TrialType.all` order) and a trial.
+    public struct EvaluationRun: Sendable {
+        public var start: Int
+        public var trial: TaskTrial
+    }
+
+    /// The evaluation runs in order: seed, then start state, then trial type. Seed s draws its
+    /// stimuli with task seed `taskSeed + 1 + s`.
+    public static func evaluationRuns(_ spec: ForceTrainingSpec, task: SequentialTask) -> [EvaluationRun] {
+        var out: [EvaluationRun] = []
+        for seed in 0..<spec.evaluationSeeds {
+            for start in 0..<4 {
+                for type in TrialType.all {
+                    out.append(EvaluationRun(start: start, trial: task.trial(type, index: 0, seed: spec.taskSeed &+ 1 &+ UInt64(seed))))
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+extension FeedbackConnectivity: ExpressibleByArgument {}
+
+/// `wmsim train`: FORCE training of one feedback network on the sequential working-memory task.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one rate network with output feedback by FORCE on the sequential working-memory task, then evaluate it.",
+        discussion: """
+            The model, the task, FORCE and the evaluation are described in docs/training.md.
+            This runs the CPU reference (double precision, one network); batched OpenCL
+            training and populations are not built yet. Writes trained.json (provenance,
+            spec, metrics) and the weights as NPY into --out; scripts/replay_trained.py
+            replays the evaluation in NumPy.
+            """)
+
+    @Option(help: "Neurons (default 1000).") var n: Int?
+    @Option(help: "Recurrent gain g (default 1.2).") var g: Double?
+    @Option(help: "Recurrent density pg (default 0.7).") var pg: Double?
+    @Option(help: "Feedback scale fb: wf, wfd ~ N(0,1)/fb (default 10).") var fb: Double?
+    @Option(help: "Recurrent draw: exact (round(pg·N²) entries) or bernoulli (default exact).") var connectivity: FeedbackConnectivity?
+    @Option(help: "Network seed (default 0).") var seed: UInt64?
+    @Option(help: "P₀ = I/α (default 1).") var alpha: Double?
+    @Option(help: "Training trials (default 3500).") var trials: Int?
+    @Option(help: "Test trials after training, without learning (default 20).") var testTrials: Int?
+    @Option(help: "Evaluation seeds, each running 4 start states × 4 trial types (default 10).") var evaluationSeeds: Int?
+    @Option(help: "Seed of the trial order and stimulus samples (default 1).") var taskSeed: UInt64?
+    @Option(help: "Steps of stimulus 1, delay 1, stimulus 2, delay 2 and response, e.g. 100,50,100,50,50 (the default).") var timeline: String?
+    @Option(help: "Stimulus codes from an NPY [samples, 2] (with --labels) instead of Gaussian clusters.") var codes: String?
+    @Option(help: "Class labels (0/1) of --codes, an NPY [samples].") var labels: String?
+    @Option(help: "Output folder (default wmsim-out/train-<date>).") var out: String?
+    @Flag(help: "Overwrite a non-empty output folder.") var force = false
+
+    func spec() throws -> ForceTrainingSpec {
+        var s = ForceTrainingSpec()
+        if let v = n { s.network.n = v }
+        if let v = g { s.network.g = v }
+        if let v = pg { s.network.pg = v }
+        if let v = fb { s.network.fb = v }
+        if let v = connectivity { s.network.connectivity = v }
+        if let v = seed { s.network.seed = v }
+        if let v = alpha { s.alpha = v }
+        if let v = trials { s.trainTrials = v }
+        if let v = testTrials { s.testTrials = v }
+        if let v = evaluationSeeds { s.evaluationSeeds = v }
+        if let v = taskSeed { s.taskSeed = v }
+        if let t = timeline {
+            let p = t.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard p.count == 5, p.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--timeline takes five step counts: stimulus 1, delay 1, stimulus 2, delay 2, response (e.g. 100,50,100,50,50)")
+            }
+            (s.task.stimulus1, s.task.delay1, s.task.stimulus2, s.task.delay2, s.task.response) = (p[0]!, p[1]!, p[2]!, p[3]!, p[4]!)
+        }
+        s.task.codesPath = codes
+        s.task.labelsPath = labels
+        return s
+    }
+
+    func run() throws {
+        do { try execute() } catch let e as WMError { throw CLIError(e.description) }
+    }
+
+    func execute() throws {
+        let s = try spec()
+        try s.validate()
+        _ = try SequentialTask(s.task)   // reads and checks the code files before anything is written
+        let n = s.network.n
+        let bytes = 3 * n * n * 8
+        guard bytes <= MemoryEstimate.hostAvailable else {
+            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "J, Pw and Pd of one N = \(n) network (dense doubles)")
+        }
+        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let dir = try OutputFolder.prepare(out, command: "train", force: force)
+        Console.note("train: N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), \(s.trainTrials) trials of \(s.task.trialSteps) steps, CPU reference")
+        let bar = Progress("train", total: s.trainTrials + s.testTrials + 16 * s.evaluationSeeds, unit: "trials")
+        let out: (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult)
+        do {
+            out = try ForceTraining.run(s) { done, _ in bar.update(done) }
+        } catch {
+            if !existed { OutputFolder.removeIfEmpty(dir) }
+            throw error
+        }
+        bar.finish()
+        let r = out.result
+        try TrainedNetworkArchive.save(spec: s, network: out.network, startStates: out.startStates, result: r,
+                                       provenance: Provenance(backend: CPUBackend().info), to: dir)
+        print("training RMSE of z per block: " + r.trainingCurve.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        if let f = r.failure {
+            print("training failed at \(f); weights at the failure saved")
+        } else {
+            let fails = zip(s.epsilons, r.failingShare).map { String(format: "ε = %g: %.0f%%", $0.0, 100 * $0.1) }.joined(separator: ", ")
+            print("evaluation: \(r.runs) runs; share above ε (reference error): \(fails)")
+            print(String(format: "reference error median %.4f, max %.4f; learned: %@ (no more than %.0f%% of runs above %g)",
+                         r.referenceError.sorted()[r.referenceError.count / 2], r.referenceError.max() ?? .nan, r.learned ? "yes" : "no",
+                         100 * s.learnedFraction, s.learnedEpsilon))
+        }
+        print(String(format: "%.1f s; wrote %@/{trained.json, *.npy}", r.seconds, dir.path))
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// `wmsim train` end to end: outputs, the NumPy replay of the evaluation, bad input.
+final class TrainCLITests: XCTestCase {
+    let small = ["--n", "40", "--trials", "12", "--test-trials", "4", "--evaluation-seeds", "1", "--timeline", "6,3,6,3,4", "--seed", "3"]
+
+    func testTrainWritesAnArchiveThatNumPyReplays() throws {
+        let dir = CLI.tempDir("train")
+        let r = try CLI.run(["train"] + small + ["--out", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("evaluation: 16 runs"), r.stdout)
+        for f in ["trained.json", "J_indptr.npy", "J_indices.npy", "J_data.npy", "wi.npy", "wf.npy", "wfd.npy", "x0.npy", "wo.npy", "wd.npy",
+                  "start_states.npy", "evaluation_input.npy", "evaluation_target.npy", "evaluation_start.npy"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), f)
+        }
+        let json = try CLI.json(dir.appendingPathComponent("trained.json"))
+        XCTAssertEqual(json["format"] as? String, "wmsim-trained-network")
+        XCTAssertEqual(json["version"] as? Int, 1)
+        XCTAssertNotNil((json["provenance"] as? [String: Any])?["version"])
+        let result = try XCTUnwrap(json["result"] as? [String: Any])
+        XCTAssertEqual((result["referenceError"] as? [Any])?.count, 16)
+        let spec = try XCTUnwrap(json["spec"] as? [String: Any])
+        XCTAssertEqual((spec["network"] as? [String: Any])?["n"] as? Int, 40)
+        XCTAssertEqual((spec["task"] as? [String: Any])?["delay2"] as? Int, 3)
+
+        // The same command gives the same numbers.
+        let again = CLI.tempDir("train-again")
+        XCTAssertEqual(try CLI.run(["train"] + small + ["--out", again.path]).status, 0)
+        let res2 = try XCTUnwrap(try CLI.json(again.appendingPathComponent("trained.json"))["result"] as? [String: Any])
+        XCTAssertEqual(res2["referenceError"] as? [Double], result["referenceError"] as? [Double])
+
+        guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path, dir.path, "1e-9"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("max |wmsim − numpy|"), text)
+    }
+
+    func testBadInputIsRefusedBeforeAnythingIsWritten() throws {
+        for (extra, text) in [(["--alpha", "0"], "α"), (["--fb", "0"], "fb"), (["--timeline", "1,2"], "timeline"),
+                              (["--timeline", "0,1,1,1,1"], "stimulus1"), (["--test-trials", "2"], "test trials"),
+                              (["--codes", "/nonexistent/codes.npy", "--labels", "/nonexistent/labels.npy"], "codes.npy"),
+                              (["--codes", "/nonexistent/codes.npy"], "labels"), (["--n", "0"], "N")] {
+            let out = CLI.tempDir("train-bad").appendingPathComponent("o")
+            let r = try CLI.run(["train"] + small + extra + ["--out", out.path])
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertTrue(r.stderr.contains(text), "\(extra): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(extra): nothing written")
+        }
+    }
+}
