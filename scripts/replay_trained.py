@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Replay the evaluation of a `wmsim train` result in NumPy and compare its errors.
 
-usage: replay_trained.py OUTDIR [TOLERANCE]   (exit 0 when every run's error agrees within TOLERANCE)
+usage: replay_trained.py OUTDIR [TOLERANCE]   (exit 0 when every run's errors agree within TOLERANCE)
 
-An independent reference for the trained network: it reads only the saved NPY arrays, the
-spec in trained.json and the model of docs/training.md §1, in float64, and recomputes each
-evaluation run's reference error sqrt(sum_response (z - target)^2 / runs).
+An independent implementation of the trained network's forward dynamics (docs/training.md §1),
+in float64: from the saved weights, start states and evaluation stimuli it re-runs every
+evaluation run and recomputes the reference error sqrt(sum_response (z - target)^2 / runs), the
+per-step RMSE, the share of runs above each epsilon and the "learned" verdict, and compares
+them with trained.json. It does not replay training (the task generator and FORCE are checked
+by wmsim's own tests).
 """
 import json, sys, pathlib
 import numpy as np
@@ -38,6 +41,11 @@ a = net["dt"] / net["tau"]
 response = np.zeros(steps, dtype=bool)
 response[steps - task["response"]:] = True
 
+def number(v):
+    return float(v)  # NaN and infinities are written as the strings "NaN", "Infinity"
+
+assert runs == 16 * spec["evaluationSeeds"] == result["runs"], "run count"
+mine_ref, mine_rmse = [], []
 worst = 0.0
 for k in range(runs):
     x = starts[start_of[k]].copy()
@@ -50,7 +58,24 @@ for k in range(runs):
         z, zd = wo @ r, wd.T @ r
         if response[s]:
             total += (z - target[k, s]) ** 2
-    err = np.sqrt(total / runs)
-    worst = max(worst, abs(err - result["referenceError"][k]))
-print(f"max |wmsim − numpy| of the reference error over {runs} runs: {worst:.3e} (tolerance {tol:g})")
-sys.exit(0 if worst <= tol else 1)
+    mine_ref.append(np.sqrt(total / runs))
+    mine_rmse.append(np.sqrt(total / task["response"]))
+ok = True
+for name, mine in (("referenceError", mine_ref), ("rmse", mine_rmse)):
+    theirs = [number(v) for v in result[name]]
+    for a, b in zip(mine, theirs):
+        d = abs(a - b) if np.isfinite(a) or np.isfinite(b) else 0.0
+        if not (np.isnan(a) == np.isnan(b)) or not d <= tol:
+            ok = False
+        worst = max(worst, d if np.isfinite(d) else np.inf)
+shares = [float(np.mean([not (e <= eps) for e in mine_ref])) for eps in spec["epsilons"]]
+if any(abs(a - b) > 1e-12 for a, b in zip(shares, result["failingShare"])):
+    ok = False
+    print(f"failing shares differ: numpy {shares}, wmsim {result['failingShare']}")
+learned = float(np.mean([not (e <= spec["learnedEpsilon"]) for e in mine_ref])) <= spec["learnedFraction"]
+if learned != result["learned"]:
+    ok = False
+    print(f"learned differs: numpy {learned}, wmsim {result['learned']}")
+print(f"max |wmsim − numpy| of the per-run errors over {runs} runs: {worst:.3e} (tolerance {tol:g}); "
+      f"failing shares and verdict {'agree' if ok else 'DISAGREE'}")
+sys.exit(0 if ok else 1)

@@ -69,6 +69,10 @@ final class FeedbackTrainingTests: XCTestCase {
         XCTAssertEqual(rls.matrix, before)
         XCTAssertEqual(w, [1, 2, 3])
         XCTAssertEqual(rls.updates, 0)
+        // A diverged readout (non-finite error) is refused too.
+        XCTAssertThrowsError(try [0.1, 0.2, 0.3].withUnsafeBufferPointer { try rls.update(rates: $0, errors: [.infinity], weights: &w, outputs: 1) })
+        XCTAssertEqual(w, [1, 2, 3])
+        XCTAssertEqual(rls.matrix, before)
         XCTAssertThrowsError(try RecursiveLeastSquares(n: 3, alpha: 0))
         XCTAssertThrowsError(try RecursiveLeastSquares(n: 3, alpha: -1))
     }

@@ -46,7 +46,8 @@ final class TrainCLITests: XCTestCase {
 
     func testBadInputIsRefusedBeforeAnythingIsWritten() throws {
         for (extra, text) in [(["--alpha", "0"], "α"), (["--fb", "0"], "fb"), (["--timeline", "1,2"], "timeline"),
-                              (["--timeline", "0,1,1,1,1"], "stimulus1"), (["--test-trials", "2"], "test trials"),
+                              (["--timeline", "0,1,1,1,1"], "stimulus1"), (["--timeline", "6,,3,6,3,4"], "timeline"),
+                              (["--n", "20000"], "8192"), (["--learned-fraction", "1"], "learned fraction"), (["--test-trials", "2"], "test trials"),
                               (["--codes", "/nonexistent/codes.npy", "--labels", "/nonexistent/labels.npy"], "codes.npy"),
                               (["--codes", "/nonexistent/codes.npy"], "labels"), (["--n", "0"], "N")] {
             let out = CLI.tempDir("train-bad").appendingPathComponent("o")

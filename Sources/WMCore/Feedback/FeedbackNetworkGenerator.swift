@@ -1,7 +1,8 @@
 import Foundation
 
 /// Draws feedback networks from their spec with Philox: the same (spec, seed) gives the same
-/// network everywhere. Entry values depend on (seed, i, j) only, as in `NetworkGenerator`.
+/// network everywhere. Entry values depend on (seed, i, j) only, as in `NetworkGenerator`; which
+/// positions the exact-count draw keeps depends on the draws before them (selection sampling).
 public enum FeedbackNetworkGenerator {
     /// The whole untrained network.
     public static func generate(_ spec: FeedbackNetworkSpec) throws -> FeedbackNetwork {
@@ -52,7 +53,8 @@ public enum FeedbackNetworkGenerator {
             for j in 0..<n where kept < k {
                 let p = i * n + j
                 let b = rng.block(UInt32(truncatingIfNeeded: i), UInt32(truncatingIfNeeded: j), 0, RandomStream.feedbackStructure.rawValue)
-                if RandomBits.unitDouble(b.0, b.1) * Double(total - p) < Double(k - kept) {
+                // A position that must be kept (as many left as still needed) is kept whatever u is.
+                if total - p <= k - kept || RandomBits.unitDouble(b.0, b.1) * Double(total - p) < Double(k - kept) {
                     cols.append(Int32(j))
                     vals.append(NetworkGenerator.recurrentNormal(row: i, col: j, rng: rng) * scale)
                     kept += 1
@@ -60,6 +62,7 @@ public enum FeedbackNetworkGenerator {
             }
             rowPtr[i + 1] = Int32(cols.count)
         }
+        precondition(kept == k, "selection sampling kept \(kept) of \(k) positions")
         return CSRMatrix(rows: n, cols: n, rowPtr: rowPtr, colIndex: cols, values: vals)
     }
 }

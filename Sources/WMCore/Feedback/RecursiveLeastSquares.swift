@@ -32,9 +32,12 @@ public struct RecursiveLeastSquares: Sendable {
     public enum Failure: Error, Equatable, CustomStringConvertible {
         /// 1 + rᵀPr ≤ 0 or not finite: P is no longer positive definite (or overflowed).
         case notPositiveDefinite(denominator: Double)
+        /// A readout's error is NaN or infinite (the network diverged).
+        case nonFiniteError([Double])
         public var description: String {
             switch self {
             case let .notPositiveDefinite(d): return "P lost positive definiteness (1 + rᵀPr = \(d))"
+            case let .nonFiniteError(e): return "a readout error is not finite (\(e)): the network diverged"
             }
         }
     }
@@ -51,6 +54,7 @@ public struct RecursiveLeastSquares: Sendable {
         }
         let denominator = 1 + cblas_ddot(n32, r.baseAddress, 1, k, 1)
         guard denominator > 0, denominator.isFinite, k.allSatisfy(\.isFinite) else { throw .notPositiveDefinite(denominator: denominator) }
+        guard errors.allSatisfy(\.isFinite) else { throw .nonFiniteError(errors) }
         let c = 1 / denominator
         p.withUnsafeMutableBufferPointer { pp in
             cblas_dsyr(CblasRowMajor, CblasUpper, n32, -c, k, 1, pp.baseAddress, n32)

@@ -27,16 +27,33 @@ public struct ForceTrainingSpec: Codable, Sendable, Hashable {
 
     public init() {}
 
+    /// The largest N the CPU reference trains: it holds g·J, Pw and Pd as dense N × N doubles.
+    public static let largestCPUNetwork = 8192
+
     public func validate() throws {
         try network.validate()
         try task.validate()
-        guard trainTrials >= 0 else { throw WMError.invalidParameter(name: "training trials", value: "\(trainTrials)", expected: "≥ 0") }
-        guard testTrials >= 4 else {
-            throw WMError.invalidParameter(name: "test trials", value: "\(testTrials)", expected: "≥ 4 (one start state per trial type)")
+        guard network.n <= Self.largestCPUNetwork else {
+            throw WMError.invalidParameter(name: "N", value: "\(network.n)",
+                                           expected: "≤ \(Self.largestCPUNetwork) for the CPU reference (g·J, Pw and Pd are dense N×N doubles: \(formatBytes(3 * network.n * network.n * 8)))")
+        }
+        guard trainTrials >= 0, trainTrials <= 100_000_000 else {
+            throw WMError.invalidParameter(name: "training trials", value: "\(trainTrials)", expected: "0…100000000")
+        }
+        guard testTrials >= 4, testTrials <= 1_000_000 else {
+            throw WMError.invalidParameter(name: "test trials", value: "\(testTrials)", expected: "4…1000000 (at least one start state per trial type)")
         }
         guard alpha.isFinite, alpha > 0 else { throw WMError.invalidParameter(name: "α", value: "\(alpha)", expected: "a finite value > 0 (P₀ = I/α)") }
         guard learnEvery >= 1 else { throw WMError.invalidParameter(name: "learn every", value: "\(learnEvery)", expected: "≥ 1 step") }
-        guard evaluationSeeds >= 1 else { throw WMError.invalidParameter(name: "evaluation seeds", value: "\(evaluationSeeds)", expected: "≥ 1") }
+        guard evaluationSeeds >= 1, evaluationSeeds <= 100_000 else {
+            throw WMError.invalidParameter(name: "evaluation seeds", value: "\(evaluationSeeds)", expected: "1…100000")
+        }
+        // The evaluation trials are kept (inputs, targets, masks: 22 bytes a step) and saved.
+        let evaluationBytes = Double(evaluationSeeds) * 16 * Double(task.trialSteps) * 22
+        guard evaluationBytes <= Double(MemoryEstimate.hostAvailable) / 2 else {
+            throw WMError.insufficientMemory(needed: Int(evaluationBytes), available: MemoryEstimate.hostAvailable / 2,
+                                            what: "the evaluation trials (\(evaluationSeeds) seeds × 16 runs × \(task.trialSteps) steps); use fewer seeds or a shorter timeline")
+        }
         guard epsilons.allSatisfy({ $0.isFinite && $0 > 0 }), learnedEpsilon.isFinite, learnedEpsilon > 0 else {
             throw WMError.invalidParameter(name: "ε", value: "\(epsilons), \(learnedEpsilon)", expected: "finite values > 0")
         }
@@ -100,7 +117,10 @@ public enum ForceTraining {
                 block = (0, 0)
             }
             progress?(k + 1, total)
-            if !ok { break }
+            if !ok {
+                if block.count > 0 { curve.append((block.sum / Double(block.count)).squareRoot()) }
+                break
+            }
         }
         var result = ForceTrainingResult(runs: 0, referenceError: [], rmse: [], failingShare: [], learned: false, trainingCurve: curve,
                                          updates: [runner.updates.output, runner.updates.dummy], failure: nil, seconds: 0)
@@ -150,13 +170,15 @@ public enum ForceTraining {
     }
 
     /// The evaluation runs in order: seed, then start state, then trial type. Seed s draws its
-    /// stimuli with task seed `taskSeed + 1 + s`.
+    /// stimuli with task seed `taskSeed + 1 + s`, each of its 16 runs with its own trial index
+    /// (4·start + type), so every run sees its own samples.
     public static func evaluationRuns(_ spec: ForceTrainingSpec, task: SequentialTask) -> [EvaluationRun] {
         var out: [EvaluationRun] = []
         for seed in 0..<spec.evaluationSeeds {
             for start in 0..<4 {
                 for type in TrialType.all {
-                    out.append(EvaluationRun(start: start, trial: task.trial(type, index: 0, seed: spec.taskSeed &+ 1 &+ UInt64(seed))))
+                    out.append(EvaluationRun(start: start, trial: task.trial(type, index: 4 * start + type.index,
+                                                                             seed: spec.taskSeed &+ 1 &+ UInt64(seed))))
                 }
             }
         }

@@ -44,7 +44,11 @@ public enum TrainedNetworkArchive {
         try NPY.write(network.initialState, shape: [n], to: file("x0.npy"))
         try NPY.write(network.output, shape: [n], to: file("wo.npy"))
         try NPY.write(network.dummyOutput, shape: [n, FeedbackNetworkSpec.dummies], to: file("wd.npy"))
-        if startStates.count == 4 {
+        let evaluationFiles = ["start_states.npy", "evaluation_input.npy", "evaluation_target.npy", "evaluation_start.npy"]
+        if startStates.count != 4 {
+            // A failed training has no evaluation: leave no file of an earlier archive behind.
+            for f in evaluationFiles { try? FileManager.default.removeItem(at: file(f)) }
+        } else {
             try NPY.write(startStates.flatMap { $0 }, shape: [4, n], to: file("start_states.npy"))
             let runs = ForceTraining.evaluationRuns(spec, task: try SequentialTask(spec.task))
             let steps = spec.task.trialSteps
@@ -78,6 +82,7 @@ public enum TrainedNetworkArchive {
         guard m.format == format, m.version == version else {
             throw WMError.file(path: mURL.path, reason: "format \(m.format) version \(m.version); this wmsim reads \(format) version \(version)")
         }
+        do { try m.spec.validate() } catch { throw WMError.file(path: mURL.path, reason: "invalid spec: \(error)") }
         let n = m.spec.network.n
         func array(_ name: String, _ shape: [Int]) throws -> NPYArray {
             let url = dir.appendingPathComponent(name)
@@ -96,7 +101,7 @@ public enum TrainedNetworkArchive {
             dummyFeedback: try array("wfd.npy", [n, 2]).floats(), initialState: try array("x0.npy", [n]).floats(),
             output: try array("wo.npy", [n]).doubles(), dummyOutput: try array("wd.npy", [n, 2]).doubles())
         var starts: [[Double]] = []
-        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("start_states.npy").path) {
+        if m.result.failure == nil {
             let s = try array("start_states.npy", [4, n]).doubles()
             starts = (0..<4).map { Array(s[($0 * n)..<(($0 + 1) * n)]) }
         }

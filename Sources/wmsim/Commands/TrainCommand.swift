@@ -32,6 +32,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps of stimulus 1, delay 1, stimulus 2, delay 2 and response, e.g. 100,50,100,50,50 (the default).") var timeline: String?
     @Option(help: "Stimulus codes from an NPY [samples, 2] (with --labels) instead of Gaussian clusters.") var codes: String?
     @Option(help: "Class labels (0/1) of --codes, an NPY [samples].") var labels: String?
+    @Option(help: "Learn on every k-th step inside each output's window (default 2).") var learnEvery: Int?
+    @Option(help: "\"Learned\": at most --learned-fraction of the runs above this reference error (default 0.1).") var learnedEpsilon: Double?
+    @Option(help: "\"Learned\": the share of runs allowed above --learned-epsilon (default 0).") var learnedFraction: Double?
     @Option(help: "Output folder (default wmsim-out/train-<date>).") var out: String?
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
 
@@ -48,8 +51,11 @@ struct TrainCommand: ParsableCommand {
         if let v = testTrials { s.testTrials = v }
         if let v = evaluationSeeds { s.evaluationSeeds = v }
         if let v = taskSeed { s.taskSeed = v }
+        if let v = learnEvery { s.learnEvery = v }
+        if let v = learnedEpsilon { s.learnedEpsilon = v }
+        if let v = learnedFraction { s.learnedFraction = v }
         if let t = timeline {
-            let p = t.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let p = t.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard p.count == 5, p.allSatisfy({ $0 != nil }) else {
                 throw ValidationError("--timeline takes five step counts: stimulus 1, delay 1, stimulus 2, delay 2, response (e.g. 100,50,100,50,50)")
             }
@@ -69,7 +75,7 @@ struct TrainCommand: ParsableCommand {
         try s.validate()
         _ = try SequentialTask(s.task)   // reads and checks the code files before anything is written
         let n = s.network.n
-        let bytes = 3 * n * n * 8
+        let bytes = 3 * n * n * 8 + s.network.exactCount * 8
         guard bytes <= MemoryEstimate.hostAvailable else {
             throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "J, Pw and Pd of one N = \(n) network (dense doubles)")
         }
@@ -94,9 +100,11 @@ struct TrainCommand: ParsableCommand {
         } else {
             let fails = zip(s.epsilons, r.failingShare).map { String(format: "ε = %g: %.0f%%", $0.0, 100 * $0.1) }.joined(separator: ", ")
             print("evaluation: \(r.runs) runs; share above ε (reference error): \(fails)")
-            print(String(format: "reference error median %.4f, max %.4f; learned: %@ (no more than %.0f%% of runs above %g)",
-                         r.referenceError.sorted()[r.referenceError.count / 2], r.referenceError.max() ?? .nan, r.learned ? "yes" : "no",
-                         100 * s.learnedFraction, s.learnedEpsilon))
+            let finite = r.referenceError.filter(\.isFinite).sorted()
+            let diverged = r.referenceError.count - finite.count
+            print(String(format: "reference error median %.4f, max %.4f over the finite runs%@; learned: %@ (no more than %.0f%% of runs above %g)",
+                         finite.isEmpty ? .nan : finite[finite.count / 2], finite.last ?? .nan,
+                         diverged > 0 ? " (\(diverged) runs diverged)" : "", r.learned ? "yes" : "no", 100 * s.learnedFraction, s.learnedEpsilon))
         }
         print(String(format: "%.1f s; wrote %@/{trained.json, *.npy}", r.seconds, dir.path))
     }
