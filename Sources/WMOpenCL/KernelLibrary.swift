@@ -17,6 +17,8 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
     case moments
     /// Tiled SGEMM, MLP epilogues and Adam (`dense_*`, `mlp_*`).
     case dense
+    /// Recursive least squares for many networks (`rls_*`, FORCE's hot path).
+    case rls
     /// The copy kernel of the bandwidth probe.
     case bench
 

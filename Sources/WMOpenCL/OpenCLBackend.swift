@@ -39,6 +39,10 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
 
     public func makeDenseOps() throws -> any DenseOps { try OpenCLDenseOps(backend: self) }
 
+    public func makeRLSBatch(networks: Int, n: Int, outputs: Int, alpha: Double) throws -> any RLSBatch {
+        try OpenCLRLSBatch(backend: self, networks: networks, n: n, outputs: outputs, alpha: alpha)
+    }
+
     /// A device copy kernel (`bench_copy`), after one untimed launch.
     public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
         try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)

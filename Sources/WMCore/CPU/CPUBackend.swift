@@ -16,6 +16,14 @@ public final class CPUBackend: Backend {
 
     public func makeDenseOps() throws -> any DenseOps { CPUDenseOps() }
 
+    public func makeRLSBatch(networks: Int, n: Int, outputs: Int, alpha: Double) throws -> any RLSBatch {
+        let bytes = networks * n * n * 8
+        guard bytes <= MemoryEstimate.hostAvailable else {
+            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "\(networks) inverse-correlation matrices P of N = \(n) (double)")
+        }
+        return try CPURLSBatch(networks: networks, n: n, outputs: outputs, alpha: alpha)
+    }
+
     /// memcpy split across the cores.
     public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
         try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)

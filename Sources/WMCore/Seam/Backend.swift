@@ -14,6 +14,9 @@ public protocol Backend: AnyObject {
     func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine
     /// Dense matrix operations (GEMM with MLP epilogues, Adam) on this backend's device.
     func makeDenseOps() throws -> any DenseOps
+    /// Recursive least squares for `networks` networks of `n` neurons with `outputs` readouts
+    /// sharing each P (FORCE's hot path), P₀ = I/α, on this backend's device.
+    func makeRLSBatch(networks: Int, n: Int, outputs: Int, alpha: Double) throws -> any RLSBatch
     /// Streaming copy bandwidth of the device in GB/s (bytes read + written per second): the
     /// best of `repeats` copies of a `megabytes` buffer, much larger than the caches.
     func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double
