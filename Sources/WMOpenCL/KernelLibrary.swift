@@ -19,6 +19,8 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
     case dense
     /// Recursive least squares for many networks (`rls_*`, FORCE's hot path).
     case rls
+    /// One step and the readouts of networks with output feedback (`fb_*`); uses `rls`'s RLS_T.
+    case feedback
     /// The copy kernel of the bandwidth probe.
     case bench
 
@@ -26,7 +28,13 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
     public var file: String { rawValue + ".cl" }
 
     /// Families whose definitions this one uses.
-    public var requires: [KernelFamily] { self == .fused ? [.step] : [] }
+    public var requires: [KernelFamily] {
+        switch self {
+        case .fused: return [.step]
+        case .feedback: return [.rls]
+        default: return []
+        }
+    }
 
     /// Families in file order: a family comes after those it requires.
     public static func < (a: Self, b: Self) -> Bool {

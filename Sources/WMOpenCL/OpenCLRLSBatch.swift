@@ -10,7 +10,11 @@ public final class OpenCLRLSBatch: RLSBatch, @unchecked Sendable {
     public let precision: String
     let backend: OpenCLBackend
     private let double: Bool
-    private let p: CLBuffer, w: CLBuffer, k: CLBuffer, d: CLBuffer, r: CLBuffer, e: CLBuffer, active: CLBuffer
+    private let p: CLBuffer, k: CLBuffer, d: CLBuffer, r: CLBuffer, e: CLBuffer, active: CLBuffer
+    /// The readouts W, `[M][N][outputs]` in the batch's precision (read by the feedback step).
+    let w: CLBuffer
+    /// Whether P and W are double.
+    var isDouble: Bool { double }
     private let gemv: CLKernel, denominator: CLKernel, rank1: CLKernel, weights: CLKernel
     private let lock = NSLock()
 
@@ -57,8 +61,14 @@ public final class OpenCLRLSBatch: RLSBatch, @unchecked Sendable {
         try checkUpdate(rates: rates, errors: errors, apply: apply)
         lock.lock()
         defer { lock.unlock() }
+        try r.write(rates, queue: backend.queue)
+        return try update(ratesOnDevice: r, errors: errors, apply: apply)
+    }
+
+    /// An update with rates already on the device (`[M][N]` floats); the caller holds the lock or
+    /// owns the batch.
+    func update(ratesOnDevice r: CLBuffer, errors: [Double], apply: [Bool]) throws -> [RecursiveLeastSquares.Failure?] {
         let q = backend.queue, n32 = Int32(n), m32 = Int32(networks)
-        try r.write(rates, queue: q)
         if double { try e.write(errors, queue: q) } else { try e.write(errors.map(Float.init), queue: q) }
         try gemv.setArg(0, n32); try gemv.setArg(1, m32); try gemv.setArg(2, p); try gemv.setArg(3, r); try gemv.setArg(4, k)
         try q.enqueue(gemv, global: [Self.round(n, 64), networks], local: [64, 1])

@@ -36,7 +36,7 @@ final class RLSParityTests: XCTestCase {
                 let batch = try OpenCLRLSBatch(backend: cl, networks: m, n: n, outputs: outputs, alpha: 0.7, double: double)
                 XCTAssertEqual(batch.precision, double ? "double" : "float")
                 let dev = try run(batch, updates)
-                let tol = double ? 1e-10 : 1e-3
+                let tol = double ? ParityTolerance.rlsDoubleRelative : ParityTolerance.rlsFloatRelative
                 XCTAssertLessThan(relativeDifference(dev.p, cpu.p), tol, "P, M = \(m) N = \(n) \(batch.precision)")
                 XCTAssertLessThan(relativeDifference(dev.weights, cpu.weights), tol, "W, M = \(m) N = \(n) \(batch.precision)")
                 // P stays exactly symmetric on the device.

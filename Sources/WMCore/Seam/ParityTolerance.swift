@@ -12,6 +12,9 @@
 /// | trajectory of ≤ 30 steps, g ≤ 1, tanh or linear | 1e-3 absolute | round-off may grow where the dynamics do not contract (measured ≤ 2.4e-6 on PoCL for the 8 default crosscheck configurations; other devices and draws are not measured) |
 /// | lag moments, device vs host on the same states | 1e-10 relative | exact double products of floats summed in another order (measured ≤ 6e-14) |
 /// | lag moments, OpenCL vs CPU trajectories | 1e-3 relative | the trajectories differ by ≤ 1e-4 |
+/// | RLS, 25 updates, P and W in double | 1e-10 relative | the same products summed in another order |
+/// | RLS, 25 updates, P and W in float (no fp64) | 1e-3 relative | float rounding of N-term sums |
+/// | FORCE training, 3 short trials: state, readouts, outputs | 1e-5 (absolute for x and z, relative for W) | float state on the device against the double reference (measured ≤ 1.8e-7 on PoCL) |
 public enum ParityTolerance {
     public static let weightsRelative = 1e-5
     public static let initialState = 1e-7
@@ -20,4 +23,7 @@ public enum ParityTolerance {
     public static let trajectory = 1e-3
     public static let lagMomentsRelative = 1e-10
     public static let lagMomentsAcrossBackendsRelative = 1e-3
+    public static let rlsDoubleRelative = 1e-10
+    public static let rlsFloatRelative = 1e-3
+    public static let feedbackTraining = 1e-5
 }
