@@ -43,6 +43,10 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         try OpenCLRLSBatch(backend: self, networks: networks, n: n, outputs: outputs, alpha: alpha)
     }
 
+    public func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner {
+        try OpenCLFeedbackRunner(backend: self, networks: networks, alpha: alpha)
+    }
+
     /// A device copy kernel (`bench_copy`), after one untimed launch.
     public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
         try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)

@@ -6,12 +6,14 @@ import WMCore
 /// rule, one task stream shared by the batch. State and fixed weights are float; readouts, P and
 /// W double where the device has fp64. On steps where a mask is set the M outputs come back to
 /// the host (errors and observers); otherwise nothing is transferred.
-public final class OpenCLFeedbackRunner: @unchecked Sendable {
+public final class OpenCLFeedbackRunner: FeedbackBatchRunner, @unchecked Sendable {
     public let networks: [FeedbackNetwork]
     /// Global step index.
     public private(set) var step = 0
     /// Per network, the step at which training failed and why.
     public private(set) var failures: [(step: Int, reason: String)?]
+    public private(set) var updateCounts: [(output: Int, dummy: Int)]
+    public var networkCount: Int { m }
 
     let backend: OpenCLBackend
     private let n: Int, m: Int
@@ -39,6 +41,7 @@ public final class OpenCLFeedbackRunner: @unchecked Sendable {
         self.m = m
         a = Float(first.spec.dt / first.spec.tau)
         failures = Array(repeating: nil, count: m)
+        updateCounts = Array(repeating: (0, 0), count: m)
         pw = try OpenCLRLSBatch(backend: backend, networks: m, n: n, outputs: 1, alpha: alpha)
         pd = try OpenCLRLSBatch(backend: backend, networks: m, n: n, outputs: FeedbackNetworkSpec.dummies, alpha: alpha)
         var jt = [Float](repeating: 0, count: m * n * n)
@@ -79,8 +82,8 @@ public final class OpenCLFeedbackRunner: @unchecked Sendable {
     /// Runs `count` steps of every network with the shared inputs `input` ([count][2]), learning
     /// from `teacher` when given. `observe(s, z, zd)` gets every network's outputs (`[M]`,
     /// `[M][2]`) on the steps where a mask of the teacher is set (every step without a teacher).
-    public func run(count: Int, input u: [Float], teacher: FeedbackRunner.Teacher? = nil,
-                    observe: ((Int, [Double], [Double]) -> Void)? = nil) throws {
+    public func run(count: Int, input u: [Float], teacher: FeedbackRunner.Teacher?,
+                    observe: ((Int, [Double], [Double]) -> Void)?) throws {
         let q = backend.queue, n32 = Int32(n), m32 = Int32(m)
         for s in 0..<count {
             try stepKernel.setArg(0, n32); try stepKernel.setArg(1, m32); try stepKernel.setArg(2, a)
@@ -90,9 +93,7 @@ public final class OpenCLFeedbackRunner: @unchecked Sendable {
             try stepKernel.setArg(12, rA); try stepKernel.setArg(13, rB)
             try q.enqueue(stepKernel, global: [Self.round(n, 64), m], local: [64, 1])
             swap(&rA, &rB)
-            try readoutKernel.setArg(0, n32); try readoutKernel.setArg(1, m32); try readoutKernel.setArg(2, rA)
-            try readoutKernel.setArg(3, pw.w); try readoutKernel.setArg(4, pd.w); try readoutKernel.setArg(5, z); try readoutKernel.setArg(6, zd)
-            try q.enqueue(readoutKernel, global: [m])
+            try computeOutputs()
             let masked = teacher.map { $0.outputMask[s] || $0.dummyMask[s] } ?? true
             if masked && (observe != nil || teacher != nil) {
                 let zs = try readDouble(z, count: m), zds = try readDouble(zd, count: 2 * m)
@@ -101,11 +102,12 @@ public final class OpenCLFeedbackRunner: @unchecked Sendable {
                     let live = failures.map { $0 == nil }
                     if t.dummyMask[s] {
                         let e = (0..<(2 * m)).map { zds[$0] - Double(t.dummyTarget[2 * s + $0 % 2]) }
-                        record(try pd.update(ratesOnDevice: rA, errors: e, apply: live))
+                        record(try pd.update(ratesOnDevice: rA, errors: e, apply: live), apply: live, dummy: true)
                     }
                     if t.outputMask[s] {
                         let e = zs.map { $0 - Double(t.target[s]) }
-                        record(try pw.update(ratesOnDevice: rA, errors: e, apply: failures.map { $0 == nil }))
+                        let alive = failures.map { $0 == nil }
+                        record(try pw.update(ratesOnDevice: rA, errors: e, apply: alive), apply: alive, dummy: false)
                     }
                 }
             }
@@ -114,8 +116,44 @@ public final class OpenCLFeedbackRunner: @unchecked Sendable {
         try q.finish()
     }
 
-    private func record(_ outcome: [RecursiveLeastSquares.Failure?]) {
-        for (mm, f) in outcome.enumerated() where f != nil && failures[mm] == nil { failures[mm] = (step, "\(f!)") }
+    private func record(_ outcome: [RecursiveLeastSquares.Failure?], apply: [Bool], dummy: Bool) {
+        for (mm, f) in outcome.enumerated() where apply[mm] {
+            if let f {
+                if failures[mm] == nil { failures[mm] = (step, "\(f)") }
+            } else if dummy {
+                updateCounts[mm].dummy += 1
+            } else {
+                updateCounts[mm].output += 1
+            }
+        }
+    }
+
+    /// Recomputes z and zd from the current rates.
+    private func computeOutputs() throws {
+        try readoutKernel.setArg(0, Int32(n)); try readoutKernel.setArg(1, Int32(m)); try readoutKernel.setArg(2, rA)
+        try readoutKernel.setArg(3, pw.w); try readoutKernel.setArg(4, pd.w); try readoutKernel.setArg(5, z); try readoutKernel.setArg(6, zd)
+        try backend.queue.enqueue(readoutKernel, global: [m])
+    }
+
+    public func setStates(_ states: [Double]) throws {
+        guard states.count == m * n else { throw WMError.invalidParameter(name: "states", value: "\(states.count) values", expected: "\(m) × \(n)") }
+        let xs = states.map(Float.init)
+        try x.write(xs, queue: backend.queue)
+        try rA.write(xs.map { Foundation.tanh($0) }, queue: backend.queue)
+        try computeOutputs()
+        try backend.queue.finish()
+    }
+
+    public func states() throws -> [Double] { try x.read(Float.self, count: m * n, queue: backend.queue).map(Double.init) }
+
+    public func trainedNetworks() throws -> [FeedbackNetwork] {
+        let (wo, wd) = try readouts()
+        return networks.enumerated().map { mm, net in
+            var t = net
+            t.output = Array(wo[(mm * n)..<((mm + 1) * n)])
+            t.dummyOutput = Array(wd[(2 * mm * n)..<(2 * (mm + 1) * n)])
+            return t
+        }
     }
 
     /// The state x, `[M][N]`.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import WMCore
+import WMOpenCL
+import WMTestSupport
 @testable import WMExperiments
 
 /// FORCE training of one network on the sequential task (the CPU reference), on a shortened
@@ -116,5 +118,30 @@ final class ForceTrainingTests: XCTestCase {
         // A foreign or damaged archive names the file.
         try Data("{}".utf8).write(to: dir.appendingPathComponent("trained.json"))
         XCTAssertThrowsError(try TrainedNetworkArchive.load(from: dir)) { XCTAssertTrue("\($0)".contains("trained.json"), "\($0)") }
+    }
+}
+
+/// Training through the seam on the OpenCL backend against the CPU reference: 8 training trials,
+/// test and evaluation, within `ParityTolerance.feedbackTraining`. Measured on PoCL: learning
+/// curve 2.7e-8, evaluation errors 6.8e-8, start states 8.3e-8, wo 2.4e-7 relative.
+final class ForceTrainingBackendTests: XCTestCase {
+    func testOpenCLTrainingFollowsTheCPUReference() throws {
+        let cl = try TestBackends.requireOpenCL()
+        var s = ForceTrainingSpec()
+        s.network.n = 37; s.network.seed = 5; s.network.g = 1.0
+        s.task.stimulus1 = 6; s.task.delay1 = 3; s.task.stimulus2 = 6; s.task.delay2 = 3; s.task.response = 4
+        s.trainTrials = 8; s.testTrials = 4; s.evaluationSeeds = 1
+        let (cpuNet, cpuStarts, cpu) = try ForceTraining.run(s, backend: CPUBackend())
+        let (clNet, clStarts, dev) = try ForceTraining.run(s, backend: cl)
+        let tol = ParityTolerance.feedbackTraining
+        XCTAssertEqual(cpu.trainingCurve.count, dev.trainingCurve.count)
+        for (a, b) in zip(cpu.trainingCurve, dev.trainingCurve) { XCTAssertEqual(a, b, accuracy: tol) }
+        for (a, b) in zip(cpu.referenceError, dev.referenceError) { XCTAssertEqual(a, b, accuracy: tol) }
+        XCTAssertLessThan(relativeDifference(clNet.output, cpuNet.output), tol)
+        XCTAssertLessThan(relativeDifference(clNet.dummyOutput, cpuNet.dummyOutput), tol)
+        XCTAssertLessThan(zip(cpuStarts.flatMap { $0 }, clStarts.flatMap { $0 }).map { abs($0 - $1) }.max() ?? 1, tol)
+        XCTAssertEqual(dev.learned, cpu.learned)
+        XCTAssertEqual(dev.updates, cpu.updates)
+        XCTAssertEqual(dev.runs, 16)
     }
 }

@@ -30,18 +30,27 @@ final class TrainCLITests: XCTestCase {
         let res2 = try XCTUnwrap(try CLI.json(again.appendingPathComponent("trained.json"))["result"] as? [String: Any])
         XCTAssertEqual(res2["referenceError"] as? [Double], result["referenceError"] as? [Double])
 
+        // The OpenCL backend trains the same network (float state): its archive replays too.
+        let device = CLI.tempDir("train-opencl")
+        let d = try CLI.run(["train"] + small + ["--backend", "opencl", "--out", device.path])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        let provenance = try XCTUnwrap(try CLI.json(device.appendingPathComponent("trained.json"))["provenance"] as? [String: Any])
+        XCTAssertEqual((provenance["backend"] as? [String: Any])?["kind"] as? String, "opencl")
+
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path, dir.path, "1e-9"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, text)
-        XCTAssertTrue(text.contains("max |wmsim − numpy|"), text)
+        for (folder, tolerance) in [(dir, "1e-9"), (device, "1e-5")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path, folder.path, tolerance]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            p.waitUntilExit()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(p.terminationStatus, 0, text)
+            XCTAssertTrue(text.contains("max |wmsim − numpy|"), text)
+        }
     }
 
     func testBadInputIsRefusedBeforeAnythingIsWritten() throws {

@@ -24,6 +24,15 @@ public final class CPUBackend: Backend {
         return try CPURLSBatch(networks: networks, n: n, outputs: outputs, alpha: alpha)
     }
 
+    public func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner {
+        let n = networks.first?.spec.n ?? 0
+        let bytes = networks.count * 3 * n * n * 8
+        guard bytes <= MemoryEstimate.hostAvailable else {
+            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "g·J, Pw and Pd of \(networks.count) network(s) of N = \(n) (dense doubles)")
+        }
+        return try CPUFeedbackBatchRunner(networks: networks, alpha: alpha)
+    }
+
     /// memcpy split across the cores.
     public func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double {
         try CopyBandwidth.validate(megabytes: megabytes, repeats: repeats)

@@ -17,6 +17,8 @@ public protocol Backend: AnyObject {
     /// Recursive least squares for `networks` networks of `n` neurons with `outputs` readouts
     /// sharing each P (FORCE's hot path), P₀ = I/α, on this backend's device.
     func makeRLSBatch(networks: Int, n: Int, outputs: Int, alpha: Double) throws -> any RLSBatch
+    /// Networks with output feedback, stepped and trained by FORCE together (P₀ = I/α).
+    func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner
     /// Streaming copy bandwidth of the device in GB/s (bytes read + written per second): the
     /// best of `repeats` copies of a `megabytes` buffer, much larger than the caches.
     func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double

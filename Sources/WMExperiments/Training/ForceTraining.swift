@@ -85,16 +85,17 @@ public struct ForceTrainingResult: Codable, Sendable {
     public var seconds: Double
 }
 
-/// FORCE training of one network on the host (the CPU reference), then the evaluation of §3.4.
+/// FORCE training of one network on a backend (`Backend.makeFeedbackRunner`; the CPU backend
+/// is the double-precision reference), then the evaluation of §3.4.
 public enum ForceTraining {
-    /// Trains `spec.network` and evaluates it; the trained network and its evaluation start states
-    /// come back with the result. `progress(done, total)` counts trials.
-    public static func run(_ spec: ForceTrainingSpec, progress: ((Int, Int) -> Void)? = nil) throws
+    /// Trains `spec.network` on `backend` and evaluates it; the trained network and its
+    /// evaluation start states come back with the result. `progress(done, total)` counts trials.
+    public static func run(_ spec: ForceTrainingSpec, backend: any Backend = CPUBackend(), progress: ((Int, Int) -> Void)? = nil) throws
         -> (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult) {
         try spec.validate()
         let t0 = Date()
         let task = try SequentialTask(spec.task)
-        let runner = try FeedbackRunner(try FeedbackNetworkGenerator.generate(spec.network), alpha: spec.alpha)
+        let runner = try backend.makeFeedbackRunner(networks: [try FeedbackNetworkGenerator.generate(spec.network)], alpha: spec.alpha)
         let steps = spec.task.trialSteps
         let total = spec.trainTrials + spec.testTrials + spec.evaluationSeeds * 16
         var curve: [Double] = []
@@ -109,9 +110,10 @@ public enum ForceTraining {
             let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
             let teacher = FeedbackRunner.Teacher(target: trial.target, dummyTarget: trial.dummyTarget, outputMask: trial.outputMask,
                                                  dummyMask: trial.dummyMask, every: spec.learnEvery)
-            let ok = runner.run(count: steps, input: trial.input, teacher: teacher) { s, z, _ in
-                if trial.outputMask[s] { let e = z - Double(trial.target[s]); block.sum += e * e; block.count += 1 }
+            try runner.run(count: steps, input: trial.input, teacher: teacher) { s, z, _ in
+                if trial.outputMask[s] { let e = z[0] - Double(trial.target[s]); block.sum += e * e; block.count += 1 }
             }
+            let ok = runner.failures[0] == nil
             if (k + 1) % blockTrials == 0 || k + 1 == spec.trainTrials {
                 if block.count > 0 { curve.append((block.sum / Double(block.count)).squareRoot()) }
                 block = (0, 0)
@@ -122,20 +124,22 @@ public enum ForceTraining {
                 break
             }
         }
+        let counts = runner.updateCounts[0]
         var result = ForceTrainingResult(runs: 0, referenceError: [], rmse: [], failingShare: [], learned: false, trainingCurve: curve,
-                                         updates: [runner.updates.output, runner.updates.dummy], failure: nil, seconds: 0)
-        if let f = runner.failure {
+                                         updates: [counts.output, counts.dummy], failure: nil, seconds: 0)
+        let trained = try runner.trainedNetworks()[0]
+        if let f = runner.failures[0] {
             result.failure = "step \(f.step): \(f.reason)"
             result.seconds = Date().timeIntervalSince(t0)
-            return (runner.network, [], result)
+            return (trained, [], result)
         }
 
         // Testing without learning: the state at the end of the first test trial of each type.
         var starts = [[Double]?](repeating: nil, count: 4)
         for k in spec.trainTrials..<(spec.trainTrials + spec.testTrials) {
             let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
-            runner.run(count: steps, input: trial.input)
-            if starts[trial.type.index] == nil { starts[trial.type.index] = runner.x }
+            try runner.run(count: steps, input: trial.input, teacher: nil, observe: nil)
+            if starts[trial.type.index] == nil { starts[trial.type.index] = try runner.states() }
             progress?(k + 1, total)
         }
         let startStates = starts.compactMap { $0 }
@@ -145,10 +149,10 @@ public enum ForceTraining {
         var sums: [Double] = []
         let responseSteps = spec.task.response
         for (k, run) in runs.enumerated() {
-            runner.setState(startStates[run.start])
+            try runner.setStates(startStates[run.start])
             var sum = 0.0
-            runner.run(count: steps, input: run.trial.input) { s, z, _ in
-                if run.trial.outputMask[s] { let e = z - Double(run.trial.target[s]); sum += e * e }
+            try runner.run(count: steps, input: run.trial.input, teacher: nil) { s, z, _ in
+                if run.trial.outputMask[s] { let e = z[0] - Double(run.trial.target[s]); sum += e * e }
             }
             sums.append(sum)
             if k % 4 == 3 { progress?(spec.trainTrials + spec.testTrials + k + 1, total) }
@@ -160,7 +164,7 @@ public enum ForceTraining {
         let failing = Double(result.referenceError.filter { !($0 <= spec.learnedEpsilon) }.count) / Double(runs.count)
         result.learned = failing <= spec.learnedFraction
         result.seconds = Date().timeIntervalSince(t0)
-        return (runner.network, startStates, result)
+        return (trained, startStates, result)
     }
 
     /// One evaluation run: a start state (index into the four, in `TrialType.all` order) and a trial.

@@ -12,12 +12,14 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train one rate network with output feedback by FORCE on the sequential working-memory task, then evaluate it.",
         discussion: """
             The model, the task, FORCE and the evaluation are described in docs/training.md.
-            This runs the CPU reference (double precision, one network); batched OpenCL
-            training and populations are not built yet. Writes trained.json (provenance,
-            spec, metrics) and the weights as NPY into --out; scripts/replay_trained.py
-            replays the evaluation in NumPy.
+            --backend cpu is the double-precision reference; --backend opencl keeps the
+            state in float and P, W and the readouts in double where the device has fp64.
+            One network per run (populations are not built yet). Writes trained.json
+            (provenance, spec, metrics) and the weights as NPY into --out;
+            scripts/replay_trained.py replays the evaluation in NumPy.
             """)
 
+    @OptionGroup var backendOptions: BackendOptions
     @Option(help: "Neurons (default 1000).") var n: Int?
     @Option(help: "Recurrent gain g (default 1.2).") var g: Double?
     @Option(help: "Recurrent density pg (default 0.7).") var pg: Double?
@@ -79,13 +81,14 @@ struct TrainCommand: ParsableCommand {
         guard bytes <= MemoryEstimate.hostAvailable else {
             throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "J, Pw and Pd of one N = \(n) network (dense doubles)")
         }
+        let backend = try backendOptions.make()
         let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let dir = try OutputFolder.prepare(out, command: "train", force: force)
-        Console.note("train: N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), \(s.trainTrials) trials of \(s.task.trialSteps) steps, CPU reference")
+        Console.note("train: N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), \(s.trainTrials) trials of \(s.task.trialSteps) steps")
         let bar = Progress("train", total: s.trainTrials + s.testTrials + 16 * s.evaluationSeeds, unit: "trials")
         let out: (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult)
         do {
-            out = try ForceTraining.run(s) { done, _ in bar.update(done) }
+            out = try ForceTraining.run(s, backend: backend) { done, _ in bar.update(done) }
         } catch {
             if !existed { OutputFolder.removeIfEmpty(dir) }
             throw error
@@ -93,7 +96,7 @@ struct TrainCommand: ParsableCommand {
         bar.finish()
         let r = out.result
         try TrainedNetworkArchive.save(spec: s, network: out.network, startStates: out.startStates, result: r,
-                                       provenance: Provenance(backend: CPUBackend().info), to: dir)
+                                       provenance: Provenance(backend: backend.info), to: dir)
         print("training RMSE of z per block: " + r.trainingCurve.map { String(format: "%.3f", $0) }.joined(separator: " "))
         if let f = r.failure {
             print("training failed at \(f); weights at the failure saved")
