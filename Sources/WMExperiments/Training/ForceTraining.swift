@@ -27,7 +27,7 @@ public struct ForceTrainingSpec: Codable, Sendable, Hashable {
 
     public init() {}
 
-    /// The largest N the CPU reference trains: it holds g·J, Pw and Pd as dense N × N doubles.
+    /// The largest N trained: both backends hold g·J, Pw and Pd as dense N × N matrices.
     public static let largestCPUNetwork = 8192
 
     public func validate() throws {
@@ -35,7 +35,7 @@ public struct ForceTrainingSpec: Codable, Sendable, Hashable {
         try task.validate()
         guard network.n <= Self.largestCPUNetwork else {
             throw WMError.invalidParameter(name: "N", value: "\(network.n)",
-                                           expected: "≤ \(Self.largestCPUNetwork) for the CPU reference (g·J, Pw and Pd are dense N×N doubles: \(formatBytes(3 * network.n * network.n * 8)))")
+                                           expected: "≤ \(Self.largestCPUNetwork) (g·J, Pw and Pd are stored dense, N×N each: \(formatBytes(3 * network.n * network.n * 8)) in double)")
         }
         guard trainTrials >= 0, trainTrials <= 100_000_000 else {
             throw WMError.invalidParameter(name: "training trials", value: "\(trainTrials)", expected: "0…100000000")
