@@ -145,3 +145,61 @@ final class ForceTrainingBackendTests: XCTestCase {
         XCTAssertEqual(dev.runs, 16)
     }
 }
+
+/// Several networks trained together on one task stream.
+final class ForceTrainingBatchTests: XCTestCase {
+    func spec() -> ForceTrainingSpec {
+        var s = ForceTrainingSpec()
+        s.network.n = 30
+        s.task.stimulus1 = 6; s.task.delay1 = 3; s.task.stimulus2 = 6; s.task.delay2 = 3; s.task.response = 4
+        s.trainTrials = 8; s.testTrials = 4; s.evaluationSeeds = 1
+        return s
+    }
+
+    func members() -> [FeedbackNetworkSpec] {
+        (0..<3).map { k in var n = spec().network; n.seed = UInt64(10 + k); n.g = [0.9, 1.2, 1.5][k]; n.fb = [5, 10, 20][k]; return n }
+    }
+
+    func testABatchEqualsItsNetworksTrainedAlone() throws {
+        let batch = try ForceTraining.runBatch(spec(), networks: members())
+        XCTAssertEqual(batch.count, 3)
+        for (k, member) in members().enumerated() {
+            var one = spec()
+            one.network = member
+            let alone = try ForceTraining.run(one)
+            XCTAssertEqual(batch[k].result.trainingCurve, alone.result.trainingCurve, "network \(k)")
+            XCTAssertEqual(batch[k].result.referenceError, alone.result.referenceError, "network \(k)")
+            XCTAssertEqual(batch[k].network.output, alone.network.output, "network \(k)")
+            XCTAssertEqual(batch[k].startStates, alone.startStates, "network \(k)")
+            XCTAssertEqual(batch[k].network.spec, member)
+        }
+    }
+
+    func testTheOpenCLBatchFollowsTheCPUBatch() throws {
+        let cl = try TestBackends.requireOpenCL()
+        let cpu = try ForceTraining.runBatch(spec(), networks: members())
+        let dev = try ForceTraining.runBatch(spec(), networks: members(), backend: cl)
+        for k in 0..<3 {
+            for (a, b) in zip(cpu[k].result.referenceError, dev[k].result.referenceError) {
+                XCTAssertEqual(a, b, accuracy: ParityTolerance.feedbackTraining, "network \(k)")
+            }
+            XCTAssertLessThan(relativeDifference(dev[k].network.output, cpu[k].network.output), ParityTolerance.feedbackTraining)
+        }
+    }
+
+    func testEveryFailureIsReportedPerNetwork() throws {
+        var s = spec()
+        s.alpha = 1e-300
+        s.trainTrials = 40
+        let out = try ForceTraining.runBatch(s, networks: members())
+        for (k, t) in out.enumerated() {
+            XCTAssertNotNil(t.result.failure, "network \(k)")
+            XCTAssertTrue(t.startStates.isEmpty)
+            XCTAssertTrue(t.result.trainingCurve.allSatisfy { !$0.isNaN }, "no NaN from steps a failed network did not run: \(t.result.trainingCurve)")
+        }
+        var wrong = members()
+        wrong[1].n = 31
+        XCTAssertThrowsError(try ForceTraining.runBatch(spec(), networks: wrong))
+        XCTAssertThrowsError(try ForceTraining.runBatch(spec(), networks: []))
+    }
+}

@@ -30,6 +30,16 @@ final class TrainCLITests: XCTestCase {
         let res2 = try XCTUnwrap(try CLI.json(again.appendingPathComponent("trained.json"))["result"] as? [String: Any])
         XCTAssertEqual(res2["referenceError"] as? [Double], result["referenceError"] as? [Double])
 
+        // Several networks together: one archive per network, each replayable.
+        let many = CLI.tempDir("train-many")
+        let b = try CLI.run(["train"] + small + ["--networks", "3", "--out", many.path])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stdout.contains("learned:") && b.stdout.contains("of 3"), b.stdout)
+        let first = try XCTUnwrap(try CLI.json(many.appendingPathComponent("network-000/trained.json"))["result"] as? [String: Any])
+        XCTAssertEqual(first["referenceError"] as? [Double], result["referenceError"] as? [Double], "network 0 of the batch is the network trained alone")
+        let third = try XCTUnwrap(try CLI.json(many.appendingPathComponent("network-002/trained.json"))["spec"] as? [String: Any])
+        XCTAssertEqual((third["network"] as? [String: Any])?["seed"] as? Int, 5)
+
         // The OpenCL backend trains the same network (float state): its archive replays too.
         let device = CLI.tempDir("train-opencl")
         let d = try CLI.run(["train"] + small + ["--backend", "opencl", "--out", device.path])
@@ -38,7 +48,7 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual((provenance["backend"] as? [String: Any])?["kind"] as? String, "opencl")
 
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
-        for (folder, tolerance) in [(dir, "1e-9"), (device, "1e-5")] {
+        for (folder, tolerance) in [(dir, "1e-9"), (device, "1e-5"), (many.appendingPathComponent("network-001"), "1e-9")] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path, folder.path, tolerance]
@@ -56,7 +66,7 @@ final class TrainCLITests: XCTestCase {
     func testBadInputIsRefusedBeforeAnythingIsWritten() throws {
         for (extra, text) in [(["--alpha", "0"], "α"), (["--fb", "0"], "fb"), (["--timeline", "1,2"], "timeline"),
                               (["--timeline", "0,1,1,1,1"], "stimulus1"), (["--timeline", "6,,3,6,3,4"], "timeline"),
-                              (["--n", "20000"], "8192"), (["--learned-fraction", "1"], "learned fraction"), (["--test-trials", "2"], "test trials"),
+                              (["--n", "20000"], "8192"), (["--learned-fraction", "1"], "learned fraction"), (["--networks", "0"], "networks"), (["--test-trials", "2"], "test trials"),
                               (["--codes", "/nonexistent/codes.npy", "--labels", "/nonexistent/labels.npy"], "codes.npy"),
                               (["--codes", "/nonexistent/codes.npy"], "labels"), (["--n", "0"], "N")] {
             let out = CLI.tempDir("train-bad").appendingPathComponent("o")

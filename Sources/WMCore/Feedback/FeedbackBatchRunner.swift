@@ -24,7 +24,8 @@ public protocol FeedbackBatchRunner: AnyObject {
 }
 
 /// The CPU reference of `FeedbackBatchRunner`: one `FeedbackRunner` (double, BLAS) per network,
-/// run one after the other; observers see the outputs step by step afterwards.
+/// run one after the other; observers see the outputs step by step afterwards. A network whose
+/// training failed stops running; its outputs on the steps it did not run are NaN.
 public final class CPUFeedbackBatchRunner: FeedbackBatchRunner {
     private let runners: [FeedbackRunner]
 

@@ -85,57 +85,92 @@ public struct ForceTrainingResult: Codable, Sendable {
     public var seconds: Double
 }
 
-/// FORCE training of one network on a backend (`Backend.makeFeedbackRunner`; the CPU backend
-/// is the double-precision reference), then the evaluation of §3.4.
+/// FORCE training on a backend (`Backend.makeFeedbackRunner`; the CPU backend is the
+/// double-precision reference), then the evaluation of §3.4.
 public enum ForceTraining {
+    /// What one network of a batch came out with.
+    public typealias Trained = (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult)
+
     /// Trains `spec.network` on `backend` and evaluates it; the trained network and its
     /// evaluation start states come back with the result. `progress(done, total)` counts trials.
-    public static func run(_ spec: ForceTrainingSpec, backend: any Backend = CPUBackend(), progress: ((Int, Int) -> Void)? = nil) throws
-        -> (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult) {
-        try spec.validate()
+    public static func run(_ spec: ForceTrainingSpec, backend: any Backend = CPUBackend(), progress: ((Int, Int) -> Void)? = nil) throws -> Trained {
+        try runBatch(spec, networks: [spec.network], backend: backend, progress: progress)[0]
+    }
+
+    /// Trains `networks` (one N and dt/τ; `spec.network` is ignored) together on `backend`, on one
+    /// task stream, and evaluates each. A network whose training fails is reported in its result
+    /// and the others go on.
+    public static func runBatch(_ spec: ForceTrainingSpec, networks specs: [FeedbackNetworkSpec], backend: any Backend = CPUBackend(),
+                                progress: ((Int, Int) -> Void)? = nil) throws -> [Trained] {
+        guard let first = specs.first else { throw WMError.invalidParameter(name: "networks", value: "[]", expected: "at least one") }
+        for s in specs {
+            var one = spec
+            one.network = s
+            try one.validate()
+            guard s.n == first.n, s.dt / s.tau == first.dt / first.tau else {
+                throw WMError.incompatibleEnsemble("networks trained together share N and dt/τ")
+            }
+        }
         let t0 = Date()
         let task = try SequentialTask(spec.task)
-        let runner = try backend.makeFeedbackRunner(networks: [try FeedbackNetworkGenerator.generate(spec.network)], alpha: spec.alpha)
+        let m = specs.count, n = first.n
+        let runner = try backend.makeFeedbackRunner(networks: try specs.map { try FeedbackNetworkGenerator.generate($0) }, alpha: spec.alpha)
         let steps = spec.task.trialSteps
         let total = spec.trainTrials + spec.testTrials + spec.evaluationSeeds * 16
-        var curve: [Double] = []
-        var block = (sum: 0.0, count: 0)
+        var curves = [[Double]](repeating: [], count: m)
+        var blockSum = [Double](repeating: 0, count: m), blockCount = 0
         let blockTrials = 4 * Swift.max(1, (spec.trainTrials + 39) / 40)
+        func closeBlock(_ mm: Int) {
+            if blockCount > 0 && curves[mm].count < (spec.trainTrials + blockTrials - 1) / blockTrials {
+                curves[mm].append((blockSum[mm] / Double(blockCount)).squareRoot())
+            }
+        }
 
-        // Training: trials back to back, learning inside the masks.
-        // Training and test trial types are each balanced (so every type appears among ≥ 4 test trials).
+        // Training: trials back to back, learning inside the masks. Training and test trial types
+        // are each balanced (so every type appears among ≥ 4 test trials).
         let types = SequentialTask.trialTypes(count: spec.trainTrials, seed: spec.taskSeed)
             + SequentialTask.trialTypes(count: spec.testTrials, seed: spec.taskSeed ^ 0x7E57)
+        var stopped = [Bool](repeating: false, count: m)
         for k in 0..<spec.trainTrials {
             let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
             let teacher = FeedbackRunner.Teacher(target: trial.target, dummyTarget: trial.dummyTarget, outputMask: trial.outputMask,
                                                  dummyMask: trial.dummyMask, every: spec.learnEvery)
+            var stepsInBlock = 0
             try runner.run(count: steps, input: trial.input, teacher: teacher) { s, z, _ in
-                if trial.outputMask[s] { let e = z[0] - Double(trial.target[s]); block.sum += e * e; block.count += 1 }
+                guard trial.outputMask[s] else { return }
+                // NaN marks a step a failed network did not run (CPU runner).
+                for mm in 0..<m where !z[mm].isNaN { let e = z[mm] - Double(trial.target[s]); blockSum[mm] += e * e }
+                stepsInBlock += 1
             }
-            let ok = runner.failures[0] == nil
+            blockCount += stepsInBlock
+            // A network that failed closes its curve with the partial block it was in.
+            for mm in 0..<m where !stopped[mm] && runner.failures[mm] != nil {
+                closeBlock(mm)
+                stopped[mm] = true
+            }
             if (k + 1) % blockTrials == 0 || k + 1 == spec.trainTrials {
-                if block.count > 0 { curve.append((block.sum / Double(block.count)).squareRoot()) }
-                block = (0, 0)
+                for mm in 0..<m where !stopped[mm] { closeBlock(mm) }
+                blockSum = [Double](repeating: 0, count: m)
+                blockCount = 0
             }
             progress?(k + 1, total)
-            if !ok {
-                if block.count > 0 { curve.append((block.sum / Double(block.count)).squareRoot()) }
-                break
-            }
+            if stopped.allSatisfy({ $0 }) { break }
         }
-        let counts = runner.updateCounts[0]
-        var result = ForceTrainingResult(runs: 0, referenceError: [], rmse: [], failingShare: [], learned: false, trainingCurve: curve,
-                                         updates: [counts.output, counts.dummy], failure: nil, seconds: 0)
-        let trained = try runner.trainedNetworks()[0]
-        if let f = runner.failures[0] {
-            result.failure = "step \(f.step): \(f.reason)"
-            result.seconds = Date().timeIntervalSince(t0)
-            return (trained, [], result)
+        let trained = try runner.trainedNetworks()
+        var results = (0..<m).map { mm -> ForceTrainingResult in
+            let c = runner.updateCounts[mm]
+            return ForceTrainingResult(runs: 0, referenceError: [], rmse: [], failingShare: [], learned: false, trainingCurve: curves[mm],
+                                       updates: [c.output, c.dummy], failure: runner.failures[mm].map { "step \($0.step): \($0.reason)" },
+                                       seconds: 0)
+        }
+        let live = (0..<m).filter { runner.failures[$0] == nil }
+        guard !live.isEmpty else {
+            let seconds = Date().timeIntervalSince(t0)
+            return (0..<m).map { mm in var r = results[mm]; r.seconds = seconds; return (trained[mm], [], r) }
         }
 
         // Testing without learning: the state at the end of the first test trial of each type.
-        var starts = [[Double]?](repeating: nil, count: 4)
+        var starts = [[Double]?](repeating: nil, count: 4)   // [M·N] each
         for k in spec.trainTrials..<(spec.trainTrials + spec.testTrials) {
             let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
             try runner.run(count: steps, input: trial.input, teacher: nil, observe: nil)
@@ -144,27 +179,33 @@ public enum ForceTraining {
         }
         let startStates = starts.compactMap { $0 }
 
-        // Evaluation: every seed × start state × type, fresh stimulus samples per seed.
+        // Evaluation: every seed × start state × type, fresh stimulus samples per run.
         let runs = evaluationRuns(spec, task: task)
-        var sums: [Double] = []
-        let responseSteps = spec.task.response
+        var sums = [[Double]](repeating: [], count: m)
         for (k, run) in runs.enumerated() {
             try runner.setStates(startStates[run.start])
-            var sum = 0.0
+            var sum = [Double](repeating: 0, count: m)
             try runner.run(count: steps, input: run.trial.input, teacher: nil) { s, z, _ in
-                if run.trial.outputMask[s] { let e = z[0] - Double(run.trial.target[s]); sum += e * e }
+                guard run.trial.outputMask[s] else { return }
+                for mm in 0..<m { let e = z[mm] - Double(run.trial.target[s]); sum[mm] += e * e }
             }
-            sums.append(sum)
+            for mm in 0..<m { sums[mm].append(sum[mm]) }
             if k % 4 == 3 { progress?(spec.trainTrials + spec.testTrials + k + 1, total) }
         }
-        result.runs = runs.count
-        result.referenceError = sums.map { ($0 / Double(runs.count)).squareRoot() }
-        result.rmse = sums.map { ($0 / Double(responseSteps)).squareRoot() }
-        result.failingShare = spec.epsilons.map { eps in Double(result.referenceError.filter { !($0 <= eps) }.count) / Double(runs.count) }
-        let failing = Double(result.referenceError.filter { !($0 <= spec.learnedEpsilon) }.count) / Double(runs.count)
-        result.learned = failing <= spec.learnedFraction
-        result.seconds = Date().timeIntervalSince(t0)
-        return (trained, startStates, result)
+        let seconds = Date().timeIntervalSince(t0)
+        return (0..<m).map { mm -> Trained in
+            var result = results[mm]
+            result.seconds = seconds
+            guard result.failure == nil else { return (trained[mm], [], result) }
+            result.runs = runs.count
+            result.referenceError = sums[mm].map { ($0 / Double(runs.count)).squareRoot() }
+            result.rmse = sums[mm].map { ($0 / Double(spec.task.response)).squareRoot() }
+            result.failingShare = spec.epsilons.map { eps in Double(result.referenceError.filter { !($0 <= eps) }.count) / Double(runs.count) }
+            let failing = Double(result.referenceError.filter { !($0 <= spec.learnedEpsilon) }.count) / Double(runs.count)
+            result.learned = failing <= spec.learnedFraction
+            results[mm] = result
+            return (trained[mm], startStates.map { Array($0[(mm * n)..<((mm + 1) * n)]) }, result)
+        }
     }
 
     /// One evaluation run: a start state (index into the four, in `TrialType.all` order) and a trial.

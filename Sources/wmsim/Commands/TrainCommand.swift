@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
             The model, the task, FORCE and the evaluation are described in docs/training.md.
             --backend cpu is the double-precision reference; --backend opencl keeps the
             state in float and P, W and the readouts in double where the device has fp64.
-            One network per run (populations are not built yet). Writes trained.json
+            --networks M trains M seeds together (one launch per step on OpenCL). Writes trained.json
             (provenance, spec, metrics) and the weights as NPY into --out;
             scripts/replay_trained.py replays the evaluation in NumPy.
             """)
@@ -26,6 +26,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Feedback scale fb: wf, wfd ~ N(0,1)/fb (default 10).") var fb: Double?
     @Option(help: "Recurrent draw: exact (round(pg·N²) entries) or bernoulli (default exact).") var connectivity: FeedbackConnectivity?
     @Option(help: "Network seed (default 0).") var seed: UInt64?
+    @Option(help: "Networks trained together, seeds --seed, --seed + 1, … (default 1); one task stream, each archive in network-NNN/.") var networks = 1
     @Option(help: "P₀ = I/α (default 1).") var alpha: Double?
     @Option(help: "Training trials (default 3500).") var trials: Int?
     @Option(help: "Test trials after training, without learning (default 20).") var testTrials: Int?
@@ -75,40 +76,59 @@ struct TrainCommand: ParsableCommand {
     func execute() throws {
         let s = try spec()
         try s.validate()
+        guard networks >= 1, networks <= 4096 else { throw ValidationError("--networks must be 1…4096") }
         _ = try SequentialTask(s.task)   // reads and checks the code files before anything is written
         let n = s.network.n
-        let bytes = 3 * n * n * 8 + s.network.exactCount * 8
+        let bytes = networks * (3 * n * n * 8 + s.network.exactCount * 8)
         guard bytes <= MemoryEstimate.hostAvailable else {
-            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "J, Pw and Pd of one N = \(n) network (dense doubles)")
+            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable,
+                                            what: "J, Pw and Pd of \(networks) network(s) of N = \(n) (dense doubles); train fewer networks at once")
+        }
+        let members = (0..<networks).map { k -> FeedbackNetworkSpec in
+            var m = s.network
+            m.seed = s.network.seed &+ UInt64(k)
+            return m
         }
         let backend = try backendOptions.make()
         let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let dir = try OutputFolder.prepare(out, command: "train", force: force)
-        Console.note("train: N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), \(s.trainTrials) trials of \(s.task.trialSteps) steps")
+        Console.note("train: \(networks) network(s) of N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), seeds \(members[0].seed)…\(members[networks - 1].seed); \(s.trainTrials) trials of \(s.task.trialSteps) steps")
         let bar = Progress("train", total: s.trainTrials + s.testTrials + 16 * s.evaluationSeeds, unit: "trials")
-        let out: (network: FeedbackNetwork, startStates: [[Double]], result: ForceTrainingResult)
+        let trained: [ForceTraining.Trained]
         do {
-            out = try ForceTraining.run(s, backend: backend) { done, _ in bar.update(done) }
+            trained = try ForceTraining.runBatch(s, networks: members, backend: backend) { done, _ in bar.update(done) }
         } catch {
             if !existed { OutputFolder.removeIfEmpty(dir) }
             throw error
         }
         bar.finish()
-        let r = out.result
-        try TrainedNetworkArchive.save(spec: s, network: out.network, startStates: out.startStates, result: r,
-                                       provenance: Provenance(backend: backend.info), to: dir)
+        for (k, t) in trained.enumerated() {
+            var one = s
+            one.network = t.network.spec
+            let folder = networks == 1 ? dir : dir.appendingPathComponent(String(format: "network-%03d", k))
+            try TrainedNetworkArchive.save(spec: one, network: t.network, startStates: t.startStates, result: t.result,
+                                           provenance: Provenance(backend: backend.info), to: folder)
+            if networks > 1 { print("network \(k) (seed \(t.network.spec.seed)):") }
+            report(t.result, spec: s)
+        }
+        if networks > 1 {
+            print("learned: \(trained.filter { $0.result.learned }.count) of \(networks); failed: \(trained.filter { $0.result.failure != nil }.count)")
+        }
+        print(String(format: "%.1f s; wrote %@/%@{trained.json, *.npy}", trained[0].result.seconds, dir.path, networks == 1 ? "" : "network-*/"))
+    }
+
+    func report(_ r: ForceTrainingResult, spec s: ForceTrainingSpec) {
         print("training RMSE of z per block: " + r.trainingCurve.map { String(format: "%.3f", $0) }.joined(separator: " "))
         if let f = r.failure {
             print("training failed at \(f); weights at the failure saved")
-        } else {
-            let fails = zip(s.epsilons, r.failingShare).map { String(format: "ε = %g: %.0f%%", $0.0, 100 * $0.1) }.joined(separator: ", ")
-            print("evaluation: \(r.runs) runs; share above ε (reference error): \(fails)")
-            let finite = r.referenceError.filter(\.isFinite).sorted()
-            let diverged = r.referenceError.count - finite.count
-            print(String(format: "reference error median %.4f, max %.4f over the finite runs%@; learned: %@ (no more than %.0f%% of runs above %g)",
-                         finite.isEmpty ? .nan : finite[finite.count / 2], finite.last ?? .nan,
-                         diverged > 0 ? " (\(diverged) runs diverged)" : "", r.learned ? "yes" : "no", 100 * s.learnedFraction, s.learnedEpsilon))
+            return
         }
-        print(String(format: "%.1f s; wrote %@/{trained.json, *.npy}", r.seconds, dir.path))
+        let fails = zip(s.epsilons, r.failingShare).map { String(format: "ε = %g: %.0f%%", $0.0, 100 * $0.1) }.joined(separator: ", ")
+        print("evaluation: \(r.runs) runs; share above ε (reference error): \(fails)")
+        let finite = r.referenceError.filter(\.isFinite).sorted()
+        let diverged = r.referenceError.count - finite.count
+        print(String(format: "reference error median %.4f, max %.4f over the finite runs%@; learned: %@ (no more than %.0f%% of runs above %g)",
+                     finite.isEmpty ? .nan : finite[finite.count / 2], finite.last ?? .nan,
+                     diverged > 0 ? " (\(diverged) runs diverged)" : "", r.learned ? "yes" : "no", 100 * s.learnedFraction, s.learnedEpsilon))
     }
 }
