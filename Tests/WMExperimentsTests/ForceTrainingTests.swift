@@ -203,3 +203,23 @@ final class ForceTrainingBatchTests: XCTestCase {
         XCTAssertThrowsError(try ForceTraining.runBatch(spec(), networks: []))
     }
 }
+
+/// The example trials kept for plots.
+final class ForceTrainingExampleTests: XCTestCase {
+    func testOneExampleTrialPerTypeWithTheNetworksOutputs() throws {
+        var s = ForceTrainingSpec()
+        s.network.n = 25
+        s.task.stimulus1 = 4; s.task.delay1 = 2; s.task.stimulus2 = 4; s.task.delay2 = 2; s.task.response = 3
+        s.trainTrials = 4; s.testTrials = 8; s.evaluationSeeds = 1
+        let (_, starts, r) = try ForceTraining.run(s)
+        XCTAssertEqual(r.examples.map(\.trial.type), TrialType.all)
+        for e in r.examples {
+            XCTAssertEqual(e.output.count, 15)
+            XCTAssertEqual(e.dummyOutput.count, 30)
+            XCTAssertTrue(e.output.allSatisfy(\.isFinite))
+        }
+        XCTAssertEqual(starts.count, 4)
+        let svg = ExampleTrialPlot.plot(r.examples, title: "t").render()
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("zd₂"))
+    }
+}

@@ -11,10 +11,13 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("evaluation: 16 runs"), r.stdout)
         for f in ["trained.json", "J_indptr.npy", "J_indices.npy", "J_data.npy", "wi.npy", "wf.npy", "wfd.npy", "x0.npy", "wo.npy", "wd.npy",
-                  "start_states.npy", "evaluation_input.npy", "evaluation_target.npy", "evaluation_start.npy"] {
+                  "start_states.npy", "evaluation_input.npy", "evaluation_target.npy", "evaluation_start.npy", "example_trials.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), f)
         }
+        let svg = try String(contentsOf: dir.appendingPathComponent("example_trials.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("zd₁") && svg.contains("target of z") && svg.contains("(1,1)"), "example trials plotted")
         let json = try CLI.json(dir.appendingPathComponent("trained.json"))
+        XCTAssertNil((json["result"] as? [String: Any])?["examples"], "the examples are plotted, not stored in trained.json")
         XCTAssertEqual(json["format"] as? String, "wmsim-trained-network")
         XCTAssertEqual(json["version"] as? Int, 1)
         XCTAssertNotNil((json["provenance"] as? [String: Any])?["version"])

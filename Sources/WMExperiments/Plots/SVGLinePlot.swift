@@ -98,8 +98,15 @@ public struct SVGLinePlot: Sendable {
                 }
             }
             guard !pts.isEmpty else { continue }
-            let path = pts.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
-            o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
+            // A non-finite y breaks the line: where a series is undefined nothing is drawn.
+            var segments: [[(Double, Double)]] = [[]]
+            for (x, y) in zip(s.x, s.y) {
+                if x.isFinite && y.isFinite { segments[segments.count - 1].append((x, y)) } else if !segments[segments.count - 1].isEmpty { segments.append([]) }
+            }
+            for seg in segments where !seg.isEmpty {
+                let path = seg.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
+                o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
+            }
             if pts.count <= 40 {
                 for p in pts { o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"2.5\" fill=\"\(s.color)\"/>" }
                 o += "\n"

@@ -83,6 +83,21 @@ public struct ForceTrainingResult: Codable, Sendable {
     /// The step at which training failed, and why (nil when it did not).
     public var failure: String?
     public var seconds: Double
+    /// The first test trial of each type with the network's outputs (for plots; not in trained.json).
+    public var examples: [ExampleTrial] = []
+
+    enum CodingKeys: String, CodingKey {
+        case runs, referenceError, rmse, failingShare, learned, trainingCurve, updates, failure, seconds
+    }
+}
+
+/// One trial as a trained network ran it: the task's inputs and targets and the outputs z, zd.
+public struct ExampleTrial: Sendable {
+    public var trial: TaskTrial
+    /// z per step, `[steps]`.
+    public var output: [Double]
+    /// zd per step, `[steps][2]`.
+    public var dummyOutput: [Double]
 }
 
 /// FORCE training on a backend (`Backend.makeFeedbackRunner`; the CPU backend is the
@@ -169,12 +184,21 @@ public enum ForceTraining {
             return (0..<m).map { mm in var r = results[mm]; r.seconds = seconds; return (trained[mm], [], r) }
         }
 
-        // Testing without learning: the state at the end of the first test trial of each type.
+        // Testing without learning: the state at the end of the first test trial of each type,
+        // whose outputs are kept as examples.
         var starts = [[Double]?](repeating: nil, count: 4)   // [M·N] each
+        var examples = [[ExampleTrial]](repeating: [], count: m)
         for k in spec.trainTrials..<(spec.trainTrials + spec.testTrials) {
             let trial = task.trial(types[k], index: k, seed: spec.taskSeed)
-            try runner.run(count: steps, input: trial.input, teacher: nil, observe: nil)
-            if starts[trial.type.index] == nil { starts[trial.type.index] = try runner.states() }
+            let first = starts[trial.type.index] == nil
+            var z = [[Double]](repeating: [], count: m), zd = [[Double]](repeating: [], count: m)
+            try runner.run(count: steps, input: trial.input, teacher: nil, observe: first ? { _, zs, zds in
+                for mm in 0..<m { z[mm].append(zs[mm]); zd[mm] += [zds[2 * mm], zds[2 * mm + 1]] }
+            } : nil)
+            if first {
+                starts[trial.type.index] = try runner.states()
+                for mm in 0..<m { examples[mm].append(ExampleTrial(trial: trial, output: z[mm], dummyOutput: zd[mm])) }
+            }
             progress?(k + 1, total)
         }
         let startStates = starts.compactMap { $0 }
@@ -197,6 +221,7 @@ public enum ForceTraining {
             var result = results[mm]
             result.seconds = seconds
             guard result.failure == nil else { return (trained[mm], [], result) }
+            result.examples = examples[mm].sorted { $0.trial.type.index < $1.trial.type.index }
             result.runs = runs.count
             result.referenceError = sums[mm].map { ($0 / Double(runs.count)).squareRoot() }
             result.rmse = sums[mm].map { ($0 / Double(spec.task.response)).squareRoot() }

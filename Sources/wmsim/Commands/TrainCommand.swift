@@ -108,13 +108,18 @@ struct TrainCommand: ParsableCommand {
             let folder = networks == 1 ? dir : dir.appendingPathComponent(String(format: "network-%03d", k))
             try TrainedNetworkArchive.save(spec: one, network: t.network, startStates: t.startStates, result: t.result,
                                            provenance: Provenance(backend: backend.info), to: folder)
+            if !t.result.examples.isEmpty {
+                let title = String(format: "Trained network: N=%d g=%g pg=%g fb=%g seed %llu (first test trial of each type)",
+                                   t.network.spec.n, t.network.spec.g, t.network.spec.pg, t.network.spec.fb, t.network.spec.seed)
+                try ExampleTrialPlot.plot(t.result.examples, title: title).write(to: folder.appendingPathComponent("example_trials.svg"))
+            }
             if networks > 1 { print("network \(k) (seed \(t.network.spec.seed)):") }
             report(t.result, spec: s)
         }
         if networks > 1 {
             print("learned: \(trained.filter { $0.result.learned }.count) of \(networks); failed: \(trained.filter { $0.result.failure != nil }.count)")
         }
-        print(String(format: "%.1f s; wrote %@/%@{trained.json, *.npy}", trained[0].result.seconds, dir.path, networks == 1 ? "" : "network-*/"))
+        print(String(format: "%.1f s; wrote %@/%@{trained.json, *.npy, example_trials.svg}", trained[0].result.seconds, dir.path, networks == 1 ? "" : "network-*/"))
     }
 
     func report(_ r: ForceTrainingResult, spec s: ForceTrainingSpec) {
