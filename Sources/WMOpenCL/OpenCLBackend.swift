@@ -43,6 +43,10 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         try OpenCLRLSBatch(backend: self, networks: networks, n: n, outputs: outputs, alpha: alpha)
     }
 
+    public func feedbackMemory(networks: Int, n: Int, pg: Double) -> FeedbackMemoryEstimate {
+        .deviceBatch(networks: networks, n: n, pg: pg, pBytes: device.info.hasFP64 ? 8 : 4)
+    }
+
     public func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner {
         try OpenCLFeedbackRunner(backend: self, networks: networks, alpha: alpha)
     }

@@ -34,7 +34,8 @@ public final class OpenCLFeedbackRunner: FeedbackBatchRunner, @unchecked Sendabl
         }
         let n = first.spec.n, m = networks.count
         let info = backend.device.info
-        try MemoryCheck.device(bytes: m * n * n * 4, device: info, what: "g·J of \(m) feedback networks (dense float)")
+        try backend.feedbackMemory(networks: m, n: n, pg: networks.map(\.spec.pg).max() ?? 1)
+            .check(capabilities: backend.capabilities, what: "FORCE training of \(m) network(s) of N = \(n)")
         self.backend = backend
         self.networks = networks
         self.n = n

@@ -14,7 +14,7 @@ final class DecoderKeyedResultTests: XCTestCase {
         var row = SweepRow(fingerprint: "f", point: 2, replicate: 1, seed: 9, params: ["g": 0.9], seconds: 1.5, batch: 3)
         row.scores[.ridge] = DecoderScores(curve(lags: [1, 2, 3], r: [0.9, 0.5, .nan]))
         row.scores[.mlp] = DecoderScores(curve(lags: [1, 5], r: [0.8, 0.2]))
-        let line = try SweepJSON.line(row)
+        let line = try ResultsJSON.line(row)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: line) as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(object["ridgeMC"] as? Double), 0.9 * 0.9 + 0.5 * 0.5, accuracy: 1e-15)
         XCTAssertEqual((object["ridgeR"] as? [Any])?.count, 3)
@@ -25,10 +25,10 @@ final class DecoderKeyedResultTests: XCTestCase {
         // MLP lags are written even when they are 1…count, as every file before had them.
         var short = row
         short.scores[.mlp] = DecoderScores(curve(lags: [1, 2, 3], r: [0.8, 0.5, 0.1]))
-        let shortObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: try SweepJSON.line(short)) as? [String: Any])
+        let shortObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: try ResultsJSON.line(short)) as? [String: Any])
         XCTAssertEqual(shortObject["mlpLags"] as? [Int], [1, 2, 3])
 
-        let back = try SweepJSON.decoder().decode(SweepRow.self, from: line)
+        let back = try ResultsJSON.decoder().decode(SweepRow.self, from: line)
         XCTAssertEqual(back.mc(.ridge), row.mc(.ridge))
         XCTAssertEqual(back.r(lag: 2, decoder: .ridge), 0.5)
         XCTAssertTrue(try XCTUnwrap(back.r(lag: 3, decoder: .ridge)).isNaN)
@@ -42,7 +42,7 @@ final class DecoderKeyedResultTests: XCTestCase {
 
     func testAFileLineWithoutScoresDecodesToAnErrorRow() throws {
         let line = #"{"batch":1,"error":"diverged","fingerprint":"f","params":{},"point":0,"replicate":0,"seconds":0,"seed":1,"type":"result"}"#
-        let row = try SweepJSON.decoder().decode(SweepRow.self, from: Data(line.utf8))
+        let row = try ResultsJSON.decoder().decode(SweepRow.self, from: Data(line.utf8))
         XCTAssertTrue(row.scores.isEmpty)
         XCTAssertEqual(row.error, "diverged")
         XCTAssertNil(row.mc(.ridge))

@@ -166,7 +166,7 @@ final class SweepTests: XCTestCase {
         XCTAssertFalse(res.brokenTail)
         // Not a sweep file at all.
         try "hello\n".write(to: url, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try SweepResults.read(url)) { XCTAssertTrue("\($0)".contains("sweep header"), "\($0)") }
+        XCTAssertThrowsError(try SweepResults.read(url)) { XCTAssertTrue("\($0)".contains("results header"), "\($0)") }
     }
 
     func testShardsMergeIntoTheWholeSweep() throws {

@@ -24,12 +24,14 @@ public final class CPUBackend: Backend {
         return try CPURLSBatch(networks: networks, n: n, outputs: outputs, alpha: alpha)
     }
 
+    public func feedbackMemory(networks: Int, n: Int, pg: Double) -> FeedbackMemoryEstimate {
+        .hostReference(networks: networks, n: n, pg: pg)
+    }
+
     public func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner {
         let n = networks.first?.spec.n ?? 0
-        let bytes = networks.count * 3 * n * n * 8
-        guard bytes <= MemoryEstimate.hostAvailable else {
-            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable, what: "g·J, Pw and Pd of \(networks.count) network(s) of N = \(n) (dense doubles)")
-        }
+        try feedbackMemory(networks: networks.count, n: n, pg: networks.map(\.spec.pg).max() ?? 1)
+            .check(capabilities: capabilities, what: "FORCE training of \(networks.count) network(s) of N = \(n)")
         return try CPUFeedbackBatchRunner(networks: networks, alpha: alpha)
     }
 

@@ -32,6 +32,23 @@ public struct FeedbackNetworkSpec: Codable, Sendable, Hashable {
 
     public init() {}
 
+    public enum CodingKeys: String, CodingKey, CaseIterable { case n, g, pg, fb, inputScale, dt, tau, connectivity, seed }
+
+    /// Decodes a file that names only what differs from the defaults.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.fill(&n, .n)
+        try c.fill(&g, .g)
+        try c.fill(&pg, .pg)
+        try c.fill(&fb, .fb)
+        try c.fill(&inputScale, .inputScale)
+        try c.fill(&dt, .dt)
+        try c.fill(&tau, .tau)
+        try c.fill(&connectivity, .connectivity)
+        try c.fill(&seed, .seed)
+    }
+
     /// Input channels (the 2-D stimulus code) and dummy outputs.
     public static let inputs = 2
     public static let dummies = 2

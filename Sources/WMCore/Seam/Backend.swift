@@ -19,6 +19,8 @@ public protocol Backend: AnyObject {
     func makeRLSBatch(networks: Int, n: Int, outputs: Int, alpha: Double) throws -> any RLSBatch
     /// Networks with output feedback, stepped and trained by FORCE together (P₀ = I/α).
     func makeFeedbackRunner(networks: [FeedbackNetwork], alpha: Double) throws -> any FeedbackBatchRunner
+    /// What `makeFeedbackRunner` would hold for `networks` networks of `n` neurons and density `pg`.
+    func feedbackMemory(networks: Int, n: Int, pg: Double) -> FeedbackMemoryEstimate
     /// Streaming copy bandwidth of the device in GB/s (bytes read + written per second): the
     /// best of `repeats` copies of a `megabytes` buffer, much larger than the caches.
     func measureCopyBandwidth(megabytes: Int, repeats: Int) throws -> Double

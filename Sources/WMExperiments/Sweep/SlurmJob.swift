@@ -1,18 +1,73 @@
 import Foundation
 import WMCore
 
-/// A SLURM job array for a sweep: one array task per shard, then a merge job.
+/// What a SLURM job array runs: a capacity sweep or a training population.
+public enum SlurmWorkload: Sendable {
+    case sweep(SweepSpec)
+    case training(TrainingPopulationSpec)
+
+    /// The spec file the tasks read.
+    public var specFile: String {
+        switch self {
+        case .sweep: return "sweep.json"
+        case .training: return "population.json"
+        }
+    }
+
+    public var fingerprint: String {
+        switch self {
+        case .sweep(let s): return s.fingerprint
+        case .training(let s): return s.fingerprint
+        }
+    }
+
+    /// "12 points × 5 seeds".
+    public var size: String {
+        switch self {
+        case .sweep(let s): return "\((try? s.plan().points.count) ?? 0) points × \(s.replicates) seeds"
+        case .training(let s): return "\((try? s.plan().points.count) ?? 0) points × \(s.replicates) seeds"
+        }
+    }
+
+    /// The wmsim arguments of array task `$i` of `n`.
+    func taskArguments(shards n: Int) -> [String] {
+        switch self {
+        case .sweep: return ["sweep", "--config", specFile, "--shard", "\"$i/\(n)\"", "--out", "\"results/shard-$i.jsonl\""]
+        case .training: return ["train", "--config", specFile, "--shard", "\"$i/\(n)\"", "--out", "."]
+        }
+    }
+
+    /// The results file of shard i.
+    func shardFile(_ i: Int, of n: Int) -> String {
+        switch self {
+        case .sweep: return "results/shard-\(i).jsonl"
+        case .training: return "results-shard-\(i)-of-\(n).jsonl"
+        }
+    }
+
+    func writeSpec(to url: URL) throws {
+        switch self {
+        case .sweep(let s): try ResultWriter.json(s, to: url)
+        case .training(let s): try ResultWriter.json(s, to: url)
+        }
+    }
+}
+
+/// A SLURM job array for a sweep or a training population: one array task per shard, then a
+/// merge job.
 ///
-/// Files written into `folder`: `sweep.json` (the exact sweep), `sweep.sbatch` (array task i runs
-/// `wmsim sweep --config sweep.json --shard i/n --out results/shard-i.jsonl`; a requeued or rerun
-/// task resumes its shard), `merge.sbatch` (joins the shards into `results.jsonl`), and
-/// `submit.sh` (submits the array, then the merge with `--dependency=afterok`).
+/// Files written into `folder`: the exact spec (`sweep.json` or `population.json`),
+/// `sweep.sbatch` (array task i runs `wmsim sweep --config sweep.json --shard i/n --out
+/// results/shard-i.jsonl`, or `wmsim train --config population.json --shard i/n --out .`; a
+/// requeued or rerun task resumes its shard), `merge.sbatch` (joins the shards into
+/// `results.jsonl`), and `submit.sh` (submits the array, then the merge with
+/// `--dependency=afterok`).
 public struct SlurmJob: Sendable {
-    public var spec: SweepSpec
+    public var workload: SlurmWorkload
     public var shards: Int
     /// The wmsim executable the nodes run (absolute path).
     public var executable: String
-    /// Extra `wmsim sweep` arguments (backend, device, memory budget), already split.
+    /// Extra task arguments (backend, device, memory budget), already split.
     public var sweepArguments: [String] = []
     public var jobName = "wmsim-sweep"
     public var partition: String? = nil
@@ -25,9 +80,17 @@ public struct SlurmJob: Sendable {
     public var maxConcurrent: Int? = nil
 
     public init(spec: SweepSpec, shards: Int, executable: String) throws {
-        guard shards >= 1 else { throw WMError.invalidParameter(name: "shards", value: "\(shards)", expected: "≥ 1") }
         try spec.validate()
-        self.spec = spec
+        try self.init(workload: .sweep(spec), shards: shards, executable: executable)
+    }
+
+    public init(workload: SlurmWorkload, shards: Int, executable: String) throws {
+        guard shards >= 1 else { throw WMError.invalidParameter(name: "shards", value: "\(shards)", expected: "≥ 1") }
+        if case .training(let p) = workload {
+            try p.validate()
+            jobName = "wmsim-train"
+        }
+        self.workload = workload
         self.shards = shards
         self.executable = executable
     }
@@ -51,14 +114,13 @@ public struct SlurmJob: Sendable {
     /// The script of the array tasks.
     public var arrayScript: String {
         (directives(name: jobName, array: true) + [
-            "# Sweep \(spec.fingerprint): \(try! spec.plan().points.count) points × \(spec.replicates) seeds in \(shards) shard(s).",
+            "# \(workload.specFile) \(workload.fingerprint): \(workload.size) in \(shards) shard(s).",
             "# Rerunning a task (sbatch --array=i sweep.sbatch) resumes its shard where it stopped.",
             "set -euo pipefail",
             "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
             "mkdir -p results logs",
             "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
-            (["exec", Self.quote(executable), "sweep", "--config", "sweep.json", "--shard", "\"$i/\(shards)\"", "--out", "\"results/shard-$i.jsonl\""]
-                + sweepArguments.map(Self.quote)).joined(separator: " "),
+            (["exec", Self.quote(executable)] + workload.taskArguments(shards: shards) + sweepArguments.map(Self.quote)).joined(separator: " "),
         ]).joined(separator: "\n") + "\n"
     }
 
@@ -67,7 +129,7 @@ public struct SlurmJob: Sendable {
         (directives(name: jobName + "-merge", array: false) + [
             "set -euo pipefail",
             "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
-            "exec \(Self.quote(executable)) merge " + (0..<shards).map { "results/shard-\($0).jsonl" }.joined(separator: " ") + " --output results.jsonl",
+            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ") + " --output results.jsonl",
         ]).joined(separator: "\n") + "\n"
     }
 
@@ -92,7 +154,7 @@ public struct SlurmJob: Sendable {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-            try ResultWriter.json(spec, to: folder.appendingPathComponent("sweep.json"))
+            try workload.writeSpec(to: folder.appendingPathComponent(workload.specFile))
             for (name, text) in [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)] {
                 let u = folder.appendingPathComponent(name)
                 try ResultWriter.text(text, to: u)

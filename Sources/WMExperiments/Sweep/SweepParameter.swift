@@ -6,7 +6,7 @@ import WMCore
 /// Every parameter but `X` changes the network, so points that differ in it are simulated
 /// separately. `X` is the lag the decoder recalls: a readout parameter — every result row keeps
 /// r for all lags 1…maxLag, so varying X costs no extra simulation.
-public enum SweepParameter: String, Codable, Sendable, CaseIterable, Comparable {
+public enum SweepParameter: String, GridParameter {
     case n = "N"
     case g
     case gIn

@@ -81,10 +81,7 @@ extension SweepSpec {
         base1.networks = 1
         switch mode {
         case .grid:
-            combos = [[:]]
-            for a in netAxes {
-                combos = combos.flatMap { c in a.values.map { v in var d = c; d[a.parameter] = v; return d } }
-            }
+            combos = SweepAxis.grid(netAxes)
         case .oneAtATime:
             for a in netAxes { baseValues[a.parameter] = a.parameter.value(in: base1) }
             for a in netAxes {
@@ -132,5 +129,13 @@ extension SweepSpec {
             pts.append(SweepPoint(index: i, values: c, onAxes: on, spec: s))
         }
         return SweepPlan(points: pts, lags: lags, replicates: replicates)
+    }
+}
+
+extension SweepSpec: ResultsSpec {
+    /// Every (point, replicate) of the plan.
+    public func units() throws -> [SweepUnit] {
+        let p = try plan()
+        return p.points.flatMap { pt in (0..<p.replicates).map { SweepUnit(point: pt.index, replicate: $0) } }
     }
 }

@@ -2,8 +2,11 @@ import Foundation
 import WMCore
 
 /// The first line of a sweep results file: which sweep wrote it.
-public struct SweepHeader: Codable, Sendable {
+public struct SweepHeader: ResultsHeader {
+    public static let kind: String = "capacity-sweep"
+    public static let noun = "sweep"
     public var type = "header"
+    public var kind: String = "capacity-sweep"
     public var fingerprint: String
     public var spec: SweepSpec
     /// The shard this file holds (nil: the whole sweep, or a merge of all shards).
@@ -18,7 +21,27 @@ public struct SweepHeader: Codable, Sendable {
         self.shard = shard
         created = ISO8601DateFormatter().string(from: Date())
     }
+
+    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created }
+
+    /// Files written before headers named their kind are capacity sweeps.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(String.self, forKey: .type)
+        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? SweepHeader.kind
+        fingerprint = try c.decode(String.self, forKey: .fingerprint)
+        spec = try c.decode(SweepSpec.self, forKey: .spec)
+        shard = try c.decodeIfPresent(SweepShard.self, forKey: .shard)
+        tool = try c.decodeIfPresent(String.self, forKey: .tool) ?? "wmsim"
+        version = try c.decodeIfPresent(String.self, forKey: .version) ?? ""
+        created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
+    }
 }
+
+/// A capacity sweep's results file.
+public typealias SweepResults = ResultsFile<SweepHeader, SweepRow>
+/// Appends to a capacity sweep's results file.
+public typealias SweepResultsWriter = ResultsFileWriter<SweepHeader, SweepRow>
 
 /// One decoder's scores of one network in a sweep.
 public struct DecoderScores: Sendable, Hashable {
@@ -42,7 +65,7 @@ public struct DecoderScores: Sendable, Hashable {
 /// One measured network: a (point, replicate) unit of a sweep, one JSON line. Each decoder's
 /// scores are the fields `<kind>MC`, `<kind>R` and `<kind>Lags` (left out for decoders whose lags
 /// are always 1…K, see `DecoderKind.lagsImpliedInFiles`).
-public struct SweepRow: Codable, Sendable {
+public struct SweepRow: ResultsRow {
     public var type = "result"
     public var fingerprint: String
     public var point: Int
@@ -74,6 +97,8 @@ public struct SweepRow: Codable, Sendable {
     }
 
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
+
+    public func sameResult(as other: SweepRow) -> Bool { DecoderKind.allCases.allSatisfy { mc($0) == other.mc($0) } }
 
     /// r of `decoder` at lag X (nil when that decoder did not decode X or failed).
     public func r(lag: Int, decoder: DecoderKind) -> Double? {
@@ -135,21 +160,4 @@ public struct SweepUnit: Hashable, Sendable, Comparable {
     public var replicate: Int
     public init(point: Int, replicate: Int) { self.point = point; self.replicate = replicate }
     public static func < (a: Self, b: Self) -> Bool { (a.point, a.replicate) < (b.point, b.replicate) }
-}
-
-/// JSON Lines coding shared by the sweep files (NaN and ±∞ as strings).
-enum SweepJSON {
-    static func encoder() -> JSONEncoder { ResultWriter.encoder(pretty: false) }
-
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return d
-    }
-
-    static func line<T: Encodable>(_ v: T) throws -> Data {
-        var d = try encoder().encode(v)
-        d.append(0x0A)
-        return d
-    }
 }

@@ -52,25 +52,12 @@ public struct SweepRunner {
                     status: ((Status) -> Void)? = nil, note: ((String) -> Void)? = nil) throws -> Summary {
         try spec.validate()
         let plan = try spec.plan()
-        let fm = FileManager.default
-        var existing: SweepResults? = nil
-        var warnings: [String] = []
-        if fm.fileExists(atPath: output.path) {
-            let ex = try SweepResults.read(output)
-            if let why = SweepResults.mismatch(spec, ex.header.spec) {
-                throw WMError.file(path: output.path, reason: "holds results of a different sweep (fingerprint \(ex.header.fingerprint), this sweep \(spec.fingerprint)): \(why). Results of different sweeps are never mixed; choose another --out or remove the file")
-            }
-            guard ex.header.shard == shard else {
-                throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this sweep, not \(shard?.description ?? "all"); choose another --out")
-            }
-            warnings += ex.warnings
-            existing = ex
-        }
+        let (existing, writer) = try SweepResults.resume(output, spec: spec, shard: shard)
+        var warnings: [String] = existing?.warnings ?? []
         let done = existing?.units ?? []
         let mine = plan.points(shard: shard)
         let total = mine.count * plan.replicates
         let resumed = mine.reduce(0) { acc, p in acc + (0..<plan.replicates).filter { done.contains(SweepUnit(point: p.index, replicate: $0)) }.count }
-        let writer = try SweepResultsWriter(url: output, header: SweepHeader(spec: spec, shard: shard), existing: existing)
         // Pending units in plan order; batched by shape.
         var units: [CapacityBatch.Unit] = []
         var keys: [(SweepPoint, Int)] = []

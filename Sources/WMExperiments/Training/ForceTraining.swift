@@ -27,6 +27,27 @@ public struct ForceTrainingSpec: Codable, Sendable, Hashable {
 
     public init() {}
 
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case network, task, trainTrials, testTrials, alpha, learnEvery, taskSeed, evaluationSeeds, epsilons, learnedEpsilon, learnedFraction
+    }
+
+    /// Decodes a file that names only what differs from the defaults.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.fill(&network, .network)
+        try c.fill(&task, .task)
+        try c.fill(&trainTrials, .trainTrials)
+        try c.fill(&testTrials, .testTrials)
+        try c.fill(&alpha, .alpha)
+        try c.fill(&learnEvery, .learnEvery)
+        try c.fill(&taskSeed, .taskSeed)
+        try c.fill(&evaluationSeeds, .evaluationSeeds)
+        try c.fill(&epsilons, .epsilons)
+        try c.fill(&learnedEpsilon, .learnedEpsilon)
+        try c.fill(&learnedFraction, .learnedFraction)
+    }
+
     /// The largest N trained: both backends hold g·J, Pw and Pd as dense N × N matrices.
     public static let largestCPUNetwork = 8192
 

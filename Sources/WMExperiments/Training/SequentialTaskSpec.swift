@@ -33,6 +33,24 @@ public struct SequentialTaskSpec: Codable, Sendable, Hashable {
 
     public init() {}
 
+    public enum CodingKeys: String, CodingKey, CaseIterable { case stimulus1, delay1, stimulus2, delay2, response, responseTargets, classMeans, classSpread, codesPath, labelsPath }
+
+    /// Decodes a file that names only what differs from the defaults.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.fill(&stimulus1, .stimulus1)
+        try c.fill(&delay1, .delay1)
+        try c.fill(&stimulus2, .stimulus2)
+        try c.fill(&delay2, .delay2)
+        try c.fill(&response, .response)
+        try c.fill(&responseTargets, .responseTargets)
+        try c.fill(&classMeans, .classMeans)
+        try c.fill(&classSpread, .classSpread)
+        try c.fill(&codesPath, .codesPath)
+        try c.fill(&labelsPath, .labelsPath)
+    }
+
     /// The five periods in trial order.
     public var periods: [TaskPeriod] { TaskPeriod.allCases }
 

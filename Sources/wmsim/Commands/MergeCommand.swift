@@ -3,23 +3,46 @@ import Foundation
 import WMCore
 import WMExperiments
 
-/// `wmsim merge`: joins the results files of one sweep's shards.
+/// `wmsim merge`: joins the results files of one sweep's or one training population's shards.
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge sweep results files (shards of one sweep) into one JSON Lines file.",
-        discussion: "Refuses files of different sweeps (their fingerprints differ). Keeps the first row of every (point, replicate), skips broken lines with a warning, and lists points still missing.")
+        abstract: "Merge results files (shards of one sweep or one training population) into one JSON Lines file.",
+        discussion: """
+            Refuses files of different runs (their fingerprints differ) and files of different
+            kinds. Keeps the first row of every (point, replicate), skips broken lines with a
+            warning, and lists what is still missing. For a training population it also prints
+            the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv).
+            """)
 
-    @Argument(help: "Results files (.jsonl) of one sweep.") var inputs: [String]
+    @Argument(help: "Results files (.jsonl) of one run.") var inputs: [String]
     @Option(name: .shortAndLong, help: "Merged file to write.") var output: String
 
     func run() throws {
         do {
-            let report = try SweepMerge.merge(inputs.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: output))
+            guard let first = inputs.first else { throw ValidationError("give at least one results file") }
+            let urls = inputs.map { URL(fileURLWithPath: $0) }
+            let out = URL(fileURLWithPath: output)
+            let kind = try resultsFileKind(urls[0])
+            let report: ResultsMerge.Report
+            switch kind {
+            case SweepHeader.kind:
+                report = try ResultsMerge.merge(urls, into: out, as: SweepResults.self).0
+            case TrainingHeader.kind:
+                let (r, merged) = try ResultsMerge.merge(urls, into: out, as: TrainingResults.self)
+                report = r
+                let table = try TrainingSuccessTable(merged)
+                print(table.text())
+                let csv = out.deletingPathExtension().appendingPathExtension("success.csv")
+                try ResultWriter.text(table.csv(parameters: merged.header.spec.variedParameters.map(\.rawValue)), to: csv)
+                print("wrote \(csv.path)")
+            default:
+                throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
+            }
             for w in report.warnings { Console.note("warning: \(w)") }
             if !report.missing.isEmpty {
                 let pts = Set(report.missing.map(\.point)).sorted()
-                Console.note("note: \(report.missing.count) network(s) missing (points \(pts.prefix(20).map(String.init).joined(separator: ","))\(pts.count > 20 ? ", …" : "")); rerun their shards to complete the sweep")
+                Console.note("note: \(report.missing.count) network(s) missing (points \(pts.prefix(20).map(String.init).joined(separator: ","))\(pts.count > 20 ? ", …" : "")); rerun their shards to complete the run")
             }
             print("merged \(report.rows) row(s) from \(inputs.count) file(s) into \(output)")
         } catch let e as WMError { throw CLIError(e.description) }

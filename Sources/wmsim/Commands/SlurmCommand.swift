@@ -3,11 +3,11 @@ import Foundation
 import WMCore
 import WMExperiments
 
-/// `wmsim slurm`: a SLURM job array for a sweep.
+/// `wmsim slurm`: a SLURM job array for a sweep or a training population.
 struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
-        abstract: "Write a SLURM job array that runs a sweep in shards, then merges them.",
+        abstract: "Write a SLURM job array that runs a sweep or a training population in shards, then merges them.",
         discussion: """
             Takes the same sweep definition as `wmsim sweep` and writes into --out:
             sweep.json (the exact sweep), sweep.sbatch (array task i runs shard i/n into
@@ -15,9 +15,13 @@ struct SlurmCommand: ParsableCommand {
             merge.sbatch (wmsim merge → results.jsonl) and submit.sh (submits the array,
             then the merge with --dependency=afterok). Then: `cd OUT && ./submit.sh`.
             Analyse with `wmsim stats OUT/results.jsonl`.
+            With --population FILE (a `wmsim train` population file) the tasks train
+            networks instead: task i runs `wmsim train --config population.json --shard i/n
+            --out .`, writing networks/ and results-shard-i-of-n.jsonl into the job folder.
             """)
 
     @OptionGroup var sweep: SweepOptions
+    @Option(help: "A training population file (see `wmsim train --config`) instead of a sweep.") var population: String?
     @Option(help: "Array tasks (shards; default 8).") var shards: Int = 8
     @Option(help: "Job folder to write (default wmsim-out/slurm-<fingerprint>).") var out: String?
     @Option(help: "wmsim executable on the nodes (default: this one's absolute path).") var wmsim: String?
@@ -33,9 +37,17 @@ struct SlurmCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let s = try sweep.spec()
             let exe = wmsim ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
-            var job = try SlurmJob(spec: s, shards: shards, executable: exe)
+            let workload: SlurmWorkload
+            if let file = population {
+                guard sweep.config == nil, sweep.vary.isEmpty, sweep.mode == nil, sweep.replicates == nil else {
+                    throw ValidationError("--population takes the population file alone; --config, --vary, --mode and --replicates define sweeps")
+                }
+                workload = .training(try TrainingPopulationSpec.load(URL(fileURLWithPath: file)))
+            } else {
+                workload = .sweep(try sweep.spec())
+            }
+            var job = try SlurmJob(workload: workload, shards: shards, executable: exe)
             job.partition = partition
             job.account = account
             job.time = time
@@ -44,14 +56,13 @@ struct SlurmCommand: ParsableCommand {
             job.gpusPerTask = gpus
             job.maxConcurrent = maxConcurrent
             if let b = backend { job.sweepArguments = ["--backend", b] }
-            let url = URL(fileURLWithPath: out ?? "wmsim-out/slurm-\(s.fingerprint)")
+            let url = URL(fileURLWithPath: out ?? "wmsim-out/slurm-\(workload.fingerprint)")
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("sweep.sbatch").path), !force {
                 throw WMError.file(path: url.path, reason: "already holds a SLURM job; pass --force to overwrite or choose another --out")
             }
             try job.write(to: url)
-            let plan = try s.plan()
-            print("sweep \(s.fingerprint): \(plan.points.count) point(s) × \(s.replicates) seed(s) in \(shards) array task(s)")
-            print("wrote \(url.path)/{sweep.json,sweep.sbatch,merge.sbatch,submit.sh}; submit with: cd \(url.path) && ./submit.sh")
+            print("\(workload.fingerprint): \(workload.size) in \(shards) array task(s)")
+            print("wrote \(url.path)/{\(workload.specFile),sweep.sbatch,merge.sbatch,submit.sh}; submit with: cd \(url.path) && ./submit.sh")
         } catch let e as WMError { throw CLIError(e.description) }
     }
 }

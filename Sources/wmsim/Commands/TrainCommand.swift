@@ -5,18 +5,30 @@ import WMExperiments
 
 extension FeedbackConnectivity: ExpressibleByArgument {}
 
-/// `wmsim train`: FORCE training of one feedback network on the sequential working-memory task.
+/// `wmsim train`: FORCE training of feedback networks on the sequential working-memory task, one
+/// parameter point or a population over a grid.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train one rate network with output feedback by FORCE on the sequential working-memory task, then evaluate it.",
+        abstract: "Train rate networks with output feedback by FORCE on the sequential working-memory task, then evaluate them.",
         discussion: """
             The model, the task, FORCE and the evaluation are described in docs/training.md.
             --backend cpu is the double-precision reference; --backend opencl keeps the
             state in float and P, W and the readouts in double where the device has fp64.
-            --networks M trains M seeds together (one launch per step on OpenCL). Writes trained.json
-            (provenance, spec, metrics) and the weights as NPY into --out;
+
+            One point: --networks M trains M seeds together (one launch per step on OpenCL).
+            Writes trained.json (provenance, spec, metrics) and the weights as NPY into --out;
             scripts/replay_trained.py replays the evaluation in NumPy.
+
+            A population: --vary NAME=v1,v2,… or NAME=from:to:steps[:log] (repeat; N, g, pg,
+            fb, alpha, inputScale), --replicates R seeds per point, or a population file
+            (--config, TOML/JSON). Networks sharing N and α train together in batches that fit
+            the device; after every batch the archives (networks/pPPPP-rRRR/) and one JSON line
+            per network (results.jsonl) are written and synced: rerun the same command to resume.
+            --shard i/n trains every n-th network (results-shard-i-of-n.jsonl in the same
+            folder); `wmsim merge` joins the shards, `wmsim slurm --population FILE` writes a
+            job array. Prints and writes (success.csv) the share of learned networks per point
+            and per parameter value with 95 % Wilson intervals.
             """)
 
     @OptionGroup var backendOptions: BackendOptions
@@ -38,11 +50,27 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learn on every k-th step inside each output's window (default 2).") var learnEvery: Int?
     @Option(help: "\"Learned\": at most --learned-fraction of the runs above this reference error (default 0.1).") var learnedEpsilon: Double?
     @Option(help: "\"Learned\": the share of runs allowed above --learned-epsilon (default 0).") var learnedFraction: Double?
-    @Option(help: "Output folder (default wmsim-out/train-<date>).") var out: String?
-    @Flag(help: "Overwrite a non-empty output folder.") var force = false
+    @Option(help: "Output folder (default wmsim-out/train-<date>; a population's folder is resumed).") var out: String?
+    @Flag(help: "Write into a non-empty output folder (single point: overwrite its files).") var force = false
+
+    @Option(help: "Population file (.toml or .json: replicates, mode, [base], [base.network], [base.task], [[axes]], points); flags override it.") var config: String?
+    @Option(name: .customLong("vary"), help: "A population axis: NAME=v1,v2,… or NAME=from:to:steps[:log] (N, g, pg, fb, alpha, inputScale; repeat for more).") var vary: [String] = []
+    @Option(help: "How population axes combine: grid, one-at-a-time or list (default grid).") var mode: SweepMode?
+    @Option(help: "Population: network seeds per point, --seed + r (default 1).") var replicates: Int?
+    @Option(help: "Population: train shard i of n (0-based), every n-th network.") var shard: String?
+    @Flag(help: "Population: print the plan (points, networks, batches, memory) and exit.") var dryRun = false
+
+    /// A population run: any population flag given.
+    var isPopulation: Bool { config != nil || !vary.isEmpty || mode != nil || replicates != nil || shard != nil || dryRun }
 
     func spec() throws -> ForceTrainingSpec {
         var s = ForceTrainingSpec()
+        try apply(to: &s)
+        return s
+    }
+
+    /// Sets every given flag in `s`.
+    func apply(to s: inout ForceTrainingSpec) throws {
         if let v = n { s.network.n = v }
         if let v = g { s.network.g = v }
         if let v = pg { s.network.pg = v }
@@ -64,9 +92,20 @@ struct TrainCommand: ParsableCommand {
             }
             (s.task.stimulus1, s.task.delay1, s.task.stimulus2, s.task.delay2, s.task.response) = (p[0]!, p[1]!, p[2]!, p[3]!, p[4]!)
         }
-        s.task.codesPath = codes
-        s.task.labelsPath = labels
-        return s
+        if let c = codes { s.task.codesPath = c }
+        if let l = labels { s.task.labelsPath = l }
+    }
+
+    func populationSpec() throws -> TrainingPopulationSpec {
+        var p = try config.map { try TrainingPopulationSpec.load(URL(fileURLWithPath: $0)) } ?? TrainingPopulationSpec()
+        try apply(to: &p.base)
+        if let m = mode { p.mode = m }
+        if let r = replicates { p.replicates = r }
+        for a in try vary.map({ try TrainingAxis(parsing: $0) }) {
+            if let i = p.axes.firstIndex(where: { $0.parameter == a.parameter }) { p.axes[i] = a } else { p.axes.append(a) }
+        }
+        try p.validate()
+        return p
     }
 
     func run() throws {
@@ -74,22 +113,20 @@ struct TrainCommand: ParsableCommand {
     }
 
     func execute() throws {
+        if isPopulation { return try executePopulation() }
         let s = try spec()
         try s.validate()
         guard networks >= 1, networks <= 4096 else { throw ValidationError("--networks must be 1…4096") }
         _ = try SequentialTask(s.task)   // reads and checks the code files before anything is written
         let n = s.network.n
-        let bytes = networks * (3 * n * n * 8 + s.network.exactCount * 8)
-        guard bytes <= MemoryEstimate.hostAvailable else {
-            throw WMError.insufficientMemory(needed: bytes, available: MemoryEstimate.hostAvailable,
-                                            what: "J, Pw and Pd of \(networks) network(s) of N = \(n) (dense doubles); train fewer networks at once")
-        }
+        let backend = try backendOptions.make()
+        try backend.feedbackMemory(networks: networks, n: n, pg: s.network.pg)
+            .check(capabilities: backend.capabilities, what: "FORCE training of \(networks) network(s) of N = \(n)")
         let members = (0..<networks).map { k -> FeedbackNetworkSpec in
             var m = s.network
             m.seed = s.network.seed &+ UInt64(k)
             return m
         }
-        let backend = try backendOptions.make()
         let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let dir = try OutputFolder.prepare(out, command: "train", force: force)
         Console.note("train: \(networks) network(s) of N = \(n), g = \(s.network.g), pg = \(s.network.pg), fb = \(s.network.fb), seeds \(members[0].seed)…\(members[networks - 1].seed); \(s.trainTrials) trials of \(s.task.trialSteps) steps")

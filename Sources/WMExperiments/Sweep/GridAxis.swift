@@ -1,15 +1,24 @@
 import Foundation
 import WMCore
 
+/// A parameter a grid of runs can vary: capacity sweeps (`SweepParameter`) and training
+/// populations (`TrainingParameter`).
+public protocol GridParameter: Codable, Sendable, Hashable, Comparable, CaseIterable, RawRepresentable where RawValue == String {
+    /// Parses a name case-insensitively; throws naming the accepted names.
+    init(name: String) throws
+    /// Whether values must be whole numbers.
+    var isInteger: Bool { get }
+}
+
 /// The values one parameter takes in a sweep: an explicit list, or `steps` values from `from` to
 /// `to` spaced linearly or logarithmically (integer parameters are rounded and deduplicated).
-public struct SweepAxis: Codable, Sendable, Hashable {
-    public var parameter: SweepParameter
+public struct GridAxis<Parameter: GridParameter>: Codable, Sendable, Hashable {
+    public var parameter: Parameter
     public var values: [Double]
     /// Whether statistics use log10 of the value as the regressor (set by `scale = "log"`).
     public var logScale: Bool
 
-    public init(_ parameter: SweepParameter, values: [Double], logScale: Bool = false) throws {
+    public init(_ parameter: Parameter, values: [Double], logScale: Bool = false) throws {
         self.parameter = parameter
         self.values = values
         self.logScale = logScale
@@ -17,7 +26,7 @@ public struct SweepAxis: Codable, Sendable, Hashable {
     }
 
     /// A range of `steps` values, both ends included.
-    public init(_ parameter: SweepParameter, from a: Double, to b: Double, steps: Int, log: Bool = false) throws {
+    public init(_ parameter: Parameter, from a: Double, to b: Double, steps: Int, log: Bool = false) throws {
         guard steps >= 1 else { throw WMError.invalidParameter(name: "\(parameter.rawValue) steps", value: "\(steps)", expected: "≥ 1") }
         guard a.isFinite, b.isFinite else { throw WMError.invalidParameter(name: "\(parameter.rawValue) range", value: "\(a)…\(b)", expected: "finite ends") }
         guard a < b || (a == b && steps == 1) else {
@@ -47,7 +56,7 @@ public struct SweepAxis: Codable, Sendable, Hashable {
         guard let eq = text.firstIndex(of: "=") else {
             throw WMError.invalidParameter(name: "--vary", value: text, expected: "NAME=v1,v2,… or NAME=from:to:steps[:log], e.g. g=0.5:1.5:5")
         }
-        let p = try SweepParameter(name: String(text[..<eq]))
+        let p = try Parameter(name: String(text[..<eq]))
         let rest = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         if rest.contains(":") {
             let f = rest.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -89,7 +98,7 @@ public struct SweepAxis: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let p = try c.decode(SweepParameter.self, forKey: .name)
+        let p = try c.decode(Parameter.self, forKey: .name)
         let scale = try c.decodeIfPresent(String.self, forKey: .scale) ?? "linear"
         guard scale == "linear" || scale == "log" else {
             throw WMError.invalidParameter(name: "\(p.rawValue) scale", value: scale, expected: "linear or log")
@@ -113,5 +122,19 @@ public struct SweepAxis: Codable, Sendable, Hashable {
         try c.encode(parameter.rawValue, forKey: .name)
         try c.encode(values, forKey: .values)
         try c.encode(logScale ? "log" : "linear", forKey: .scale)
+    }
+}
+
+/// A capacity sweep's axis.
+public typealias SweepAxis = GridAxis<SweepParameter>
+
+extension GridAxis {
+    /// Every combination of the axes' values (the first axis varies slowest).
+    public static func grid(_ axes: [GridAxis]) -> [[Parameter: Double]] {
+        var combos: [[Parameter: Double]] = [[:]]
+        for a in axes {
+            combos = combos.flatMap { c in a.values.map { v in var d = c; d[a.parameter] = v; return d } }
+        }
+        return combos
     }
 }

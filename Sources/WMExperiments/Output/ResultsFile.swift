@@ -1,0 +1,246 @@
+import Foundation
+import WMCore
+
+/// A specification whose results are rows of a JSON Lines file, one per (point, replicate) unit.
+public protocol ResultsSpec: Codable, Sendable {
+    /// A short stable identity; a file holds the results of one fingerprint only.
+    var fingerprint: String { get }
+    /// Sorted-key JSON of the spec (the fingerprint's input; compared to explain a mismatch).
+    var canonicalJSON: String { get }
+    /// Every unit of the plan, in plan order.
+    func units() throws -> [SweepUnit]
+}
+
+/// The first line of a results file: what wrote it. `kind` tells the kinds of files apart
+/// ("capacity-sweep", "training-population").
+public protocol ResultsHeader: Codable, Sendable {
+    associatedtype Spec: ResultsSpec
+    static var kind: String { get }
+    /// What one file holds, in messages ("sweep", "population").
+    static var noun: String { get }
+    var type: String { get }
+    var kind: String { get }
+    var fingerprint: String { get }
+    var spec: Spec { get }
+    /// The shard the file holds (nil: all units, or a merge).
+    var shard: SweepShard? { get }
+    init(spec: Spec, shard: SweepShard?)
+}
+
+/// One line after the header: the result of one unit.
+public protocol ResultsRow: Codable, Sendable {
+    var fingerprint: String { get }
+    var unit: SweepUnit { get }
+    /// Whether two rows of the same unit carry the same result (a merge warns when not).
+    func sameResult(as other: Self) -> Bool
+}
+
+/// The kind of results file at `url`, read from its header ("capacity-sweep" when a header has none:
+/// files written before kinds existed are sweeps).
+public func resultsFileKind(_ url: URL) throws -> String {
+    struct Probe: Decodable { var type: String; var kind: String? }
+    guard let h = FileHandle(forReadingAtPath: url.path) else { throw WMError.file(path: url.path, reason: "cannot read") }
+    defer { try? h.close() }
+    var data = Data()
+    while let chunk = try? h.read(upToCount: 1 << 16), !chunk.isEmpty {
+        if let nl = chunk.firstIndex(of: 0x0A) { data.append(chunk[chunk.startIndex..<nl]); break }
+        data.append(chunk)
+        if data.count > 64 << 20 { break }
+    }
+    guard let p = try? JSONDecoder().decode(Probe.self, from: data), p.type == "header" else {
+        throw WMError.file(path: url.path, reason: "the first line is not a wmsim results header; is this a results file (.jsonl of wmsim sweep or train)?")
+    }
+    return p.kind ?? SweepHeader.kind
+}
+
+/// A results file (JSON Lines: a header, then one row per unit), read tolerantly: a broken line is
+/// skipped with a warning and everything else is kept.
+public struct ResultsFile<Header: ResultsHeader, Row: ResultsRow>: Sendable {
+    public var header: Header
+    public var rows: [Row]
+    /// What was skipped and why ("line 14: truncated …").
+    public var warnings: [String]
+    /// Byte length of the file up to the end of its last complete, valid line.
+    public var validLength: Int
+    /// Whether the file ends in a broken (typically truncated) line.
+    public var brokenTail: Bool
+
+    /// Units present (first occurrence wins).
+    public var units: Set<SweepUnit> { Set(rows.map(\.unit)) }
+
+    /// Reads `url`. Throws when the file is missing, empty or its first line is not a sweep header.
+    public static func read(_ url: URL) throws -> ResultsFile {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw WMError.file(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let bytes = [UInt8](data)
+        var lines: [(range: Range<Int>, terminated: Bool)] = []
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == 0x0A {
+            lines.append((start..<i, true))
+            start = i + 1
+        }
+        if start < bytes.count { lines.append((start..<bytes.count, false)) }
+        guard let first = lines.first else { throw WMError.file(path: url.path, reason: "empty file; not a sweep results file") }
+        let dec = ResultsJSON.decoder()
+        let kind = try resultsFileKind(url)
+        guard kind == Header.kind else {
+            throw WMError.file(path: url.path, reason: "holds \(kind) results, not \(Header.kind) results")
+        }
+        let header: Header
+        do {
+            header = try dec.decode(Header.self, from: Data(bytes[first.range]))
+        } catch {
+            throw WMError.file(path: url.path, reason: "the first line is not a wmsim \(Header.kind) header (\(error is WMError ? "\(error)" : "not valid JSON")); is this a results file?")
+        }
+        var rows: [Row] = []
+        var warnings: [String] = []
+        var seen = Set<SweepUnit>()
+        var validLength = first.range.upperBound + (first.terminated ? 1 : 0)
+        var brokenTail = !first.terminated
+        for (li, line) in lines.enumerated().dropFirst() {
+            let isLast = li == lines.count - 1
+            let text = bytes[line.range]
+            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                if line.terminated { validLength = line.range.upperBound + 1 }
+                continue
+            }
+            do {
+                guard line.terminated else { throw WMError.file(path: url.path, reason: "no line end") }
+                let row = try dec.decode(Row.self, from: Data(text))
+                guard row.fingerprint == header.fingerprint else {
+                    warnings.append("line \(li + 1): a row of another run (fingerprint \(row.fingerprint), file \(header.fingerprint)); skipped")
+                    validLength = line.range.upperBound + 1
+                    continue
+                }
+                if seen.insert(row.unit).inserted { rows.append(row) } else {
+                    warnings.append("line \(li + 1): point \(row.unit.point) replicate \(row.unit.replicate) appears twice; the first is kept")
+                }
+                validLength = line.range.upperBound + 1
+                brokenTail = false
+            } catch {
+                if isLast {
+                    warnings.append("line \(li + 1): truncated or corrupt last line (\(text.count) bytes) skipped; the run that wrote it was probably interrupted")
+                    brokenTail = true
+                } else {
+                    warnings.append("line \(li + 1): corrupt line skipped")
+                    validLength = line.range.upperBound + 1
+                }
+            }
+        }
+        return ResultsFile(header: header, rows: rows, warnings: warnings, validLength: validLength, brokenTail: brokenTail)
+    }
+
+    /// Why a file of spec `other` cannot hold results of `spec`: the top-level keys whose values
+    /// differ (nil when the fingerprints agree).
+    public static func mismatch(_ spec: Header.Spec, _ other: Header.Spec) -> String? {
+        guard spec.fingerprint != other.fingerprint else { return nil }
+        func object(_ s: Header.Spec) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(s.canonicalJSON.utf8))) as? [String: Any] ?? [:]
+        }
+        let a = object(spec), b = object(other)
+        var diffs: [String] = []
+        for key in Set(a.keys).union(b.keys).sorted() {
+            let va = a[key], vb = b[key]
+            if let oa = va as? [String: Any], let ob = vb as? [String: Any] {
+                for k in Set(oa.keys).union(ob.keys).sorted() where !same(oa[k], ob[k]) { diffs.append("\(key).\(k)") }
+            } else if !same(va, vb) { diffs.append(key) }
+        }
+        return diffs.isEmpty ? "a different specification" : "they differ in " + diffs.joined(separator: ", ")
+    }
+
+    private static func same(_ a: Any?, _ b: Any?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        let da = try? JSONSerialization.data(withJSONObject: ["v": a], options: .sortedKeys)
+        let db = try? JSONSerialization.data(withJSONObject: ["v": b], options: .sortedKeys)
+        return da == db
+    }
+}
+
+/// Appends rows to a results file, flushing every batch to disk so an interruption loses at most
+/// the batch in flight.
+public final class ResultsFileWriter<Header: ResultsHeader, Row: ResultsRow> {
+    let handle: FileHandle
+    public let url: URL
+
+    /// Opens `url` for appending after `validLength` bytes (dropping a broken tail), or creates it
+    /// with `header` when it does not exist.
+    public init(url: URL, header: Header, existing: ResultsFile<Header, Row>?) throws {
+        self.url = url
+        let fm = FileManager.default
+        do {
+            if let ex = existing {
+                let h = try FileHandle(forUpdating: url)
+                try h.truncate(atOffset: UInt64(ex.validLength))
+                if ex.validLength > 0 {
+                    try h.seek(toOffset: UInt64(ex.validLength - 1))
+                    if h.readData(ofLength: 1) != Data([0x0A]) { try h.seekToEnd(); try h.write(contentsOf: Data([0x0A])) }
+                }
+                try h.seekToEnd()
+                handle = h
+            } else {
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard fm.createFile(atPath: url.path, contents: try ResultsJSON.line(header)) else {
+                    throw WMError.file(path: url.path, reason: "cannot create the results file")
+                }
+                let h = try FileHandle(forWritingTo: url)
+                try h.seekToEnd()
+                handle = h
+            }
+        } catch let e as WMError { throw e } catch {
+            throw WMError.file(path: url.path, reason: "cannot open for appending: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes rows and syncs them to disk.
+    public func append(_ rows: [Row]) throws {
+        var data = Data()
+        for r in rows { data.append(try ResultsJSON.line(r)) }
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch {
+            throw WMError.file(path: url.path, reason: "cannot append results: \(error.localizedDescription)")
+        }
+    }
+
+    deinit { try? handle.close() }
+}
+
+extension ResultsFile {
+    /// Opens `output` for the results of `spec` (shard `shard`): the rows it already holds when it
+    /// exists and belongs to this spec and shard, and a writer that appends after them.
+    public static func resume(_ output: URL, spec: Header.Spec, shard: SweepShard?) throws -> (existing: ResultsFile?, writer: ResultsFileWriter<Header, Row>) {
+        var existing: ResultsFile? = nil
+        if FileManager.default.fileExists(atPath: output.path) {
+            let ex = try read(output)
+            if let why = mismatch(spec, ex.header.spec) {
+                throw WMError.file(path: output.path, reason: "holds results of a different \(Header.noun) (fingerprint \(ex.header.fingerprint), this \(Header.noun) \(spec.fingerprint)): \(why). Results of different \(Header.noun)s are never mixed; choose another --out or remove the file")
+            }
+            guard ex.header.shard == shard else {
+                throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this \(Header.noun), not \(shard?.description ?? "all"); choose another --out")
+            }
+            existing = ex
+        }
+        let writer = try ResultsFileWriter<Header, Row>(url: output, header: Header(spec: spec, shard: shard), existing: existing)
+        return (existing, writer)
+    }
+}
+
+/// JSON Lines coding shared by the results files (NaN and ±∞ as strings).
+enum ResultsJSON {
+    static func encoder() -> JSONEncoder { ResultWriter.encoder(pretty: false) }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return d
+    }
+
+    static func line<T: Encodable>(_ v: T) throws -> Data {
+        var d = try encoder().encode(v)
+        d.append(0x0A)
+        return d
+    }
+}
