@@ -14,6 +14,8 @@ public final class OpenCLFeedbackRunner: FeedbackBatchRunner, @unchecked Sendabl
     public private(set) var failures: [(step: Int, reason: String)?]
     public private(set) var updateCounts: [(output: Int, dummy: Int)]
     public var networkCount: Int { m }
+    /// Dense float g·Jᵀ per step; the whole P (double with fp64) per update.
+    public var traffic: FeedbackTraffic { FeedbackTraffic(stepBytes: n * n * 4, updateBytes: 3 * n * n * (pw.isDouble ? 8 : 4)) }
 
     let backend: OpenCLBackend
     private let n: Int, m: Int

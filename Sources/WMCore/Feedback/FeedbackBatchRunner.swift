@@ -21,6 +21,22 @@ public protocol FeedbackBatchRunner: AnyObject {
     func states() throws -> [Double]
     /// The networks with their trained readouts.
     func trainedNetworks() throws -> [FeedbackNetwork]
+    /// Compulsory memory traffic per network (for throughput figures).
+    var traffic: FeedbackTraffic { get }
+}
+
+/// Bytes one network must move: its recurrent weights every step, and P for every rank-1
+/// update (read for k = P·r, read and written by the update), in the runner's storage.
+public struct FeedbackTraffic: Codable, Sendable, Hashable {
+    /// Recurrent weights read per step.
+    public var stepBytes: Int
+    /// P bytes moved per rank-1 update.
+    public var updateBytes: Int
+
+    public init(stepBytes: Int, updateBytes: Int) {
+        self.stepBytes = stepBytes
+        self.updateBytes = updateBytes
+    }
 }
 
 /// The CPU reference of `FeedbackBatchRunner`: one `FeedbackRunner` (double, BLAS) per network,
@@ -68,4 +84,10 @@ public final class CPUFeedbackBatchRunner: FeedbackBatchRunner {
     public func states() throws -> [Double] { runners.flatMap(\.x) }
 
     public func trainedNetworks() throws -> [FeedbackNetwork] { runners.map(\.network) }
+
+    /// Dense double g·J per step; dsymv and dsyr touch P's upper triangle.
+    public var traffic: FeedbackTraffic {
+        let n = runners.first?.network.spec.n ?? 0
+        return FeedbackTraffic(stepBytes: n * n * 8, updateBytes: 3 * (n * (n + 1) / 2) * 8)
+    }
 }

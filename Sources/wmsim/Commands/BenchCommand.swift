@@ -16,10 +16,15 @@ struct BenchCommand: ParsableCommand {
             GB/s counts the bytes the format must read per step; the share is against a
             copy kernel on the same device. --peers runs Benchmarks/peers/peers.py after
             each workload (side by side) and prints wmsim/best-peer ratios.
+            F is FORCE training (docs/training.md): N=1000, pg=0.7, g=1.2, fb=10, the
+            reference 350-step trials, 20 trials per repeat (2 with --quick), the batch
+            being the number of networks trained together. Its figure is network-steps/s;
+            GB/s counts g·J every step and P for every rank-1 update; its peers are
+            Benchmarks/peers/force_peer.py in NumPy and, where JAX imports, in JAX.
             """)
 
     @OptionGroup var backendOptions: BackendOptions
-    @Option(help: "Workloads, e.g. A,B,C,E (default A,B,C).") var workloads: String = "A,B,C"
+    @Option(help: "Workloads, e.g. A,B,C,E,F (default A,B,C).") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
     @Option(help: "Weight storage (default auto).") var format: WeightFormat = .auto
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
@@ -45,6 +50,7 @@ struct BenchCommand: ParsableCommand {
         var provenance: Provenance
         var deviceBandwidthGBs: Double
         var rows: [Row]
+        var force: [ForceRow]
     }
 
     func run() throws {
@@ -55,14 +61,15 @@ struct BenchCommand: ParsableCommand {
             return v
         }
         var list: [Workload] = []
-        for id in ids {
+        for id in ids where id != "F" {
             for b in (id == "E" ? [1] : bs) {
                 guard let w = StandardWorkloads.workload(id, batch: b, quick: quick) else {
-                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E")
+                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E, F")
                 }
                 list.append(w)
             }
         }
+        let forceBatches = ids.contains("F") ? bs : []
         let peerScript = peers ? try PeerScript.locate() : nil
         let bw = try backend.measureCopyBandwidth()
         Console.note(String(format: "device copy bandwidth: %.1f GB/s", bw))
@@ -88,6 +95,8 @@ struct BenchCommand: ParsableCommand {
             print(line(row))
             fflush(nil)  // keep finished rows even if a later workload is interrupted
         }
+        let forceRows = try runForce(batches: forceBatches, backend: backend, bandwidth: bw, peerScript: peerScript)
+        if !rows.isEmpty {
         print("")
         print(Format.table(["workload", "format", "steps/s", "G syn/s", "GB/s", "% of copy BW", "best peer", "peer G syn/s", "ratio"], rows.map { r in
             let w = r.wmsim
@@ -96,9 +105,11 @@ struct BenchCommand: ParsableCommand {
                     String(format: "%.0f%%", r.bandwidthShare * 100), r.bestPeer ?? "", r.bestPeerUpdatesPerSecond.map { String(format: "%.3f", $0 / 1e9) } ?? "",
                     r.ratio.map { String(format: "%.2f×", $0) } ?? ""]
         }))
+        }
+        if !forceRows.isEmpty { print(""); print(forceTable(forceRows)) }
         print(String(format: "\nbackend %@ — %@; copy bandwidth %.1f GB/s", backend.info.kind, backend.info.device, bw))
         if let path = json {
-            try ResultWriter.json(Report(provenance: Provenance(backend: backend.info), deviceBandwidthGBs: bw, rows: rows), to: URL(fileURLWithPath: path))
+            try ResultWriter.json(Report(provenance: Provenance(backend: backend.info), deviceBandwidthGBs: bw, rows: rows, force: forceRows), to: URL(fileURLWithPath: path))
         }
     }
 
