@@ -24,11 +24,15 @@ let package = Package(
             name: "CLAPACK", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
+        // The CPU FORCE reference's hot loops (mixed-precision matrix-vector product, fused RLS
+        // pass), AVX2 + FMA chosen at run time with portable fallbacks.
+        .target(name: "CFeedbackKernels"),
+
         // Specs, Philox, network generation, weight formats, the Backend seam and its capabilities,
         // the CPU reference backend (engine, dense ops), linear algebra, array I/O.
         .target(
             name: "WMCore",
-            dependencies: ["CLAPACK", .product(name: "Numerics", package: "swift-numerics")]),
+            dependencies: ["CLAPACK", "CFeedbackKernels", .product(name: "Numerics", package: "swift-numerics")]),
 
         // OpenCL wrapper and backend. Kernels/ are embedded at build time by the EmbedKernels plugin.
         .target(

@@ -39,7 +39,7 @@ public struct FeedbackTraffic: Codable, Sendable, Hashable {
     }
 }
 
-/// The CPU reference of `FeedbackBatchRunner`: one `FeedbackRunner` (double, BLAS) per network,
+/// The CPU reference of `FeedbackBatchRunner`: one `FeedbackRunner` (double) per network,
 /// run one after the other; observers see the outputs step by step afterwards. A network whose
 /// training failed stops running; its outputs on the steps it did not run are NaN.
 public final class CPUFeedbackBatchRunner: FeedbackBatchRunner {
@@ -85,9 +85,10 @@ public final class CPUFeedbackBatchRunner: FeedbackBatchRunner {
 
     public func trainedNetworks() throws -> [FeedbackNetwork] { runners.map(\.network) }
 
-    /// Dense double g·J per step; dsymv and dsyr touch P's upper triangle.
+    /// Dense float J per step; each update reads and writes P's upper triangle once (the
+    /// previous update is applied in the pass that computes k).
     public var traffic: FeedbackTraffic {
         let n = runners.first?.network.spec.n ?? 0
-        return FeedbackTraffic(stepBytes: n * n * 8, updateBytes: 3 * (n * (n + 1) / 2) * 8)
+        return FeedbackTraffic(stepBytes: n * n * 4, updateBytes: 2 * (n * (n + 1) / 2) * 8)
     }
 }

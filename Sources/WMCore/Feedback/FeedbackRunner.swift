@@ -1,8 +1,9 @@
-import CLAPACK
 import Foundation
 
 /// Runs one feedback network on the host, step by step, and learns by FORCE where asked: the CPU
-/// reference of training (docs/training.md). Everything is in double precision.
+/// reference of training (docs/training.md). Everything is in double precision except the stored
+/// recurrent weights, which are the generator's float32 values of J: J·r is summed in double
+/// from them (reading half the bytes of a double matrix) and scaled by g.
 ///
 /// One step i, in the reference's order:
 ///
@@ -25,8 +26,7 @@ public final class FeedbackRunner {
 
     private var pw: RecursiveLeastSquares
     private var pd: RecursiveLeastSquares
-    private let denseJ: [Double]
-    private let input: [Double], feedback: [Double], dummyFeedback: [Double]
+    private let stepper: FeedbackStep
 
     /// A runner at the network's initial state, with Pw = Pd = I/α.
     public init(_ network: FeedbackNetwork, alpha: Double) throws {
@@ -39,16 +39,7 @@ public final class FeedbackRunner {
         self.network = network
         pw = try RecursiveLeastSquares(n: n, alpha: alpha)
         pd = try RecursiveLeastSquares(n: n, alpha: alpha)
-        let g = network.spec.g
-        var j = [Double](repeating: 0, count: n * n)
-        let m = network.recurrent
-        for i in 0..<n {
-            for q in Int(m.rowPtr[i])..<Int(m.rowPtr[i + 1]) { j[i * n + Int(m.colIndex[q])] = g * Double(m.values[q]) }
-        }
-        denseJ = j
-        input = network.input.map(Double.init)
-        feedback = network.feedback.map(Double.init)
-        dummyFeedback = network.dummyFeedback.map(Double.init)
+        stepper = FeedbackStep(network)
         x = network.initialState.map(Double.init)
         r = []
         setState(x)
@@ -98,19 +89,11 @@ public final class FeedbackRunner {
                     observe: ((Int, Double, [Double]) -> Void)? = nil) -> Bool {
         guard failure == nil else { return false }
         let n = network.spec.n, ins = FeedbackNetworkSpec.inputs, dums = FeedbackNetworkSpec.dummies
-        let a = network.spec.dt / network.spec.tau
-        var h = [Double](repeating: 0, count: n)
+        precondition(ins == 2 && dums == 2, "two inputs and two dummy outputs")
+        var rNext = [Double](repeating: 0, count: n)
         for s in 0..<count {
-            denseJ.withUnsafeBufferPointer { jp in
-                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(n), 1, jp.baseAddress, Int32(n), r, 1, 0, &h, 1)
-            }
-            let u0 = Double(u[ins * s]), u1 = Double(u[ins * s + 1])
-            for i in 0..<n {
-                var drive = h[i] + feedback[i] * z + input[ins * i] * u0 + input[ins * i + 1] * u1
-                for d in 0..<dums { drive += dummyFeedback[dums * i + d] * zd[d] }
-                x[i] += a * (drive - x[i])
-                r[i] = Foundation.tanh(x[i])
-            }
+            stepper.advance(x: &x, r: r, rNext: &rNext, u0: Double(u[ins * s]), u1: Double(u[ins * s + 1]), z: z, zd0: zd[0], zd1: zd[1])
+            swap(&r, &rNext)
             readouts()
             observe?(s, z, zd)
             if let t = teacher, step % t.every == 0, step >= t.every {

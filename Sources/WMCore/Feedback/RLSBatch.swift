@@ -37,7 +37,7 @@ extension RLSBatch {
     }
 }
 
-/// The CPU reference of `RLSBatch`: one `RecursiveLeastSquares` (double, BLAS) per network.
+/// The CPU reference of `RLSBatch`: one `RecursiveLeastSquares` (double) per network.
 public final class CPURLSBatch: RLSBatch {
     public let networks: Int, n: Int, outputs: Int
     public let precision = "double"

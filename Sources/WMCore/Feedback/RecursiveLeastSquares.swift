@@ -1,4 +1,5 @@
-import CLAPACK
+import CFeedbackKernels
+import Foundation
 
 /// The inverse-correlation matrix P of FORCE's recursive least squares and its rank-1 update
 /// (docs/training.md §2), the CPU reference:
@@ -7,13 +8,24 @@ import CLAPACK
 ///
 /// P starts at I/α. It is kept in double precision on the CPU: over the ~10⁵ rank-1 downdates of
 /// a training run a float32 P drifts from symmetric positive definite (the update subtracts
-/// nearly equal numbers once P has learned), and double costs only bandwidth (dsymv and dsyr read
-/// the upper triangle, 4·N² bytes each per update at N = 1000). Only the upper triangle is
-/// stored and updated (row-major); the lower triangle is never read.
+/// nearly equal numbers once P has learned). Only the upper triangle is stored and updated
+/// (row-major); the lower triangle is never read.
+///
+/// The update is bound by P's memory traffic, so each update's P ← P − c·k·kᵀ is deferred and
+/// applied in the same pass over P that computes the next update's k = P·r (one read and one
+/// write of the triangle per update instead of two reads and a write). `matrix` applies a pending
+/// update before returning P. k is summed over a fixed split of the rows (8 blocks of equal
+/// triangle area when N ≥ 256, one block below), so results do not depend on the core count.
 public struct RecursiveLeastSquares: Sendable {
     public let n: Int
-    /// P, row-major; entries with j ≥ i hold the matrix.
-    public private(set) var p: [Double]
+    /// P, row-major; entries with j ≥ i hold the matrix (before a pending update).
+    private var p: [Double]
+    /// The update not yet applied to `p`: P ← P − pendingC·pendingK·pendingKᵀ.
+    private var pendingK: [Double]
+    private var pendingC = 0.0
+    private var hasPending = false
+    /// Row boundaries of the blocks k is summed over.
+    private let blocks: [Int32]
     /// Updates applied so far.
     public private(set) var updates = 0
 
@@ -26,6 +38,21 @@ public struct RecursiveLeastSquares: Sendable {
         self.n = n
         p = [Double](repeating: 0, count: n * n)
         for i in 0..<n { p[i * n + i] = 1 / alpha }
+        pendingK = [Double](repeating: 0, count: n)
+        blocks = Self.triangleBlocks(n: n, count: n >= 256 ? 8 : 1)
+    }
+
+    /// Row boundaries [0, b₁, …, n] of `count` blocks of nearly equal upper-triangle area.
+    static func triangleBlocks(n: Int, count: Int) -> [Int32] {
+        let total = Double(n) * Double(n + 1) / 2
+        var bounds = [0]
+        var area = 0.0, i = 0
+        for t in 1..<count {
+            while i < n && area < total * Double(t) / Double(count) { area += Double(n - i); i += 1 }
+            bounds.append(i)
+        }
+        bounds.append(n)
+        return bounds.map { Int32($0) }
     }
 
     /// Why an update was refused.
@@ -42,36 +69,58 @@ public struct RecursiveLeastSquares: Sendable {
         }
     }
 
+    /// Applies the pending update and returns k = P·r (P after that update).
+    private mutating func applyPendingAndMultiply(_ r: UnsafeBufferPointer<Double>) -> [Double] {
+        let n = self.n, count = blocks.count - 1, pending: Int32 = hasPending ? 1 : 0, c = pendingC
+        var acc = [Double](repeating: 0, count: count * n)
+        p.withUnsafeMutableBufferPointer { pp in
+            pendingK.withUnsafeBufferPointer { kp in
+                acc.withUnsafeMutableBufferPointer { ap in
+                    blocks.withUnsafeBufferPointer { bp in
+                        wm_rls_pass(Int32(n), pp.baseAddress, pending, kp.baseAddress, c, r.baseAddress, ap.baseAddress, Int32(count), bp.baseAddress)
+                    }
+                }
+            }
+        }
+        hasPending = false
+        guard count > 1 else { return acc }
+        var k = Array(acc[0..<n])
+        for t in 1..<count { for j in 0..<n { k[j] += acc[t * n + j] } }
+        return k
+    }
+
     /// One update with rates `r` [N]; each readout `weights[j]` ([N], row-major [N][outputs] when
-    /// `outputs` > 1) moves against its a-priori error `errors[j]`. P and the weights are left
-    /// unchanged when the update is refused.
+    /// `outputs` > 1) moves against its a-priori error `errors[j]`. P (after the previous
+    /// accepted update) and the weights are left unchanged when the update is refused.
     public mutating func update(rates r: UnsafeBufferPointer<Double>, errors: [Double], weights: inout [Double], outputs: Int) throws(Failure) {
         precondition(r.count == n && errors.count == outputs && weights.count == n * outputs, "RLS shapes")
-        let n32 = Int32(n)
-        var k = [Double](repeating: 0, count: n)
-        p.withUnsafeBufferPointer { pp in
-            cblas_dsymv(CblasRowMajor, CblasUpper, n32, 1, pp.baseAddress, n32, r.baseAddress, 1, 0, &k, 1)
-        }
-        let denominator = 1 + cblas_ddot(n32, r.baseAddress, 1, k, 1)
+        let k = applyPendingAndMultiply(r)
+        var rk = 0.0
+        for i in 0..<n { rk += r[i] * k[i] }
+        let denominator = 1 + rk
         guard denominator > 0, denominator.isFinite, k.allSatisfy(\.isFinite) else { throw .notPositiveDefinite(denominator: denominator) }
         guard errors.allSatisfy(\.isFinite) else { throw .nonFiniteError(errors) }
         let c = 1 / denominator
-        p.withUnsafeMutableBufferPointer { pp in
-            cblas_dsyr(CblasRowMajor, CblasUpper, n32, -c, k, 1, pp.baseAddress, n32)
-        }
         weights.withUnsafeMutableBufferPointer { w in
             for j in 0..<outputs {
                 // w[:, j] −= c·e_j·k (column j of the row-major [N][outputs] block).
-                cblas_daxpy(n32, -c * errors[j], k, 1, w.baseAddress! + j, Int32(outputs))
+                let f = c * errors[j]
+                for i in 0..<n { w[i * outputs + j] -= f * k[i] }
             }
         }
+        pendingK = k
+        pendingC = c
+        hasPending = true
         updates += 1
     }
 
-    /// The full symmetric P, row-major (for tests and archives).
+    /// The full symmetric P after every accepted update, row-major (for tests and archives).
     public var matrix: [Double] {
         var full = p
-        for i in 0..<n { for j in 0..<i { full[i * n + j] = p[j * n + i] } }
+        if hasPending {
+            for i in 0..<n { for j in i..<n { full[i * n + j] -= pendingC * pendingK[i] * pendingK[j] } }
+        }
+        for i in 0..<n { for j in 0..<i { full[i * n + j] = full[j * n + i] } }
         return full
     }
 }
