@@ -10,6 +10,8 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
     case nonFinite(step: Int, network: Int, detail: String)
     /// A file could not be used.
     case file(path: String, reason: String)
+    /// One point of a sweep or a population is invalid (`reason` is the point's own error).
+    case invalidPoint(point: String, reason: String)
     /// The requested operation is not available here.
     case unsupported(String)
 
@@ -30,6 +32,8 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "lower the gains (g, gIn), the noise or the input amplitude"
         case let .file(path, reason):
             return "\(path): \(reason)"
+        case let .invalidPoint(point, reason):
+            return "\(point) is invalid: \(reason)"
         case let .unsupported(what):
             return "unsupported: \(what)"
         }

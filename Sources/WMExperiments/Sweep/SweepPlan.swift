@@ -116,8 +116,7 @@ extension SweepSpec {
             var s = base1
             for (p, v) in c.sorted(by: { $0.key < $1.key }) { try p.apply(v, to: &s) }
             do { try s.validate() } catch let e as WMError {
-                throw WMError.invalidParameter(name: "sweep point \(i) (\(SweepPoint(index: i, values: c, onAxes: [], spec: s).label))",
-                                               value: "invalid", expected: e.description)
+                throw WMError.invalidPoint(point: "sweep point \(i) (\(SweepPoint(index: i, values: c, onAxes: [], spec: s).label))", reason: e.description)
             }
             var on: [SweepParameter] = Array(c.keys).sorted()
             if mode == .oneAtATime {

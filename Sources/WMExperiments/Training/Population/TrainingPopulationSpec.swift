@@ -182,7 +182,7 @@ extension TrainingPopulationSpec: ResultsSpec {
             for (p, v) in c.sorted(by: { $0.key < $1.key }) { try p.apply(v, to: &s) }
             let point = TrainingPoint(index: pts.count, values: c, spec: s)
             do { try s.validate() } catch let e as WMError {
-                throw WMError.invalidParameter(name: "population point \(point.index) (\(point.label))", value: "invalid", expected: e.description)
+                throw WMError.invalidPoint(point: "population point \(point.index) (\(point.label))", reason: e.description)
             }
             pts.append(point)
         }
