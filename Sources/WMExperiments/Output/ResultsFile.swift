@@ -3,6 +3,10 @@ import WMCore
 
 /// A specification whose results are rows of a JSON Lines file, one per (point, replicate) unit.
 public protocol ResultsSpec: Codable, Sendable {
+    /// The `kind` of its files' headers ("capacity-sweep", "training-population").
+    static var resultsKind: String { get }
+    /// What one file holds, in messages ("sweep", "population").
+    static var resultsNoun: String { get }
     /// A short stable identity; a file holds the results of one fingerprint only.
     var fingerprint: String { get }
     /// Sorted-key JSON of the spec (the fingerprint's input; compared to explain a mismatch).
@@ -11,20 +15,43 @@ public protocol ResultsSpec: Codable, Sendable {
     func units() throws -> [SweepUnit]
 }
 
-/// The first line of a results file: what wrote it. `kind` tells the kinds of files apart
-/// ("capacity-sweep", "training-population").
-public protocol ResultsHeader: Codable, Sendable {
-    associatedtype Spec: ResultsSpec
-    static var kind: String { get }
-    /// What one file holds, in messages ("sweep", "population").
-    static var noun: String { get }
-    var type: String { get }
-    var kind: String { get }
-    var fingerprint: String { get }
-    var spec: Spec { get }
-    /// The shard the file holds (nil: all units, or a merge).
-    var shard: SweepShard? { get }
-    init(spec: Spec, shard: SweepShard?)
+/// The first line of a results file: which run wrote it. `kind` tells the kinds of files apart.
+public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
+    public var type = "header"
+    public var kind: String = Spec.resultsKind
+    public var fingerprint: String
+    public var spec: Spec
+    /// The shard this file holds (nil: all units, or a merge of all shards).
+    public var shard: SweepShard?
+    public var tool = "wmsim"
+    public var version = WMSimVersion.string
+    public var created: String
+
+    /// The header kind of `Spec`'s files.
+    public static var kind: String { Spec.resultsKind }
+
+    public init(spec: Spec, shard: SweepShard?) {
+        fingerprint = spec.fingerprint
+        self.spec = spec
+        self.shard = shard
+        created = ISO8601DateFormatter().string(from: Date())
+    }
+
+    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created }
+
+    /// Files written before headers named their kind hold capacity sweeps; the kind is checked
+    /// before the header is decoded (`resultsFileKind`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(String.self, forKey: .type)
+        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? Spec.resultsKind
+        fingerprint = try c.decode(String.self, forKey: .fingerprint)
+        spec = try c.decode(Spec.self, forKey: .spec)
+        shard = try c.decodeIfPresent(SweepShard.self, forKey: .shard)
+        tool = try c.decodeIfPresent(String.self, forKey: .tool) ?? "wmsim"
+        version = try c.decodeIfPresent(String.self, forKey: .version) ?? ""
+        created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
+    }
 }
 
 /// One line after the header: the result of one unit.
@@ -50,13 +77,13 @@ public func resultsFileKind(_ url: URL) throws -> String {
     guard let p = try? JSONDecoder().decode(Probe.self, from: data), p.type == "header" else {
         throw WMError.file(path: url.path, reason: "the first line is not a wmsim results header; is this a results file (.jsonl of wmsim sweep or train)?")
     }
-    return p.kind ?? SweepHeader.kind
+    return p.kind ?? SweepSpec.resultsKind
 }
 
 /// A results file (JSON Lines: a header, then one row per unit), read tolerantly: a broken line is
 /// skipped with a warning and everything else is kept.
-public struct ResultsFile<Header: ResultsHeader, Row: ResultsRow>: Sendable {
-    public var header: Header
+public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
+    public var header: ResultsHeader<Spec>
     public var rows: [Row]
     /// What was skipped and why ("line 14: truncated …").
     public var warnings: [String]
@@ -85,14 +112,14 @@ public struct ResultsFile<Header: ResultsHeader, Row: ResultsRow>: Sendable {
         guard let first = lines.first else { throw WMError.file(path: url.path, reason: "empty file; not a sweep results file") }
         let dec = ResultsJSON.decoder()
         let kind = try resultsFileKind(url)
-        guard kind == Header.kind else {
-            throw WMError.file(path: url.path, reason: "holds \(kind) results, not \(Header.kind) results")
+        guard kind == Spec.resultsKind else {
+            throw WMError.file(path: url.path, reason: "holds \(kind) results, not \(Spec.resultsKind) results")
         }
-        let header: Header
+        let header: ResultsHeader<Spec>
         do {
-            header = try dec.decode(Header.self, from: Data(bytes[first.range]))
+            header = try dec.decode(ResultsHeader<Spec>.self, from: Data(bytes[first.range]))
         } catch {
-            throw WMError.file(path: url.path, reason: "the first line is not a wmsim \(Header.kind) header (\(error is WMError ? "\(error)" : "not valid JSON")); is this a results file?")
+            throw WMError.file(path: url.path, reason: "the first line is not a wmsim \(Spec.resultsKind) header (\(error is WMError ? "\(error)" : "not valid JSON")); is this a results file?")
         }
         var rows: [Row] = []
         var warnings: [String] = []
@@ -134,9 +161,9 @@ public struct ResultsFile<Header: ResultsHeader, Row: ResultsRow>: Sendable {
 
     /// Why a file of spec `other` cannot hold results of `spec`: the top-level keys whose values
     /// differ (nil when the fingerprints agree).
-    public static func mismatch(_ spec: Header.Spec, _ other: Header.Spec) -> String? {
+    public static func mismatch(_ spec: Spec, _ other: Spec) -> String? {
         guard spec.fingerprint != other.fingerprint else { return nil }
-        func object(_ s: Header.Spec) -> [String: Any] {
+        func object(_ s: Spec) -> [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(s.canonicalJSON.utf8))) as? [String: Any] ?? [:]
         }
         let a = object(spec), b = object(other)
@@ -160,13 +187,13 @@ public struct ResultsFile<Header: ResultsHeader, Row: ResultsRow>: Sendable {
 
 /// Appends rows to a results file, flushing every batch to disk so an interruption loses at most
 /// the batch in flight.
-public final class ResultsFileWriter<Header: ResultsHeader, Row: ResultsRow> {
+public final class ResultsFileWriter<Spec: ResultsSpec, Row: ResultsRow> {
     let handle: FileHandle
     public let url: URL
 
     /// Opens `url` for appending after `validLength` bytes (dropping a broken tail), or creates it
     /// with `header` when it does not exist.
-    public init(url: URL, header: Header, existing: ResultsFile<Header, Row>?) throws {
+    public init(url: URL, header: ResultsHeader<Spec>, existing: ResultsFile<Spec, Row>?) throws {
         self.url = url
         let fm = FileManager.default
         do {
@@ -211,19 +238,19 @@ public final class ResultsFileWriter<Header: ResultsHeader, Row: ResultsRow> {
 extension ResultsFile {
     /// Opens `output` for the results of `spec` (shard `shard`): the rows it already holds when it
     /// exists and belongs to this spec and shard, and a writer that appends after them.
-    public static func resume(_ output: URL, spec: Header.Spec, shard: SweepShard?) throws -> (existing: ResultsFile?, writer: ResultsFileWriter<Header, Row>) {
+    public static func resume(_ output: URL, spec: Spec, shard: SweepShard?) throws -> (existing: ResultsFile?, writer: ResultsFileWriter<Spec, Row>) {
         var existing: ResultsFile? = nil
         if FileManager.default.fileExists(atPath: output.path) {
             let ex = try read(output)
             if let why = mismatch(spec, ex.header.spec) {
-                throw WMError.file(path: output.path, reason: "holds results of a different \(Header.noun) (fingerprint \(ex.header.fingerprint), this \(Header.noun) \(spec.fingerprint)): \(why). Results of different \(Header.noun)s are never mixed; choose another --out or remove the file")
+                throw WMError.file(path: output.path, reason: "holds results of a different \(Spec.resultsNoun) (fingerprint \(ex.header.fingerprint), this \(Spec.resultsNoun) \(spec.fingerprint)): \(why). Results of different \(Spec.resultsNoun)s are never mixed; choose another --out or remove the file")
             }
             guard ex.header.shard == shard else {
-                throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this \(Header.noun), not \(shard?.description ?? "all"); choose another --out")
+                throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this \(Spec.resultsNoun), not \(shard?.description ?? "all"); choose another --out")
             }
             existing = ex
         }
-        let writer = try ResultsFileWriter<Header, Row>(url: output, header: Header(spec: spec, shard: shard), existing: existing)
+        let writer = try ResultsFileWriter<Spec, Row>(url: output, header: ResultsHeader(spec: spec, shard: shard), existing: existing)
         return (existing, writer)
     }
 }

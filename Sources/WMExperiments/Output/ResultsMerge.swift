@@ -13,16 +13,16 @@ public enum ResultsMerge {
 
     /// Reads `inputs`, refuses files of different specs, keeps the first row of every unit and
     /// writes the union (sorted by point and replicate) to `output` with a whole-run header.
-    public static func merge<Header: ResultsHeader, Row: ResultsRow>(_ inputs: [URL], into output: URL,
-                                                                     as _: ResultsFile<Header, Row>.Type) throws -> (Report, ResultsFile<Header, Row>) {
+    public static func merge<Spec: ResultsSpec, Row: ResultsRow>(_ inputs: [URL], into output: URL,
+                                                                 as _: ResultsFile<Spec, Row>.Type) throws -> (Report, ResultsFile<Spec, Row>) {
         guard !inputs.isEmpty else { throw WMError.invalidParameter(name: "inputs", value: "none", expected: "at least one results file") }
-        var files: [(URL, ResultsFile<Header, Row>)] = []
-        for u in inputs { files.append((u, try ResultsFile<Header, Row>.read(u))) }
+        var files: [(URL, ResultsFile<Spec, Row>)] = []
+        for u in inputs { files.append((u, try ResultsFile<Spec, Row>.read(u))) }
         let spec = files[0].1.header.spec
         var warnings: [String] = []
         for (u, f) in files.dropFirst() {
-            if let why = ResultsFile<Header, Row>.mismatch(spec, f.header.spec) {
-                throw WMError.file(path: u.path, reason: "is a different \(Header.noun) from \(files[0].0.path) (\(why)); refusing to mix their results")
+            if let why = ResultsFile<Spec, Row>.mismatch(spec, f.header.spec) {
+                throw WMError.file(path: u.path, reason: "is a different \(Spec.resultsNoun) from \(files[0].0.path) (\(why)); refusing to mix their results")
             }
         }
         var byUnit: [SweepUnit: Row] = [:]
@@ -40,7 +40,7 @@ public enum ResultsMerge {
         if FileManager.default.fileExists(atPath: output.path), inputs.contains(where: { $0.standardizedFileURL == output.standardizedFileURL }) {
             throw WMError.file(path: output.path, reason: "the output is also an input; write the merge to a new file")
         }
-        let header = Header(spec: spec, shard: nil)
+        let header = ResultsHeader(spec: spec, shard: nil)
         let rows = byUnit.keys.sorted().map { byUnit[$0]! }
         var data = try ResultsJSON.line(header)
         for r in rows { data.append(try ResultsJSON.line(r)) }

@@ -132,6 +132,9 @@ extension SweepSpec {
 }
 
 extension SweepSpec: ResultsSpec {
+    public static let resultsKind = "capacity-sweep"
+    public static let resultsNoun = "sweep"
+
     /// Every (point, replicate) of the plan.
     public func units() throws -> [SweepUnit] {
         let p = try plan()

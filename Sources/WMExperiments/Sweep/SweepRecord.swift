@@ -2,46 +2,12 @@ import Foundation
 import WMCore
 
 /// The first line of a sweep results file: which sweep wrote it.
-public struct SweepHeader: ResultsHeader {
-    public static let kind: String = "capacity-sweep"
-    public static let noun = "sweep"
-    public var type = "header"
-    public var kind: String = "capacity-sweep"
-    public var fingerprint: String
-    public var spec: SweepSpec
-    /// The shard this file holds (nil: the whole sweep, or a merge of all shards).
-    public var shard: SweepShard?
-    public var tool = "wmsim"
-    public var version = WMSimVersion.string
-    public var created: String
-
-    public init(spec: SweepSpec, shard: SweepShard?) {
-        fingerprint = spec.fingerprint
-        self.spec = spec
-        self.shard = shard
-        created = ISO8601DateFormatter().string(from: Date())
-    }
-
-    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created }
-
-    /// Files written before headers named their kind are capacity sweeps.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        type = try c.decode(String.self, forKey: .type)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? SweepHeader.kind
-        fingerprint = try c.decode(String.self, forKey: .fingerprint)
-        spec = try c.decode(SweepSpec.self, forKey: .spec)
-        shard = try c.decodeIfPresent(SweepShard.self, forKey: .shard)
-        tool = try c.decodeIfPresent(String.self, forKey: .tool) ?? "wmsim"
-        version = try c.decodeIfPresent(String.self, forKey: .version) ?? ""
-        created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
-    }
-}
+public typealias SweepHeader = ResultsHeader<SweepSpec>
 
 /// A capacity sweep's results file.
-public typealias SweepResults = ResultsFile<SweepHeader, SweepRow>
+public typealias SweepResults = ResultsFile<SweepSpec, SweepRow>
 /// Appends to a capacity sweep's results file.
-public typealias SweepResultsWriter = ResultsFileWriter<SweepHeader, SweepRow>
+public typealias SweepResultsWriter = ResultsFileWriter<SweepSpec, SweepRow>
 
 /// One decoder's scores of one network in a sweep.
 public struct DecoderScores: Sendable, Hashable {

@@ -143,18 +143,10 @@ enum PeerScript {
     }
 
     static func run(_ script: String, python: String, workload: String, batch: Int, quick: Bool, repeats: Int) throws -> [Figure] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, "--workloads", workload, "--batches", "\(batch)", "--repeats", "\(repeats)"] + (quick ? ["--quick"] : [])
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw CLIError("peer script failed (exit \(p.terminationStatus)); needs numpy and scipy (`\(python) -m pip install numpy scipy`):\n\(errText)")
+        let (status, data, errText) = try ChildProcess.run([python, script, "--workloads", workload, "--batches", "\(batch)", "--repeats", "\(repeats)"]
+                                                           + (quick ? ["--quick"] : []))
+        guard status == 0 else {
+            throw CLIError("peer script failed (exit \(status)); needs numpy and scipy (`\(python) -m pip install numpy scipy`):\n\(errText)")
         }
         for l in errText.split(separator: "\n") { Console.note("  " + l) }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in

@@ -59,21 +59,12 @@ extension BenchCommand {
 enum ForcePeer {
     /// The peer's network-steps/s, or nil when its implementation is not installed (exit 3).
     static func run(_ script: String, python: String, impl: String, networks: Int, trials: Int) throws -> Double? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, "--impl", impl, "--networks", "\(networks)", "--trials", "\(trials)"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 {
+        let (status, data, errText) = try ChildProcess.run([python, script, "--impl", impl, "--networks", "\(networks)", "--trials", "\(trials)"])
+        if status == 3 {
             Console.note("  \(impl) peer skipped: \(errText.trimmingCharacters(in: .whitespacesAndNewlines))")
             return nil
         }
-        guard p.terminationStatus == 0 else { throw CLIError("FORCE peer (\(impl)) failed (exit \(p.terminationStatus)):\n\(errText)") }
+        guard status == 0 else { throw CLIError("FORCE peer (\(impl)) failed (exit \(status)):\n\(errText)") }
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let v = obj["network_steps_per_s"] as? Double else {
             throw CLIError("FORCE peer (\(impl)) printed no figure: \(String(decoding: data, as: UTF8.self))")
         }

@@ -157,6 +157,9 @@ public struct TrainingPopulationPlan: Sendable {
 }
 
 extension TrainingPopulationSpec: ResultsSpec {
+    public static let resultsKind = "training-population"
+    public static let resultsNoun = "population"
+
     /// Expands the axes into points (deduplicated, first-seen order) and checks each point.
     public func plan() throws -> TrainingPopulationPlan {
         var combos: [[TrainingParameter: Double]]

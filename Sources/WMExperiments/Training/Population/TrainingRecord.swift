@@ -2,26 +2,7 @@ import Foundation
 import WMCore
 
 /// The first line of a training population's results file.
-public struct TrainingHeader: ResultsHeader {
-    public static let kind: String = "training-population"
-    public static let noun = "population"
-    public var type = "header"
-    public var kind: String = "training-population"
-    public var fingerprint: String
-    public var spec: TrainingPopulationSpec
-    /// The shard this file holds (nil: the whole population, or a merge of all shards).
-    public var shard: SweepShard?
-    public var tool = "wmsim"
-    public var version = WMSimVersion.string
-    public var created: String
-
-    public init(spec: TrainingPopulationSpec, shard: SweepShard?) {
-        fingerprint = spec.fingerprint
-        self.spec = spec
-        self.shard = shard
-        created = ISO8601DateFormatter().string(from: Date())
-    }
-}
+public typealias TrainingHeader = ResultsHeader<TrainingPopulationSpec>
 
 /// One trained network of a population, one JSON line: its parameters, what training and the
 /// evaluation found, and where its archive is.
@@ -97,4 +78,4 @@ public struct TrainingRow: ResultsRow {
 }
 
 /// A training population's results file.
-public typealias TrainingResults = ResultsFile<TrainingHeader, TrainingRow>
+public typealias TrainingResults = ResultsFile<TrainingPopulationSpec, TrainingRow>
