@@ -154,6 +154,14 @@ __kernel void mlp_act_backward(const int n, __global const float *dH, const int 
     dZ[offDZ + i] = dH[offDH + i] * mlp_dact(H[offH + i], act);
 }
 
+// Y = act(X), element-wise over n entries (Y may be X).
+__kernel void dense_activation(const int n, __global const float *X, const int offX, const int act,
+                               __global float *Y, const int offY) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    Y[offY + i] = mlp_act(X[offX + i], act);
+}
+
 // out[j] = Σ_i X[i][j] in row order (bias gradients). One work-item per column.
 __kernel void dense_colsum(const int rows, const int cols, __global const float *X, const int offX,
                            __global float *out, const int offOut) {

@@ -28,6 +28,7 @@ public final class OpenCLDenseOps: DenseOps, @unchecked Sendable {
     private let forwardKernel: CLKernel
     private let backwardKernel: CLKernel
     private let actBackwardKernel: CLKernel
+    private let activationKernel: CLKernel
     private let colsumKernel: CLKernel
     private let gatherKernel: CLKernel
     private let mseKernel: CLKernel
@@ -60,6 +61,7 @@ public final class OpenCLDenseOps: DenseOps, @unchecked Sendable {
         forwardKernel = try program.kernel("dense_forward_nn")
         backwardKernel = try program.kernel("dense_backward_nt")
         actBackwardKernel = try program.kernel("mlp_act_backward")
+        activationKernel = try program.kernel("dense_activation")
         colsumKernel = try program.kernel("dense_colsum")
         gatherKernel = try program.kernel("dense_gather_rows")
         mseKernel = try program.kernel("mlp_mse_grad")
@@ -205,6 +207,12 @@ public final class OpenCLDenseOps: DenseOps, @unchecked Sendable {
     }
 
     // MARK: element-wise
+
+    public func activation(_ x: DenseMatrix, _ activation: DenseActivation, into y: DenseMatrix) throws {
+        try DenseShape.same("activation X/Y", x, y)
+        let args: [Arg] = [.int(try i32(x.count, "n"))] + (try mat(x)) + [.int(activation.code)] + (try mat(y))
+        try launch1D(activationKernel, args, n: x.count)
+    }
 
     public func activationBackward(dH: DenseMatrix, h: DenseMatrix, activation: DenseActivation, dZ: DenseMatrix) throws {
         try DenseShape.same("activationBackward dH/H", dH, h)

@@ -155,6 +155,27 @@ final class DenseParityTests: XCTestCase {
         }
     }
 
+    func testActivationAgreesWithinAFewUlpInPlaceToo() throws {
+        let cl = try opencl()
+        let rows = 37, cols = 53   // 1961 entries: not a multiple of the 64-item launch
+        let x = TestData.uniform(rows * cols, seed: 41).map { $0 * 6 }
+        for act in DenseActivation.allCases {
+            var out: [[Float]] = []
+            for ops in [cpu, cl] as [any DenseOps] {
+                let X = try ops.upload(x, rows: rows, cols: cols), Y = try ops.allocate(rows: rows, cols: cols)
+                try ops.activation(X, act, into: Y)
+                try ops.activation(X, act, into: X)
+                let y = try ops.download(Y)
+                XCTAssertEqual(y, try ops.download(X), "\(act): in place equals out of place (\(ops.label))")
+                out.append(y)
+            }
+            for (e, v) in x.enumerated() {
+                XCTAssertEqual(out[0][e], act.apply(v), "\(act): the CPU applies the host formula")
+                XCTAssertEqual(Double(out[0][e]), Double(out[1][e]), accuracy: 4 * Double(abs(out[0][e]).ulp) + 1e-30, "\(act)(\(v))")
+            }
+        }
+    }
+
     func testElementwiseHelpersAgreeExactly() throws {
         let cl = try opencl()
         let rows = 77, cols = 19

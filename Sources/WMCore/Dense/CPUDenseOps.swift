@@ -154,6 +154,14 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
         }
     }
 
+    public func activation(_ x: DenseMatrix, _ activation: DenseActivation, into y: DenseMatrix) throws {
+        try DenseShape.same("activation X/Y", x, y)
+        let sh = SharedPointers(p0: try ptr(x), p1: try ptr(y), p2: try ptr(y), p3: try ptr(y))
+        forRanges(x.count) { r in
+            for i in r { sh.p1[i] = activation.apply(sh.p0[i]) }
+        }
+    }
+
     public func activationBackward(dH: DenseMatrix, h: DenseMatrix, activation: DenseActivation, dZ: DenseMatrix) throws {
         try DenseShape.same("activationBackward dH/H", dH, h)
         try DenseShape.same("activationBackward dZ", dZ, h)

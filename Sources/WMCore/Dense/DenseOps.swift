@@ -30,6 +30,8 @@ public protocol DenseOps: AnyObject {
     /// is H, from the gradient at the next layer's pre-activation and that layer's weights W.
     func denseBackward(_ dZnext: DenseMatrix, _ w: DenseMatrix, activation: DenseActivation,
                        h: DenseMatrix, dZ: DenseMatrix) throws
+    /// Y = act(X), element-wise (Y may be X).
+    func activation(_ x: DenseMatrix, _ activation: DenseActivation, into y: DenseMatrix) throws
     /// dZ = dH ⊙ act'(H), element-wise.
     func activationBackward(dH: DenseMatrix, h: DenseMatrix, activation: DenseActivation, dZ: DenseMatrix) throws
     /// out[j] = Σ_i X[i][j], summed in row order (bias gradients); `out` holds cols(X) elements.

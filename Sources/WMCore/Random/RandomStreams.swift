@@ -15,6 +15,7 @@
 /// | taskStimulus | task seed | (trial, step, 0) | normals from words 0,1 and 2,3, or a sample index from words 0,1 |
 /// | feedbackStructure | network seed | (row i, column j, 0) | 53-bit uniform from words 0,1 (selection sampling) |
 /// | feedbackWeight | network seed | (neuron i, column k, matrix 0 wi / 1 wf / 2 wfd / 3 x0) | normal from words 0,1 |
+/// | analysisStart | analysis seed | (start s, neuron i, 0) | normal from words 0,1 |
 public enum RandomStream: UInt32, Sendable {
     case recurrentStructure = 1
     case recurrentValue = 2
@@ -27,4 +28,6 @@ public enum RandomStream: UInt32, Sendable {
     case taskStimulus = 9
     case feedbackStructure = 10
     case feedbackWeight = 11
+    /// Perturbations of the starts of a trained network's analysis (classification, fixed points).
+    case analysisStart = 12
 }
