@@ -154,11 +154,18 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
         }
     }
 
+    /// tanh runs vectorised (`VectorMath.tanh`, ≤ 1.3 ulp): the analysis applies it to every
+    /// state of every start at every step.
     public func activation(_ x: DenseMatrix, _ activation: DenseActivation, into y: DenseMatrix) throws {
         try DenseShape.same("activation X/Y", x, y)
         let sh = SharedPointers(p0: try ptr(x), p1: try ptr(y), p2: try ptr(y), p3: try ptr(y))
         forRanges(x.count) { r in
-            for i in r { sh.p1[i] = activation.apply(sh.p0[i]) }
+            if activation == .tanh {
+                VectorMath.tanh(UnsafeBufferPointer(start: sh.p0 + r.lowerBound, count: r.count),
+                                into: UnsafeMutableBufferPointer(start: sh.p1 + r.lowerBound, count: r.count))
+            } else {
+                for i in r { sh.p1[i] = activation.apply(sh.p0[i]) }
+            }
         }
     }
 

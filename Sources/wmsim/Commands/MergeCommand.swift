@@ -7,12 +7,13 @@ import WMExperiments
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge results files (shards of one sweep or one training population) into one JSON Lines file.",
+        abstract: "Merge results files (shards of one sweep, training population or analysis) into one JSON Lines file.",
         discussion: """
             Refuses files of different runs (their fingerprints differ) and files of different
             kinds. Keeps the first row of every (point, replicate), skips broken lines with a
             warning, and lists what is still missing. For a training population it also prints
-            the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv).
+            the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
+            for an analysis, the table of mechanisms.
             """)
 
     @Argument(help: "Results files (.jsonl) of one run.") var inputs: [String]
@@ -36,6 +37,10 @@ struct MergeCommand: ParsableCommand {
                 let csv = out.deletingPathExtension().appendingPathExtension("success.csv")
                 try ResultWriter.text(table.csv(parameters: merged.header.spec.variedParameters.map(\.rawValue)), to: csv)
                 print("wrote \(csv.path)")
+            case AnalysisSpec.resultsKind:
+                let (r, merged) = try ResultsMerge.merge(urls, into: out, as: AnalysisResults.self)
+                report = r
+                print(MechanismTable(merged.rows).text)
             default:
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }

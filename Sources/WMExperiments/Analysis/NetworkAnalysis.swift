@@ -1,0 +1,164 @@
+import Foundation
+import WMCore
+
+/// An analysis of trained networks (docs/analysis.md): which archives, and how each is analysed.
+/// Results are one JSON line per network (`AnalysisRow`), resumable and shardable like sweeps.
+public struct AnalysisSpec: Codable, Sendable, Hashable {
+    /// Trained-network folders (`wmsim train` archives), in the order analysed.
+    public var archives: [String]
+    public var classification = ClassificationOptions()
+
+    public init(archives: [String], classification: ClassificationOptions = ClassificationOptions()) {
+        self.archives = archives
+        self.classification = classification
+    }
+
+    public func validate() throws {
+        guard !archives.isEmpty else { throw WMError.invalidParameter(name: "archives", value: "none", expected: "at least one trained network") }
+        try classification.validate()
+    }
+
+    public var fingerprint: String { Fingerprint.hex(canonicalJSON) }
+
+    public var canonicalJSON: String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? enc.encode(self)).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+    }
+
+    /// The trained-network folders under `paths`: a folder holding trained.json, or the archives
+    /// of a `wmsim train` output (networks/*/ of a population, network-*/ of a batch), sorted.
+    public static func discover(_ paths: [String]) throws -> [String] {
+        let fm = FileManager.default
+        var out: [String] = []
+        for p in paths {
+            let url = URL(fileURLWithPath: p).standardizedFileURL
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                throw WMError.file(path: url.path, reason: "not a folder (give a trained network's folder or a `wmsim train` output folder)")
+            }
+            if fm.fileExists(atPath: url.appendingPathComponent("trained.json").path) { out.append(url.path); continue }
+            var found: [String] = []
+            for sub in [url.appendingPathComponent("networks"), url] {
+                let items = (try? fm.contentsOfDirectory(atPath: sub.path)) ?? []
+                for item in items.sorted() where sub.lastPathComponent == "networks" || item.hasPrefix("network-") {
+                    let d = sub.appendingPathComponent(item)
+                    if fm.fileExists(atPath: d.appendingPathComponent("trained.json").path) { found.append(d.path) }
+                }
+            }
+            guard !found.isEmpty else {
+                throw WMError.file(path: url.path, reason: "holds no trained network (no trained.json here, in networks/*/ or in network-*/)")
+            }
+            out += found
+        }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0).inserted }
+    }
+}
+
+extension AnalysisSpec: ResultsSpec {
+    public static let resultsKind = "network-analysis"
+    public static let resultsNoun = "analysis"
+    public func units() throws -> [SweepUnit] { archives.indices.map { SweepUnit(point: $0, replicate: 0) } }
+}
+
+/// One analysed network, one JSON line.
+public struct AnalysisRow: ResultsRow {
+    public var type = "result"
+    public var fingerprint: String
+    /// Index of the archive in the spec.
+    public var point: Int
+    public var replicate = 0
+    public var archive: String
+    /// The network's parameters (N, g, pg, fb, alpha, seed) from its archive.
+    public var params: [String: Double] = [:]
+    /// The training verdict stored in the archive.
+    public var learned: Bool?
+    public var classification: MechanismResult?
+    /// Why the network has no analysis (not loadable, training failed, …).
+    public var error: String?
+    public var seconds: Double
+
+    public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
+
+    public func sameResult(as other: AnalysisRow) -> Bool {
+        classification?.mechanism == other.classification?.mechanism && classification?.distinct == other.classification?.distinct && error == other.error
+    }
+}
+
+public typealias AnalysisResults = ResultsFile<AnalysisSpec, AnalysisRow>
+
+/// Analyses the pending networks of an `AnalysisSpec` one after the other, appending and syncing
+/// a row after each, so a rerun resumes; a network that cannot be analysed gets a row with its
+/// error and the others go on.
+public struct AnalysisRunner {
+    public var spec: AnalysisSpec
+    public var shard: SweepShard?
+
+    public init(spec: AnalysisSpec, shard: SweepShard? = nil) {
+        self.spec = spec
+        self.shard = shard
+    }
+
+    public struct Summary: Sendable {
+        public var networks: Int
+        public var resumed: Int
+        public var analysed: Int
+        public var failed: Int
+        public var seconds: Double
+        public var warnings: [String]
+    }
+
+    /// Progress: networks done (with resumed ones), in this shard, and the current network's steps.
+    public struct Status: Sendable {
+        public var done: Int
+        public var total: Int
+        public var resumed: Int
+        public var fraction: Double
+    }
+
+    public func run(backend: any Backend, output: URL, status: ((Status) -> Void)? = nil, note: ((String) -> Void)? = nil) throws -> Summary {
+        try spec.validate()
+        let all = try spec.units()
+        let mine = shard.map { s in all.filter { $0.point % s.count == s.index } } ?? all
+        let (existing, writer) = try AnalysisResults.resume(output, spec: spec, shard: shard)
+        let done = existing?.units ?? []
+        let pending = mine.filter { !done.contains($0) }
+        let resumed = mine.count - pending.count
+        if resumed > 0 { note?("resuming: \(resumed) of \(mine.count) networks already in \(output.path)") }
+        let ops = try backend.makeDenseOps()
+        let t0 = Date()
+        var analysed = 0, failed = 0
+        for u in pending {
+            let path = spec.archives[u.point]
+            let tn = Date()
+            var row = AnalysisRow(fingerprint: spec.fingerprint, point: u.point, archive: path, seconds: 0)
+            do {
+                let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: path))
+                let s = a.spec.network
+                row.params = ["N": Double(s.n), "g": s.g, "pg": s.pg, "fb": s.fb, "alpha": a.spec.alpha, "seed": Double(s.seed)]
+                row.learned = a.result.failure == nil ? a.result.learned : nil
+                guard a.result.failure == nil, a.startStates.count == 4 else {
+                    throw WMError.unsupported("training failed (\(a.result.failure ?? "no start states")); there are no trial-end states to analyse")
+                }
+                let model = try ClosedLoopModel(a.network)
+                let need = ClosedLoopSimulator.bytes(n: model.n, trajectories: 5 * spec.classification.copies + 4)
+                guard need <= backend.capabilities.memoryBytes else {
+                    throw WMError.insufficientMemory(needed: need, available: backend.capabilities.memoryBytes, what: "the classification of N = \(model.n) (W_eff and \(5 * spec.classification.copies + 4) trajectories)")
+                }
+                row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
+                    status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: Double(s) / Double(total)))
+                }
+            } catch {
+                row.error = "\(error)"
+                failed += 1
+            }
+            row.seconds = Date().timeIntervalSince(tn)
+            try writer.append([row])
+            analysed += 1
+            status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0))
+        }
+        return Summary(networks: mine.count, resumed: resumed, analysed: analysed, failed: failed, seconds: Date().timeIntervalSince(t0),
+                       warnings: existing?.warnings ?? [])
+    }
+}

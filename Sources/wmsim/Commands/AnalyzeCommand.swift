@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+/// `wmsim analyze`: how trained networks hold the memory.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse trained networks: the reference's post-hoc mechanism classification (fixed points, slow manifold, limit cycle, …).",
+        discussion: """
+            DIR is a trained network's folder (trained.json) or a `wmsim train` output (its
+            networks/*/ or network-*/ archives); several may be given. Each network's closed
+            loop (W_eff = g·J + wf·woᵀ + wfd·wdᵀ) runs 100 perturbed starts (the origin and the
+            4 trial-end states, 20 copies each, + N(0, 0.5²)) and the 4 trial-end states for
+            17500 input-free steps as one batch (one GEMM per step on the backend's dense ops,
+            float32); the mean and variance of z over the last 700 steps classify it
+            (docs/analysis.md). One JSON line per network is appended and synced to --out;
+            rerun to resume. --shard i/n analyses every n-th network; `wmsim merge` joins shards.
+            """)
+
+    @Argument(help: "Trained-network folders or `wmsim train` output folders.") var dirs: [String]
+    @OptionGroup var backendOptions: BackendOptions
+    @Option(help: "Results file (JSON Lines; default DIR/analysis.jsonl for one DIR, else wmsim-out/analysis-<fingerprint>.jsonl).") var out: String?
+    @Option(help: "Analyse shard i of n (0-based): every n-th network.") var shard: String?
+    @Option(help: "Perturbed copies of each base state (default 20).") var copies: Int?
+    @Option(help: "S.d. of the perturbation (default 0.5).") var noise: Double?
+    @Option(help: "Input-free steps (default 17500).") var steps: Int?
+    @Option(help: "Steps at the end for the mean and variance of z (default 700).") var window: Int?
+    @Option(help: "Settled: every variance below this (default 1e-9).") var settledVariance: Double?
+    @Option(help: "Decimals final outputs are rounded to (default 4).") var decimals: Int?
+    @Option(help: "\"fixed points\" from this many distinct settled outputs (default 6).") var fixedMinimum: Int?
+    @Option(help: "\"far\" beyond ± this mean output (default 4).") var farBound: Double?
+    @Option(help: "Seed of the perturbations (default 0).") var seed: UInt64?
+
+    func run() throws {
+        do { try execute() } catch let e as WMError { throw CLIError(e.description) }
+    }
+
+    func execute() throws {
+        var o = ClassificationOptions()
+        if let v = copies { o.copies = v }
+        if let v = noise { o.noise = v }
+        if let v = steps { o.steps = v }
+        if let v = window { o.window = v }
+        if let v = settledVariance { o.settledVariance = v }
+        if let v = decimals { o.decimals = v }
+        if let v = fixedMinimum { o.fixedPointsMinimum = v }
+        if let v = farBound { o.farBound = v }
+        if let v = seed { o.seed = v }
+        // Default slowness steps end within the run.
+        o.slownessSteps = o.slownessSteps.filter { $0 < o.steps } + (o.slownessSteps.contains(o.steps - 1) ? [] : [o.steps - 1])
+        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o)
+        try spec.validate()
+        let sh = try shard.map { try SweepShard(parsing: $0) }
+        let url: URL
+        if let out { url = URL(fileURLWithPath: out) } else if dirs.count == 1 {
+            url = URL(fileURLWithPath: dirs[0]).appendingPathComponent(sh.map { "analysis-shard-\($0.index)-of-\($0.count).jsonl" } ?? "analysis.jsonl")
+        } else {
+            url = URL(fileURLWithPath: "wmsim-out/analysis-\(spec.fingerprint)\(sh.map { "-shard-\($0.index)-of-\($0.count)" } ?? "").jsonl")
+        }
+        let backend = try backendOptions.make()
+        Console.note("analyze: \(spec.archives.count) network(s)\(sh.map { ", shard \($0)" } ?? ""); \(5 * o.copies + 4) starts × \(o.steps) steps each")
+        var bar: Progress? = nil
+        let summary = try AnalysisRunner(spec: spec, shard: sh).run(backend: backend, output: url, status: { st in
+            if bar == nil {
+                bar = Progress("analyze", total: st.total, unit: "networks", start: st.resumed)
+                bar?.lineEvery = 30
+            }
+            bar?.update(st.done)
+        }, note: { Console.note($0) })
+        bar?.finish()
+        for w in summary.warnings { Console.note("warning: \(w)") }
+        let results = try AnalysisResults.read(url)
+        for r in results.rows.sorted(by: { $0.point < $1.point }) {
+            let name = URL(fileURLWithPath: r.archive).lastPathComponent
+            if let c = r.classification {
+                print(String(format: "%@: %@ (%d distinct, max var %.2g); noiseless: %@ (%d); learned: %@", name, c.mechanism.rawValue, c.distinct,
+                             c.maxVariance, c.noiseless.rawValue, c.noiselessDistinct, r.learned.map { $0 ? "yes" : "no" } ?? "—"))
+            } else {
+                print("\(name): not analysed: \(r.error ?? "?")")
+            }
+        }
+        print("")
+        print(MechanismTable(results.rows).text)
+        print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,
+                     summary.resumed > 0 ? ", \(summary.resumed) resumed" : "", summary.failed))
+        print("wrote \(url.path)")
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+import WMCore
+import WMTestSupport
+@testable import WMExperiments
+
+/// `AnalysisRunner` over the archives of a trained population: discovery, resumption, shards,
+/// and networks that cannot be analysed.
+final class AnalysisRunnerTests: XCTestCase {
+    func trainedPopulation() throws -> URL {
+        var p = TrainingPopulationSpec()
+        p.base.network.n = 30
+        p.base.task.stimulus1 = 6; p.base.task.delay1 = 3; p.base.task.stimulus2 = 6; p.base.task.delay2 = 3; p.base.task.response = 4
+        p.base.trainTrials = 12
+        p.base.testTrials = 4
+        p.base.evaluationSeeds = 1
+        p.axes = [try TrainingAxis(.alpha, values: [1, 1e-300]), try TrainingAxis(.g, values: [0.8, 1.5])]
+        let dir = temporaryPath("analysis-population")
+        _ = try TrainingPopulationRunner(spec: p).run(backend: CPUBackend(), folder: dir)
+        return dir
+    }
+
+    var quick: ClassificationOptions {
+        var o = ClassificationOptions()
+        o.steps = 600
+        o.window = 100
+        o.slownessSteps = [0, 599]
+        return o
+    }
+
+    func testAnalysesEveryArchiveResumesAndReportsTheOnesItCannot() throws {
+        let dir = try trainedPopulation()
+        let archives = try AnalysisSpec.discover([dir.path])
+        XCTAssertEqual(archives.map { URL(fileURLWithPath: $0).lastPathComponent }, ["p0000-r000", "p0001-r000", "p0002-r000", "p0003-r000"])
+        XCTAssertEqual(try AnalysisSpec.discover([dir.path, archives[0]]).count, 4, "an archive named twice is analysed once")
+        let spec = AnalysisSpec(archives: archives, classification: quick)
+        let out = dir.appendingPathComponent("analysis.jsonl")
+        let s = try AnalysisRunner(spec: spec).run(backend: CPUBackend(), output: out)
+        XCTAssertEqual(s.analysed, 4)
+        XCTAssertEqual(s.failed, 2, "the two α = 1e-300 networks failed in training")
+        let rows = try AnalysisResults.read(out).rows
+        XCTAssertEqual(rows.count, 4)
+        for r in rows {
+            XCTAssertEqual(r.params["N"], 30)
+            if r.params["alpha"] == 1 {
+                let c = try XCTUnwrap(r.classification, r.error ?? "")
+                XCTAssertEqual(c.meanOutput.count, 100)
+                XCTAssertEqual(c.slowness.map(\.count), [2, 2, 2, 2])
+                // The classification is a pure function of the archive: the same again.
+                let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: r.archive))
+                let again = try MechanismClassifier.classify(try ClosedLoopModel(a.network), trialEndStates: a.startStates, options: quick, ops: CPUDenseOps())
+                XCTAssertEqual(again.finalOutput, c.finalOutput)
+                XCTAssertEqual(again.mechanism, c.mechanism)
+            } else {
+                XCTAssertNil(r.classification)
+                XCTAssertTrue(r.error?.contains("training failed") ?? false, r.error ?? "")
+            }
+        }
+        XCTAssertEqual(try AnalysisRunner(spec: spec).run(backend: CPUBackend(), output: out).analysed, 0, "a rerun resumes")
+        // Two shards merged are the whole analysis.
+        var files: [URL] = []
+        for i in 0..<2 {
+            let sh = try SweepShard(index: i, count: 2)
+            let u = dir.appendingPathComponent("analysis-\(i).jsonl")
+            _ = try AnalysisRunner(spec: spec, shard: sh).run(backend: CPUBackend(), output: u)
+            files.append(u)
+        }
+        let (report, merged) = try ResultsMerge.merge(files, into: dir.appendingPathComponent("merged.jsonl"), as: AnalysisResults.self)
+        XCTAssertTrue(report.missing.isEmpty)
+        for r in merged.rows { XCTAssertEqual(r.classification?.finalOutput, rows.first { $0.point == r.point }?.classification?.finalOutput) }
+        let table = MechanismTable(merged.rows)
+        XCTAssertEqual(table.unanalysed, 2)
+        XCTAssertEqual(table.lines[0].total, 2)
+        XCTAssertTrue(table.text.contains("2 network(s) not analysed"), table.text)
+        // Another analysis never resumes into this file.
+        var other = spec
+        other.classification.copies = 3
+        XCTAssertThrowsError(try AnalysisRunner(spec: other).run(backend: CPUBackend(), output: out)) {
+            XCTAssertTrue("\($0)".contains("different analysis"), "\($0)")
+        }
+    }
+
+    func testFoldersWithoutTrainedNetworksAreRefused() throws {
+        let empty = temporaryPath("analysis-empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try AnalysisSpec.discover([empty.path])) { XCTAssertTrue("\($0)".contains("holds no trained network"), "\($0)") }
+        XCTAssertThrowsError(try AnalysisSpec.discover(["/nonexistent/folder"])) { XCTAssertTrue("\($0)".contains("not a folder"), "\($0)") }
+        // An archive from another format version.
+        let bad = temporaryPath("analysis-bad")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try #"{"format": "wmsim-trained-network", "version": 99}"#.write(to: bad.appendingPathComponent("trained.json"), atomically: true, encoding: .utf8)
+        let out = bad.appendingPathComponent("analysis.jsonl")
+        let s = try AnalysisRunner(spec: AnalysisSpec(archives: try AnalysisSpec.discover([bad.path]), classification: quick)).run(backend: CPUBackend(), output: out)
+        XCTAssertEqual(s.failed, 1)
+        let row = try XCTUnwrap(try AnalysisResults.read(out).rows.first)
+        XCTAssertNotNil(row.error)
+    }
+}
