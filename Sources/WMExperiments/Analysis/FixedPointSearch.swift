@@ -1,0 +1,205 @@
+import Foundation
+import WMCore
+
+/// How fixed and slow points are searched (docs/analysis.md §3).
+///
+/// Convention: q(x) = ½‖F(x)‖², F the flow (dx/dt in units of 1/τ), summed over the N
+/// dimensions. FixedPointFinder's q on the discrete map is (dt/τ)²·q here.
+public struct FixedPointOptions: Codable, Sendable, Hashable {
+    /// Adam iterations at most, on the device in float32.
+    public var iterations = 5000
+    public var learningRate = 0.01
+    /// Iterations between convergence checks (q of every start on the host).
+    public var checkEvery = 100
+    /// Stop when every start's q is below `tolQ` or no start's q moved by more than `tolDQ`
+    /// (relative) since the last check.
+    public var tolQ = 1e-12
+    public var tolDQ = 1e-6
+    /// Candidates with q (in double, after refinement) below this are fixed points; below
+    /// `slowQ` slow points; others are reported as unconverged.
+    public var slowQ = 1e-4
+    /// Newton iterations in double on each candidate (from float32 Adam to tolQ); 0 turns it off.
+    public var newtonIterations = 8
+    /// Points closer than this (Euclidean) are one point; the lower q is kept.
+    public var uniqueDistance = 1e-3
+    /// Points farther from the starts' centroid than this × their mean distance are outliers.
+    public var outlierFactor = 10.0
+    /// Eigenvalues with |Re λ| below this are slow directions (time constant above 1/this, in τ;
+    /// the default is one trial, 35 τ).
+    public var slowRate = 1.0 / 35
+    /// Trajectory samples (with replacement) added to the classification starts, each + N(0, noise²).
+    public var trajectorySamples = 256
+    public var noise = 0.5
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case iterations, learningRate, checkEvery, tolQ, tolDQ, slowQ, newtonIterations, uniqueDistance, outlierFactor, slowRate, trajectorySamples, noise, seed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.fill(&iterations, .iterations); try c.fill(&learningRate, .learningRate); try c.fill(&checkEvery, .checkEvery)
+        try c.fill(&tolQ, .tolQ); try c.fill(&tolDQ, .tolDQ); try c.fill(&slowQ, .slowQ); try c.fill(&newtonIterations, .newtonIterations)
+        try c.fill(&uniqueDistance, .uniqueDistance); try c.fill(&outlierFactor, .outlierFactor); try c.fill(&slowRate, .slowRate)
+        try c.fill(&trajectorySamples, .trajectorySamples); try c.fill(&noise, .noise); try c.fill(&seed, .seed)
+    }
+
+    public func validate() throws {
+        func bad(_ n: String, _ v: Any, _ e: String) -> WMError { .invalidParameter(name: n, value: "\(v)", expected: e) }
+        guard iterations >= 1, iterations <= 10_000_000 else { throw bad("iterations", iterations, "1…10000000") }
+        guard learningRate.isFinite, learningRate > 0 else { throw bad("learning rate", learningRate, "a finite value > 0") }
+        guard checkEvery >= 1 else { throw bad("check every", checkEvery, "≥ 1") }
+        guard tolQ.isFinite, tolQ > 0, slowQ.isFinite, slowQ >= tolQ, tolDQ.isFinite, tolDQ >= 0 else {
+            throw bad("tolerances", "tolQ \(tolQ), slowQ \(slowQ), tolDQ \(tolDQ)", "0 < tolQ ≤ slowQ, tolDQ ≥ 0")
+        }
+        guard newtonIterations >= 0, newtonIterations <= 100 else { throw bad("Newton iterations", newtonIterations, "0…100") }
+        guard uniqueDistance.isFinite, uniqueDistance >= 0, outlierFactor.isFinite, outlierFactor > 0, slowRate.isFinite, slowRate > 0 else {
+            throw bad("filters", "unique \(uniqueDistance), outlier \(outlierFactor), slow rate \(slowRate)", "finite, ≥ 0, > 0, > 0")
+        }
+        guard trajectorySamples >= 0, noise.isFinite, noise >= 0 else { throw bad("starts", "\(trajectorySamples), noise \(noise)", "samples ≥ 0, noise ≥ 0") }
+    }
+}
+
+/// One fixed or slow point and its linearisation.
+public struct FixedPoint: Codable, Sendable {
+    /// q = ½‖F(x)‖² at the point (double).
+    public var q: Double
+    /// Fixed (q ≤ tolQ) or slow (q ≤ slowQ).
+    public var isFixed: Bool
+    /// The readouts (z, zd₁, zd₂) at the point.
+    public var outputs: [Double]
+    /// Starts that converged here.
+    public var starts: Int
+    /// Largest real part of the Jacobian's eigenvalues; stable when negative.
+    public var maxRealPart: Double
+    public var stable: Bool
+    /// Eigenvalues with |Re λ| < slowRate.
+    public var slowDirections: Int
+    /// The slowest time constant −1/Re λ of the stable directions, in τ.
+    public var slowestTimeConstant: Double?
+    /// The 10 eigenvalues with the largest real part, [re, im].
+    public var leadingEigenvalues: [[Double]]
+    /// The point, [N] (kept for plots and later analyses).
+    public var state: [Double]
+}
+
+/// What a search found for one network: the points, and every start that did not converge.
+public struct FixedPointResult: Codable, Sendable {
+    public var convention = "q = ½‖F(x)‖², F = dx/dt (flow, 1/τ), summed over neurons"
+    public var starts: Int
+    public var iterations: Int
+    public var points: [FixedPoint]
+    /// Starts whose q stayed above slowQ (index, q).
+    public var unconverged: [[Double]]
+    /// Candidates dropped as outliers, and as duplicates of a point.
+    public var outliers: Int
+    public var duplicates: Int
+    public var seconds: Double
+}
+
+/// Minimises q(x) = ½‖F(x)‖² from many starts at once on a backend's dense ops (Adam, float32,
+/// one GEMM per product for all starts), then refines each candidate by Newton steps in double
+/// on the host, filters, merges, and linearises (docs/analysis.md §3).
+public enum FixedPointSearch {
+    public static func run(_ model: ClosedLoopModel, starts: [[Double]], options o: FixedPointOptions = FixedPointOptions(),
+                           ops: any DenseOps, progress: ((Int, Int) -> Void)? = nil) throws -> FixedPointResult {
+        try o.validate()
+        let n = model.n, b = starts.count
+        guard b >= 1, starts.allSatisfy({ $0.count == n && $0.allSatisfy(\.isFinite) }) else {
+            throw WMError.invalidParameter(name: "starts", value: "\(b)", expected: "at least one finite start of N = \(n)")
+        }
+        let t0 = Date()
+        var wt = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { wt[j * n + i] = Float(model.weff[i * n + j]) } }
+        let WT = try ops.upload(wt, rows: n, cols: n)
+        let X = try ops.upload(starts.flatMap { $0.map { Float($0) } }, rows: b, cols: n)
+        let R = try ops.allocate(rows: b, cols: n), F = try ops.allocate(rows: b, cols: n), G = try ops.allocate(rows: b, cols: n)
+        let M = try ops.allocate(rows: b, cols: n), V = try ops.allocate(rows: b, cols: n)
+        try ops.activation(X, .tanh, into: R)
+        func flowQ() throws -> [Double] {
+            let f = try ops.download(F)
+            return (0..<b).map { k in 0.5 * (0..<n).reduce(0.0) { $0 + Double(f[k * n + $1]) * Double(f[k * n + $1]) } }
+        }
+        var q = [Double](repeating: .infinity, count: b)
+        var it = 0
+        while it < o.iterations {
+            // F = tanh(X)·W_effᵀ − X;  ∇q = (F·W_eff) ⊙ (1 − R²) − F.
+            try ops.gemm(transA: false, transB: false, alpha: 1, R, WT, beta: 0, F)
+            try ops.mseGradient(prediction: F, target: X, scale: 1, gradient: F, squaredError: nil)
+            if it % o.checkEvery == 0 {
+                let now = try flowQ()
+                let moved = zip(now, q).map { abs($0 - $1) / Swift.max($1, 1e-300) }.max() ?? 0
+                q = now
+                progress?(it, o.iterations)
+                if q.allSatisfy({ $0 <= o.tolQ }) || (it > 0 && moved <= o.tolDQ) { break }
+            }
+            try ops.denseBackward(F, WT, activation: .tanh, h: R, dZ: G)
+            try ops.mseGradient(prediction: G, target: F, scale: 1, gradient: G, squaredError: nil)
+            try ops.adamStep(parameters: X, gradients: G, m: M, v: V, AdamStep(learningRate: o.learningRate, step: it + 1))
+            try ops.activation(X, .tanh, into: R)
+            it += 1
+        }
+        let xs = try ops.download(X)
+
+        // Refine in double; classify every start.
+        var candidates: [(x: [Double], q: Double, start: Int)] = []
+        var unconverged: [[Double]] = []
+        for k in 0..<b {
+            var x = (0..<n).map { Double(xs[k * n + $0]) }
+            var qk = 0.5 * model.flow(x).reduce(0) { $0 + $1 * $1 }
+            for _ in 0..<o.newtonIterations where qk > o.tolQ * 1e-6 {
+                guard let step = try? newtonStep(model, x) else { break }
+                let trial = zip(x, step).map { $0 - $1 }
+                let qt = 0.5 * model.flow(trial).reduce(0) { $0 + $1 * $1 }
+                guard qt < qk else { break }
+                x = trial
+                qk = qt
+            }
+            if qk <= o.slowQ { candidates.append((x, qk, k)) } else { unconverged.append([Double(k), qk]) }
+        }
+        // Outliers: far from the starts' centroid.
+        let centroid = (0..<n).map { i in starts.reduce(0.0) { $0 + $1[i] } / Double(b) }
+        func distance(_ a: [Double], _ c: [Double]) -> Double { zip(a, c).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+        let meanStart = starts.reduce(0.0) { $0 + distance($1, centroid) } / Double(b)
+        let kept = candidates.filter { distance($0.x, centroid) <= o.outlierFactor * Swift.max(meanStart, 1e-12) }
+        let outliers = candidates.count - kept.count
+        // Uniqueness: lowest q first; a candidate within uniqueDistance of a kept point joins it.
+        var unique: [(x: [Double], q: Double, count: Int)] = []
+        for c in kept.sorted(by: { $0.q < $1.q }) {
+            if let j = unique.firstIndex(where: { distance($0.x, c.x) < o.uniqueDistance }) { unique[j].count += 1 } else { unique.append((c.x, c.q, 1)) }
+        }
+        let points = try unique.map { u -> FixedPoint in
+            let jac = jacobian(model, u.x)
+            let eig = try GeneralEigen.eigenvalues(jac, n: n)
+            let maxRe = eig.first?.re ?? 0
+            let slow = eig.filter { abs($0.re) < o.slowRate }.count
+            let stableRates = eig.filter { $0.re < 0 }.map { -1 / $0.re }
+            let z = model.outputs(u.x)
+            return FixedPoint(q: u.q, isFixed: u.q <= o.tolQ, outputs: [z.0, z.1, z.2], starts: u.count, maxRealPart: maxRe, stable: maxRe < 0,
+                              slowDirections: slow, slowestTimeConstant: stableRates.max(), leadingEigenvalues: eig.prefix(10).map { [$0.re, $0.im] },
+                              state: u.x)
+        }
+        return FixedPointResult(starts: b, iterations: it, points: points, unconverged: unconverged, outliers: outliers,
+                                duplicates: kept.count - unique.count, seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// The Jacobian of the flow, A = −I + W_eff·diag(1 − tanh²x), row-major.
+    public static func jacobian(_ model: ClosedLoopModel, _ x: [Double]) -> [Double] {
+        let n = model.n
+        let d = x.map { 1 - Foundation.tanh($0) * Foundation.tanh($0) }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n { a[i * n + j] = model.weff[i * n + j] * d[j] }
+            a[i * n + i] -= 1
+        }
+        return a
+    }
+
+    /// The Newton step A⁻¹F at x.
+    static func newtonStep(_ model: ClosedLoopModel, _ x: [Double]) throws -> [Double] {
+        try LinearSolve.solve(jacobian(model, x), n: model.n, model.flow(x))
+    }
+}
