@@ -82,8 +82,12 @@ public struct FixedPoint: Codable, Sendable {
     public var slowestTimeConstant: Double?
     /// The 10 eigenvalues with the largest real part, [re, im].
     public var leadingEigenvalues: [[Double]]
-    /// The point, [N] (kept for plots and later analyses).
-    public var state: [Double]
+    /// The point, [N]: not in the JSON row (written as NPY beside it).
+    public var state: [Double] = []
+
+    enum CodingKeys: String, CodingKey {
+        case q, isFixed, outputs, starts, maxRealPart, stable, slowDirections, slowestTimeConstant, leadingEigenvalues
+    }
 }
 
 /// What a search found for one network: the points, and every start that did not converge.

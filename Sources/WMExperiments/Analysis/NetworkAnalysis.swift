@@ -7,15 +7,20 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
     /// Trained-network folders (`wmsim train` archives), in the order analysed.
     public var archives: [String]
     public var classification = ClassificationOptions()
+    /// The fixed- and slow-point search (nil: not run).
+    public var fixedPoints: FixedPointOptions? = FixedPointOptions()
 
-    public init(archives: [String], classification: ClassificationOptions = ClassificationOptions()) {
+    public init(archives: [String], classification: ClassificationOptions = ClassificationOptions(),
+                fixedPoints: FixedPointOptions? = FixedPointOptions()) {
         self.archives = archives
         self.classification = classification
+        self.fixedPoints = fixedPoints
     }
 
     public func validate() throws {
         guard !archives.isEmpty else { throw WMError.invalidParameter(name: "archives", value: "none", expected: "at least one trained network") }
         try classification.validate()
+        try fixedPoints?.validate()
     }
 
     public var fingerprint: String { Fingerprint.hex(canonicalJSON) }
@@ -75,6 +80,9 @@ public struct AnalysisRow: ResultsRow {
     /// The training verdict stored in the archive.
     public var learned: Bool?
     public var classification: MechanismResult?
+    public var fixedPoints: FixedPointResult?
+    /// The NPY [points, N] of the points' states, relative to the results file's folder.
+    public var pointStates: String?
     /// Why the network has no analysis (not loadable, training failed, …).
     public var error: String?
     public var seconds: Double
@@ -147,7 +155,24 @@ public struct AnalysisRunner {
                     throw WMError.insufficientMemory(needed: need, available: backend.capabilities.memoryBytes, what: "the classification of N = \(model.n) (W_eff and \(5 * spec.classification.copies + 4) trajectories)")
                 }
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
-                    status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: Double(s) / Double(total)))
+                    status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.5 * Double(s) / Double(total)))
+                }
+                if let fo = spec.fixedPoints {
+                    let pool = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops).flatMap { $0 }
+                    let starts = MechanismClassifier.starts(n: model.n, trialEndStates: a.startStates, options: spec.classification)
+                        + TrialTrajectories.sample(pool, count: fo.trajectorySamples, noise: fo.noise, seed: fo.seed)
+                    let fp = try FixedPointSearch.run(model, starts: starts, options: fo, ops: ops) { it, total in
+                        status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.5 + 0.5 * Double(it) / Double(total)))
+                    }
+                    row.fixedPoints = fp
+                    if !fp.points.isEmpty {
+                        let folder = output.deletingPathExtension().lastPathComponent + "-points"
+                        let rel = "\(folder)/network-\(String(format: "%05d", u.point)).npy"
+                        let url = output.deletingLastPathComponent().appendingPathComponent(rel)
+                        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        try NPY.write(fp.points.flatMap(\.state), shape: [fp.points.count, model.n], to: url)
+                        row.pointStates = rel
+                    }
                 }
             } catch {
                 row.error = "\(error)"

@@ -15,7 +15,11 @@ struct AnalyzeCommand: ParsableCommand {
             4 trial-end states, 20 copies each, + N(0, 0.5²)) and the 4 trial-end states for
             17500 input-free steps as one batch (one GEMM per step on the backend's dense ops,
             float32); the mean and variance of z over the last 700 steps classify it
-            (docs/analysis.md). One JSON line per network is appended and synced to --out;
+            (docs/analysis.md). Then fixed and slow points: q = ½‖F(x)‖² minimised by Adam
+            from those 100 starts and 256 samples of the 16 trial trajectories (+ N(0, 0.5²)),
+            refined by Newton steps in double, filtered, merged and linearised (eigenvalues of
+            the Jacobian, stability, slow directions); their states go to
+            RESULTS-points/network-NNNNN.npy. One JSON line per network is appended and synced to --out;
             rerun to resume. --shard i/n analyses every n-th network; `wmsim merge` joins shards.
             """)
 
@@ -32,6 +36,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "\"fixed points\" from this many distinct settled outputs (default 6).") var fixedMinimum: Int?
     @Option(help: "\"far\" beyond ± this mean output (default 4).") var farBound: Double?
     @Option(help: "Seed of the perturbations (default 0).") var seed: UInt64?
+    @Flag(help: "Skip the fixed- and slow-point search.") var noFixedPoints = false
+    @Option(help: "Fixed points: Adam iterations at most (default 5000).") var fpIterations: Int?
+    @Option(help: "Fixed points: trajectory samples added to the 100 classification starts (default 256).") var fpSamples: Int?
+    @Option(help: "Fixed points: Adam learning rate (default 0.01).") var fpLearningRate: Double?
 
     func run() throws {
         do { try execute() } catch let e as WMError { throw CLIError(e.description) }
@@ -50,7 +58,15 @@ struct AnalyzeCommand: ParsableCommand {
         if let v = seed { o.seed = v }
         // Default slowness steps end within the run.
         o.slownessSteps = o.slownessSteps.filter { $0 < o.steps } + (o.slownessSteps.contains(o.steps - 1) ? [] : [o.steps - 1])
-        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o)
+        var fo: FixedPointOptions? = noFixedPoints ? nil : FixedPointOptions()
+        if noFixedPoints, fpIterations != nil || fpSamples != nil || fpLearningRate != nil {
+            throw ValidationError("--fp-* options set the fixed-point search, which --no-fixed-points turns off")
+        }
+        if let v = fpIterations { fo?.iterations = v }
+        if let v = fpSamples { fo?.trajectorySamples = v }
+        if let v = fpLearningRate { fo?.learningRate = v }
+        fo?.seed = o.seed
+        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o, fixedPoints: fo)
         try spec.validate()
         let sh = try shard.map { try SweepShard(parsing: $0) }
         let url: URL
@@ -75,8 +91,13 @@ struct AnalyzeCommand: ParsableCommand {
         for r in results.rows.sorted(by: { $0.point < $1.point }) {
             let name = URL(fileURLWithPath: r.archive).lastPathComponent
             if let c = r.classification {
-                print(String(format: "%@: %@ (%d distinct, max var %.2g); noiseless: %@ (%d); learned: %@", name, c.mechanism.rawValue, c.distinct,
-                             c.maxVariance, c.noiseless.rawValue, c.noiselessDistinct, r.learned.map { $0 ? "yes" : "no" } ?? "—"))
+                var line = String(format: "%@: %@ (%d distinct, max var %.2g); noiseless: %@ (%d); learned: %@", name, c.mechanism.rawValue, c.distinct,
+                                  c.maxVariance, c.noiseless.rawValue, c.noiselessDistinct, r.learned.map { $0 ? "yes" : "no" } ?? "—")
+                if let f = r.fixedPoints {
+                    let fixed = f.points.filter(\.isFixed)
+                    line += "; \(fixed.count) fixed point(s) (\(fixed.filter(\.stable).count) stable), \(f.points.count - fixed.count) slow, \(f.unconverged.count) of \(f.starts) starts unconverged"
+                }
+                print(line)
             } else {
                 print("\(name): not analysed: \(r.error ?? "?")")
             }
