@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+
+/// `wmsim analyze` end to end on a trained population: results, resumption, the NumPy check of
+/// every fixed point, bad input.
+final class AnalyzeCLITests: XCTestCase {
+    let train = ["train", "--n", "40", "--trials", "12", "--test-trials", "4", "--evaluation-seeds", "1", "--timeline", "6,3,6,3,4",
+                 "--vary", "g=0.9,1.5"]
+    let quick = ["--steps", "600", "--window", "100", "--fp-iterations", "400"]
+
+    func testAnalysesAPopulationResumesAndNumPyAgrees() throws {
+        let dir = CLI.tempDir("analyze").appendingPathComponent("pop")
+        XCTAssertEqual(try CLI.run(train + ["--out", dir.path]).status, 0)
+        let r = try CLI.run(["analyze", dir.path] + quick)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("p0000-r000:") && r.stdout.contains("p0001-r000:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("fixed point(s)") && r.stdout.contains("slow manifold"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("all analysed  2"), r.stdout)
+        let results = dir.appendingPathComponent("analysis.jsonl")
+        let lines = try String(contentsOf: results, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(header["kind"] as? String, "network-analysis")
+        let again = try CLI.run(["analyze", dir.path] + quick)
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("resuming: 2 of 2"), again.stderr)
+        let other = try CLI.run(["analyze", dir.path, "--steps", "500", "--window", "100"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("different analysis"), other.stderr)
+
+        guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_analysis.py").path, results.path, "--classification"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("0 disagreement(s)") && !text.contains(" 0 point(s)"), text)
+    }
+
+    func testBadInputIsRefused() throws {
+        let empty = CLI.tempDir("analyze-empty")
+        for (args, text) in [(["analyze", "/nonexistent/folder"], "not a folder"), (["analyze", empty.path], "holds no trained network"),
+                             (["analyze", empty.path, "--window", "1"], "holds no trained network"),
+                             (["analyze", empty.path, "--no-fixed-points", "--fp-iterations", "5"], "--no-fixed-points")] {
+            let r = try CLI.run(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(text), "\(args): \(r.stderr)")
+        }
+        let dir = CLI.tempDir("analyze-bad").appendingPathComponent("pop")
+        XCTAssertEqual(try CLI.run(train + ["--out", dir.path]).status, 0)
+        let r = try CLI.run(["analyze", dir.path, "--window", "1"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("window"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("analysis.jsonl").path), "nothing written")
+    }
+}
