@@ -13,6 +13,7 @@ public final class ClosedLoopSimulator {
     public let trajectories: Int
     private let ops: any DenseOps
     private let w: DenseMatrix, wiT: DenseMatrix, readout: DenseMatrix
+    private let a: Float
     private let x: DenseMatrix, r: DenseMatrix, z: DenseMatrix, u: DenseMatrix
     /// Steps taken since the last `setStates`.
     public private(set) var steps = 0
@@ -26,15 +27,28 @@ public final class ClosedLoopSimulator {
         trajectories = b
         self.ops = ops
         let n = model.n
+        a = Float(model.step)
         w = try ops.upload(model.weff.map { Float($0) }, rows: n, cols: n)
-        var wt = [Float](repeating: 0, count: 2 * n)
-        for i in 0..<n { wt[i] = Float(model.step * model.input[2 * i]); wt[n + i] = Float(model.step * model.input[2 * i + 1]) }
-        wiT = try ops.upload(wt, rows: 2, cols: n)
+        wiT = try ops.upload(Self.scaledInputWeights(model, silenced: 0), rows: 2, cols: n)
         readout = try ops.upload(model.readout.map { Float($0) }, rows: n, cols: 3)
         x = try ops.allocate(rows: b, cols: n)
         r = try ops.allocate(rows: b, cols: n)
         z = try ops.allocate(rows: b, cols: 3)
         u = try ops.allocate(rows: b, cols: 2)
+    }
+
+    /// a·wiᵀ [2][N] with the input weights of neurons 0..<silenced set to zero.
+    static func scaledInputWeights(_ model: ClosedLoopModel, silenced: Int) -> [Float] {
+        let n = model.n
+        var wt = [Float](repeating: 0, count: 2 * n)
+        for i in silenced..<n { wt[i] = Float(model.step * model.input[2 * i]); wt[n + i] = Float(model.step * model.input[2 * i + 1]) }
+        return wt
+    }
+
+    /// Silences the input weights of neurons 0..<count (0 restores them), for every trajectory.
+    public func silenceInputs(_ count: Int) throws {
+        guard count >= 0, count <= model.n else { throw WMError.invalidParameter(name: "silenced neurons", value: "\(count)", expected: "0…\(model.n)") }
+        try ops.write(Self.scaledInputWeights(model, silenced: count), into: wiT)
     }
 
     /// Sets every trajectory's state (`[B][N]`, row-major) and its rates.
@@ -61,17 +75,22 @@ public final class ClosedLoopSimulator {
     /// `observeStep(s)` is true, to read outputs or states.
     public func run(_ count: Int, input: ((Int) -> (Float, Float))? = nil, observeStep: (Int) -> Bool = { _ in false },
                     observe: (Int) throws -> Void = { _ in }) throws {
-        let a = Float(model.step)
-        var uh = [Float](repeating: 0, count: 2 * trajectories)
+        let b = trajectories
+        try run(count, inputs: input.map { f in { s in let (u0, u1) = f(s); return u0 == 0 && u1 == 0 ? nil : [Float]((0..<b).flatMap { _ in [u0, u1] }) } },
+                observeStep: observeStep, observe: observe)
+    }
+
+    /// As `run`, with each trajectory's own input: `inputs(s)` is `[B][2]` (nil: no input at step s).
+    public func run(_ count: Int, inputs: ((Int) -> [Float]?)?, observeStep: (Int) -> Bool = { _ in false },
+                    observe: (Int) throws -> Void = { _ in }) throws {
         for s in 0..<count {
             try ops.gemm(transA: false, transB: true, alpha: a, r, w, beta: 1 - a, x)
-            if let input {
-                let (u0, u1) = input(s)
-                if u0 != 0 || u1 != 0 {
-                    for b in 0..<trajectories { uh[2 * b] = u0; uh[2 * b + 1] = u1 }
-                    try ops.write(uh, into: u)
-                    try ops.gemm(transA: false, transB: false, alpha: 1, u, wiT, beta: 1, x)
+            if let uh = inputs?(s) {
+                guard uh.count == 2 * trajectories else {
+                    throw WMError.invalidParameter(name: "inputs", value: "\(uh.count) values", expected: "\(trajectories) × 2")
                 }
+                try ops.write(uh, into: u)
+                try ops.gemm(transA: false, transB: false, alpha: 1, u, wiT, beta: 1, x)
             }
             try ops.activation(x, .tanh, into: r)
             steps += 1

@@ -9,18 +9,22 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
     public var classification = ClassificationOptions()
     /// The fixed- and slow-point search (nil: not run).
     public var fixedPoints: FixedPointOptions? = FixedPointOptions()
+    /// The robustness tests (nil: not run).
+    public var robustness: RobustnessOptions? = RobustnessOptions()
 
     public init(archives: [String], classification: ClassificationOptions = ClassificationOptions(),
-                fixedPoints: FixedPointOptions? = FixedPointOptions()) {
+                fixedPoints: FixedPointOptions? = FixedPointOptions(), robustness: RobustnessOptions? = RobustnessOptions()) {
         self.archives = archives
         self.classification = classification
         self.fixedPoints = fixedPoints
+        self.robustness = robustness
     }
 
     public func validate() throws {
         guard !archives.isEmpty else { throw WMError.invalidParameter(name: "archives", value: "none", expected: "at least one trained network") }
         try classification.validate()
         try fixedPoints?.validate()
+        try robustness?.validate()
     }
 
     public var fingerprint: String { Fingerprint.hex(canonicalJSON) }
@@ -81,6 +85,7 @@ public struct AnalysisRow: ResultsRow {
     public var learned: Bool?
     public var classification: MechanismResult?
     public var fixedPoints: FixedPointResult?
+    public var robustness: RobustnessResult?
     /// The NPY [points, N] of the points' states, relative to the results file's folder.
     public var pointStates: String?
     /// Why the network has no analysis (not loadable, training failed, …).
@@ -155,14 +160,14 @@ public struct AnalysisRunner {
                     throw WMError.insufficientMemory(needed: need, available: backend.capabilities.memoryBytes, what: "the classification of N = \(model.n) (W_eff and \(5 * spec.classification.copies + 4) trajectories)")
                 }
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
-                    status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.5 * Double(s) / Double(total)))
+                    status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 * Double(s) / Double(total)))
                 }
                 if let fo = spec.fixedPoints {
                     let pool = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops).flatMap { $0 }
                     let starts = MechanismClassifier.starts(n: model.n, trialEndStates: a.startStates, options: spec.classification)
                         + TrialTrajectories.sample(pool, count: fo.trajectorySamples, noise: fo.noise, seed: fo.seed)
                     let fp = try FixedPointSearch.run(model, starts: starts, options: fo, ops: ops) { it, total in
-                        status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.5 + 0.5 * Double(it) / Double(total)))
+                        status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 + 0.3 * Double(it) / Double(total)))
                     }
                     row.fixedPoints = fp
                     if !fp.points.isEmpty {
@@ -172,6 +177,12 @@ public struct AnalysisRunner {
                         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                         try NPY.write(fp.points.flatMap(\.state), shape: [fp.points.count, model.n], to: url)
                         row.pointStates = rel
+                    }
+                }
+                if let ro = spec.robustness {
+                    row.robustness = try RobustnessTests.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed,
+                                                             options: ro, ops: ops) { f in
+                        status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.7 + 0.3 * f))
                     }
                 }
             } catch {

@@ -40,6 +40,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Fixed points: Adam iterations at most (default 5000).") var fpIterations: Int?
     @Option(help: "Fixed points: trajectory samples added to the 100 classification starts (default 256).") var fpSamples: Int?
     @Option(help: "Fixed points: Adam learning rate (default 0.01).") var fpLearningRate: Double?
+    @Flag(help: "Skip the robustness tests (delay extension, stimulus noise, silencing).") var noRobustness = false
+    @Option(help: "Robustness: noise repeats per σ and case (default 10).") var noiseRepeats: Int?
 
     func run() throws {
         do { try execute() } catch let e as WMError { throw CLIError(e.description) }
@@ -66,7 +68,11 @@ struct AnalyzeCommand: ParsableCommand {
         if let v = fpSamples { fo?.trajectorySamples = v }
         if let v = fpLearningRate { fo?.learningRate = v }
         fo?.seed = o.seed
-        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o, fixedPoints: fo)
+        var ro: RobustnessOptions? = noRobustness ? nil : RobustnessOptions()
+        if noRobustness, noiseRepeats != nil { throw ValidationError("--noise-repeats sets a robustness test, which --no-robustness turns off") }
+        if let v = noiseRepeats { ro?.repeats = v }
+        ro?.seed = o.seed
+        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o, fixedPoints: fo, robustness: ro)
         try spec.validate()
         let sh = try shard.map { try SweepShard(parsing: $0) }
         let url: URL
@@ -96,6 +102,11 @@ struct AnalyzeCommand: ParsableCommand {
                 if let f = r.fixedPoints {
                     let fixed = f.points.filter(\.isFixed)
                     line += "; \(fixed.count) fixed point(s) (\(fixed.filter(\.stable).count) stable), \(f.points.count - fixed.count) slow, \(f.unconverged.count) of \(f.starts) starts unconverged"
+                }
+                if let rb = r.robustness {
+                    func level(_ v: Double?, _ unit: String) -> String { v.map { String(format: "%.3g", $0) + unit } ?? "never" }
+                    line += "; delay: first failure \(level(rb.delay.firstFailure, " τ")), half failing \(level(rb.delay.halfFailing, " τ"))"
+                    line += "; noise: half failing at σ \(level(rb.noise.halfFailing, "")); silencing: first failure at share \(level(rb.silencing.firstFailure, ""))"
                 }
                 print(line)
             } else {
