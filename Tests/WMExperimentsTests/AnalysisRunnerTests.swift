@@ -20,6 +20,19 @@ final class AnalysisRunnerTests: XCTestCase {
         return dir
     }
 
+    /// Small fixed-point and robustness settings (debug builds run the GEMMs unoptimised).
+    func spec(_ archives: [String]) -> AnalysisSpec {
+        var f = FixedPointOptions()
+        f.iterations = 300
+        f.trajectorySamples = 20
+        var r = RobustnessOptions()
+        r.extensions = [1, 3, 10]
+        r.sigmas = [0.1, 10]
+        r.repeats = 2
+        r.silenced = [0.5]
+        return AnalysisSpec(archives: archives, classification: quick, fixedPoints: f, robustness: r)
+    }
+
     var quick: ClassificationOptions {
         var o = ClassificationOptions()
         o.steps = 600
@@ -33,7 +46,7 @@ final class AnalysisRunnerTests: XCTestCase {
         let archives = try AnalysisSpec.discover([dir.path])
         XCTAssertEqual(archives.map { URL(fileURLWithPath: $0).lastPathComponent }, ["p0000-r000", "p0001-r000", "p0002-r000", "p0003-r000"])
         XCTAssertEqual(try AnalysisSpec.discover([dir.path, archives[0]]).count, 4, "an archive named twice is analysed once")
-        let spec = AnalysisSpec(archives: archives, classification: quick)
+        let spec = spec(archives)
         let out = dir.appendingPathComponent("analysis.jsonl")
         let s = try AnalysisRunner(spec: spec).run(backend: CPUBackend(), output: out)
         XCTAssertEqual(s.analysed, 4)
@@ -46,6 +59,11 @@ final class AnalysisRunnerTests: XCTestCase {
                 let c = try XCTUnwrap(r.classification, r.error ?? "")
                 XCTAssertEqual(c.meanOutput.count, 100)
                 XCTAssertEqual(c.slowness.map(\.count), [2, 2, 2, 2])
+                let rb = try XCTUnwrap(r.robustness)
+                XCTAssertEqual(rb.delay.failing.count, 3)
+                XCTAssertEqual(rb.noise.runs, 32)
+                XCTAssertEqual(rb.nominalOutput.count, 16)
+                XCTAssertNotNil(r.fixedPoints)
                 // The classification is a pure function of the archive: the same again.
                 let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: r.archive))
                 let again = try MechanismClassifier.classify(try ClosedLoopModel(a.network), trialEndStates: a.startStates, options: quick, ops: CPUDenseOps())
@@ -90,7 +108,7 @@ final class AnalysisRunnerTests: XCTestCase {
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
         try #"{"format": "wmsim-trained-network", "version": 99}"#.write(to: bad.appendingPathComponent("trained.json"), atomically: true, encoding: .utf8)
         let out = bad.appendingPathComponent("analysis.jsonl")
-        let s = try AnalysisRunner(spec: AnalysisSpec(archives: try AnalysisSpec.discover([bad.path]), classification: quick)).run(backend: CPUBackend(), output: out)
+        let s = try AnalysisRunner(spec: spec(try AnalysisSpec.discover([bad.path]))).run(backend: CPUBackend(), output: out)
         XCTAssertEqual(s.failed, 1)
         let row = try XCTUnwrap(try AnalysisResults.read(out).rows.first)
         XCTAssertNotNil(row.error)

@@ -6,7 +6,7 @@ import XCTest
 final class AnalyzeCLITests: XCTestCase {
     let train = ["train", "--n", "40", "--trials", "12", "--test-trials", "4", "--evaluation-seeds", "1", "--timeline", "6,3,6,3,4",
                  "--vary", "g=0.9,1.5"]
-    let quick = ["--steps", "600", "--window", "100", "--fp-iterations", "400"]
+    let quick = ["--steps", "600", "--window", "100", "--fp-iterations", "400", "--fp-samples", "30", "--noise-repeats", "1", "--max-extension", "5"]
 
     func testAnalysesAPopulationResumesAndNumPyAgrees() throws {
         let dir = CLI.tempDir("analyze").appendingPathComponent("pop")
@@ -16,6 +16,7 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("p0000-r000:") && r.stdout.contains("p0001-r000:"), r.stdout)
         XCTAssertTrue(r.stdout.contains("fixed point(s)") && r.stdout.contains("slow manifold"), r.stdout)
         XCTAssertTrue(r.stdout.contains("all analysed  2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("delay: first failure") && r.stdout.contains("noise: half failing"), r.stdout)
         let results = dir.appendingPathComponent("analysis.jsonl")
         let lines = try String(contentsOf: results, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 3)
@@ -24,7 +25,7 @@ final class AnalyzeCLITests: XCTestCase {
         let again = try CLI.run(["analyze", dir.path] + quick)
         XCTAssertEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("resuming: 2 of 2"), again.stderr)
-        let other = try CLI.run(["analyze", dir.path, "--steps", "500", "--window", "100"])
+        let other = try CLI.run(["analyze", dir.path, "--steps", "500", "--window", "100", "--no-robustness"])
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.stderr.contains("different analysis"), other.stderr)
 

@@ -42,6 +42,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Fixed points: Adam learning rate (default 0.01).") var fpLearningRate: Double?
     @Flag(help: "Skip the robustness tests (delay extension, stimulus noise, silencing).") var noRobustness = false
     @Option(help: "Robustness: noise repeats per σ and case (default 10).") var noiseRepeats: Int?
+    @Option(help: "Robustness: the longest extra delay, in τ (extensions 1, 1.5, … up to it; default 199.5).") var maxExtension: Double?
 
     func run() throws {
         do { try execute() } catch let e as WMError { throw CLIError(e.description) }
@@ -69,8 +70,14 @@ struct AnalyzeCommand: ParsableCommand {
         if let v = fpLearningRate { fo?.learningRate = v }
         fo?.seed = o.seed
         var ro: RobustnessOptions? = noRobustness ? nil : RobustnessOptions()
-        if noRobustness, noiseRepeats != nil { throw ValidationError("--noise-repeats sets a robustness test, which --no-robustness turns off") }
+        if noRobustness, noiseRepeats != nil || maxExtension != nil {
+            throw ValidationError("--noise-repeats and --max-extension set the robustness tests, which --no-robustness turns off")
+        }
         if let v = noiseRepeats { ro?.repeats = v }
+        if let v = maxExtension {
+            guard v.isFinite, v >= 1, v <= 100_000 else { throw ValidationError("--max-extension must be 1…100000 τ") }
+            ro?.extensions = stride(from: 1.0, through: v, by: 0.5).map { $0 }
+        }
         ro?.seed = o.seed
         let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o, fixedPoints: fo, robustness: ro)
         try spec.validate()
@@ -115,6 +122,10 @@ struct AnalyzeCommand: ParsableCommand {
         }
         print("")
         print(MechanismTable(results.rows).text)
+        if results.rows.contains(where: { $0.robustness != nil }) {
+            print("")
+            print(MechanismComparison(results.rows).text)
+        }
         print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,
                      summary.resumed > 0 ? ", \(summary.resumed) resumed" : "", summary.failed))
         print("wrote \(url.path)")

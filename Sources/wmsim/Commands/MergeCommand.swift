@@ -41,6 +41,7 @@ struct MergeCommand: ParsableCommand {
                 let (r, merged) = try ResultsMerge.merge(urls, into: out, as: AnalysisResults.self)
                 report = r
                 print(MechanismTable(merged.rows).text)
+                print(MechanismComparison(merged.rows).text)
             default:
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }

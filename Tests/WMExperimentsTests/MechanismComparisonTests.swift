@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+@testable import WMExperiments
+
+/// The rank test and the median interval against SciPy, and the comparison of mechanisms on
+/// synthetic rows whose answer is known.
+final class MechanismComparisonTests: XCTestCase {
+    func testMannWhitneyAgreesWithSciPy() throws {
+        // scipy.stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic") (SciPy 1.x):
+        // U = 36.0, p = 0.037259909504905916; with ties and +∞: U = 16.5, p = 0.5655656369543498.
+        let a = try XCTUnwrap(MannWhitney([1.2, 3.4, 2.2, 5.0, 4.4, 2.2, 7.1], [0.5, 1.1, 2.2, 0.9, 1.7, 3.0]))
+        XCTAssertEqual(a.u, 36)
+        XCTAssertEqual(a.p, 0.037259909504905916, accuracy: 1e-12)
+        let b = try XCTUnwrap(MannWhitney([1, 2, 3, 4, 5, .infinity, .infinity], [3, 4, 5, 6, 7, 8]))
+        XCTAssertEqual(b.u, 16.5)
+        XCTAssertEqual(b.p, 0.5655656369543498, accuracy: 1e-12)
+        XCTAssertNil(MannWhitney([1, 2, 3, 4], [1, 2, 3, 4, 5]), "too few values for the approximation")
+        XCTAssertNil(MannWhitney([1, 1, 1, 1, 1], [1, 1, 1, 1, 1]), "all tied")
+    }
+
+    func testMedianIntervalUsesTheBinomialOrderStatistics() throws {
+        // j = 1, 2, 8 for n = 6, 10, 25 (largest j with P(Binomial(n, ½) ≤ j − 1) ≤ 0.025).
+        let six = try XCTUnwrap(MedianInterval([6, 1, 5, 2, 4, 3]))
+        XCTAssertEqual([six.low, six.median, six.high], [1, 3.5, 6])
+        let ten = try XCTUnwrap(MedianInterval((1...10).map(Double.init)))
+        XCTAssertEqual([ten.low, ten.high], [2, 9])
+        let t25 = try XCTUnwrap(MedianInterval((1...25).map(Double.init)))
+        XCTAssertEqual([t25.low, t25.median, t25.high], [8, 13, 18])
+        XCTAssertNil(MedianInterval([1, 2, 3, 4, 5]))
+    }
+
+    func row(_ m: Mechanism, delay: Double?, noise: Double?, learned: Bool = true, index: Int) -> AnalysisRow {
+        var r = AnalysisRow(fingerprint: "f", point: index, archive: "a\(index)", seconds: 0)
+        r.learned = learned
+        r.classification = MechanismResult(mechanism: m, distinct: 1, maxVariance: 0, meanOutput: [], finalOutput: [], noiseless: .fixed,
+                                           noiselessDistinct: 4, noiselessFinalOutput: [], slowness: [], seconds: 0)
+        func curve(_ half: Double?) -> RobustnessCurve {
+            // Half of 4 runs fail at `half` (or never).
+            let levels = [1.0, 2, 4, 8, 16]
+            let outcomes: [[RobustnessCurve.Outcome]] = levels.map { l in half.map { l >= $0 ? [.asymptotic, .asymptotic, .pass, .pass] : [.pass, .pass, .pass, .pass] } ?? [.pass, .pass, .pass, .pass] }
+            return RobustnessCurve(levels: levels, runs: 4, outcomes: outcomes)
+        }
+        r.robustness = RobustnessResult(delay: curve(delay), noise: curve(noise), silencing: curve(nil), nominalOutput: [], seconds: 0)
+        return r
+    }
+
+    func testTheClaimIsTestedOnlyWithEnoughNetworksAndFollowsTheData() {
+        // Slow manifolds forget at 1–2 τ and resist noise up to 8–16; fixed points the opposite.
+        var rows: [AnalysisRow] = []
+        for k in 0..<7 { rows.append(row(.slowManifold, delay: k < 4 ? 1 : 2, noise: k < 3 ? 8 : 16, index: k)) }
+        for k in 0..<6 { rows.append(row(.fixedPoints, delay: k < 3 ? 8 : nil, noise: 1, index: 10 + k)) }
+        rows.append(row(.fixedPoints, delay: 1, noise: 1, learned: false, index: 20))
+        let c = MechanismComparison(rows)
+        XCTAssertEqual(c.groups.map(\.networks), [6, 7], "only learned networks, fixed points first")
+        let fp = c.groups[0], sm = c.groups[1]
+        XCTAssertEqual(fp.delayHalf.filter { $0 == .infinity }.count, 3, "never failing is +∞")
+        XCTAssertEqual(sm.delayMedian?.median, 1)
+        XCTAssertLessThan(c.delayTest!.p, 0.05)
+        XCTAssertLessThan(c.noiseTest!.p, 0.05)
+        XCTAssertTrue(c.text.contains("slow manifolds forget sooner — supported") && c.text.contains("resist noise better — supported"), c.text)
+        // With four fixed-point networks the test is not run, and the text says why.
+        let few = MechanismComparison(Array(rows.prefix(7)) + Array(rows[7..<11]))
+        XCTAssertNil(few.delayTest)
+        XCTAssertTrue(few.text.contains("not tested"), few.text)
+        XCTAssertTrue(few.text.contains("— (< 6 networks)"), few.text)
+    }
+}
