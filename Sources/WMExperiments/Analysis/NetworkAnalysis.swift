@@ -130,6 +130,20 @@ public struct AnalysisRunner {
         public var fraction: Double
     }
 
+    /// The folder name of a results file's companions ("analysis-points", "analysis-plots").
+    public static func companion(_ output: URL, _ what: String) -> String { output.deletingPathExtension().lastPathComponent + "-" + what }
+
+    /// Writes the population figures of `rows` into the plots folder of `output`; returns their names.
+    @discardableResult
+    public static func writePopulationPlots(_ rows: [AnalysisRow], output: URL) throws -> [String] {
+        let plots = output.deletingLastPathComponent().appendingPathComponent(companion(output, "plots"))
+        try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
+        return try AnalysisPlots.population(rows).map { name, plot in
+            try plot.write(to: plots.appendingPathComponent(name))
+            return name
+        }
+    }
+
     public func run(backend: any Backend, output: URL, status: ((Status) -> Void)? = nil, note: ((String) -> Void)? = nil) throws -> Summary {
         try spec.validate()
         let all = try spec.units()
@@ -162,22 +176,36 @@ public struct AnalysisRunner {
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
                     status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 * Double(s) / Double(total)))
                 }
+                let trajectories = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
+                var points: [FixedPoint] = []
                 if let fo = spec.fixedPoints {
-                    let pool = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops).flatMap { $0 }
                     let starts = MechanismClassifier.starts(n: model.n, trialEndStates: a.startStates, options: spec.classification)
-                        + TrialTrajectories.sample(pool, count: fo.trajectorySamples, noise: fo.noise, seed: fo.seed)
+                        + TrialTrajectories.sample(trajectories.flatMap { $0 }, count: fo.trajectorySamples, noise: fo.noise, seed: fo.seed)
                     let fp = try FixedPointSearch.run(model, starts: starts, options: fo, ops: ops) { it, total in
                         status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 + 0.3 * Double(it) / Double(total)))
                     }
                     row.fixedPoints = fp
+                    points = fp.points
                     if !fp.points.isEmpty {
-                        let folder = output.deletingPathExtension().lastPathComponent + "-points"
-                        let rel = "\(folder)/network-\(String(format: "%05d", u.point)).npy"
+                        let rel = "\(Self.companion(output, "points"))/network-\(String(format: "%05d", u.point)).npy"
                         let url = output.deletingLastPathComponent().appendingPathComponent(rel)
                         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                         try NPY.write(fp.points.flatMap(\.state), shape: [fp.points.count, model.n], to: url)
                         row.pointStates = rel
                     }
+                }
+                let name = "\(URL(fileURLWithPath: path).lastPathComponent) (N = \(model.n), g = \(SweepPoint.format(a.spec.network.g)), fb = \(SweepPoint.format(a.spec.network.fb)))"
+                let plots = output.deletingLastPathComponent().appendingPathComponent(Self.companion(output, "plots"))
+                try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
+                let stem = "network-\(String(format: "%05d", u.point))"
+                try AnalysisPlots.phasePortrait(trajectories: trajectories, points: points, title: "\(name): trials and fixed points")
+                    .write(to: plots.appendingPathComponent("\(stem)-pca.svg"))
+                if let c = row.classification {
+                    try AnalysisPlots.slowness(c, steps: spec.classification.slownessSteps, dt: model.step, title: "\(name): \(c.mechanism.rawValue)")
+                        .write(to: plots.appendingPathComponent("\(stem)-slowness.svg"))
+                }
+                if !points.isEmpty {
+                    try AnalysisPlots.spectrum(points, title: "\(name): Jacobian eigenvalues").write(to: plots.appendingPathComponent("\(stem)-eigenvalues.svg"))
                 }
                 if let ro = spec.robustness {
                     row.robustness = try RobustnessTests.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed,

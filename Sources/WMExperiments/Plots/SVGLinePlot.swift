@@ -12,8 +12,14 @@ public struct SVGLinePlot: Sendable {
         public var band: (lower: [Double], upper: [Double])?
         public var color: String
         public var dashed: Bool
+        /// Draw the points only (a scatter), filled or hollow.
+        public var markersOnly = false
+        public var hollow = false
 
-        public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil, color: String, dashed: Bool = false) {
+        public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil, color: String, dashed: Bool = false,
+                    markersOnly: Bool = false, hollow: Bool = false) {
+            self.markersOnly = markersOnly
+            self.hollow = hollow
             self.name = name
             self.x = x
             self.y = y
@@ -28,6 +34,8 @@ public struct SVGLinePlot: Sendable {
     public var yLabel: String
     public var series: [Series] = []
     public var yRange: ClosedRange<Double>? = nil
+    /// A logarithmic x axis (positive x only; ticks at 1, 2, 5 × powers of ten).
+    public var logX = false
     public var width = 720.0
     public var height = 440.0
 
@@ -53,6 +61,20 @@ public struct SVGLinePlot: Sendable {
         return out
     }
 
+    /// Ticks at 1, 2 and 5 × powers of ten within [lo, hi] (lo > 0); decades only when that
+    /// gives more than 8.
+    static func logTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard lo > 0, hi >= lo else { return [] }
+        var out: [Double] = []
+        var decade = Foundation.pow(10, Foundation.floor(Foundation.log10(lo)))
+        while decade <= hi * 1.000001 {
+            for m in [1.0, 2, 5] where decade * m >= lo * 0.999999 && decade * m <= hi * 1.000001 { out.append(decade * m) }
+            decade *= 10
+        }
+        if out.count > 8 { out = out.filter { Foundation.log10($0).rounded() == Foundation.log10($0) } }
+        return out
+    }
+
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
@@ -66,13 +88,20 @@ public struct SVGLinePlot: Sendable {
     public func render() -> String {
         let ml = 70.0, mr = 170.0, mt = 40.0, mb = 55.0
         let pw = width - ml - mr, ph = height - mt - mb
-        let xs = series.flatMap(\.x).filter(\.isFinite)
+        let tx: (Double) -> Double = logX ? { $0 > 0 ? Foundation.log10($0) : -.infinity } : { $0 }
+        let xs = series.flatMap(\.x).map(tx).filter(\.isFinite)
         var ys = series.flatMap(\.y).filter(\.isFinite)
         for s in series { if let b = s.band { ys += (b.lower + b.upper).filter(\.isFinite) } }
-        let x0 = xs.min() ?? 0, x1 = Swift.max(xs.max() ?? 1, x0 + 1e-12)
+        var x0 = xs.min() ?? 0, x1 = Swift.max(xs.max() ?? 1, x0 + 1e-12)
         var y0 = yRange?.lowerBound ?? (ys.min() ?? 0), y1 = yRange?.upperBound ?? (ys.max() ?? 1)
+        // Scatter points get headroom so that none sits on the frame.
+        if series.contains(where: \.markersOnly) {
+            let dx = 0.04 * (x1 - x0)
+            x0 -= dx; x1 += dx
+            if yRange == nil { let dy = 0.04 * Swift.max(y1 - y0, 1e-12); y0 -= dy; y1 += dy }
+        }
         if y1 <= y0 { y1 = y0 + 1; y0 -= 0 }
-        func px(_ x: Double) -> Double { ml + (x - x0) / (x1 - x0) * pw }
+        func px(_ x: Double) -> Double { ml + (tx(x) - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { mt + (1 - (Swift.min(Swift.max(y, y0), y1) - y0) / (y1 - y0)) * ph }
         var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -81,7 +110,8 @@ public struct SVGLinePlot: Sendable {
             o += "<line x1=\"\(ml)\" x2=\"\(ml + pw)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#e5e5e5\"/>"
             o += "<text x=\"\(ml - 6)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(SVGLinePlot.fmt(t))</text>\n"
         }
-        for t in SVGLinePlot.ticks(x0, x1) {
+        let xTicks = logX ? Self.logTicks(Foundation.pow(10, x0), Foundation.pow(10, x1)) : SVGLinePlot.ticks(x0, x1)
+        for t in xTicks {
             o += "<line x1=\"\(px(t))\" x2=\"\(px(t))\" y1=\"\(mt + ph)\" y2=\"\(mt + ph + 5)\" stroke=\"black\"/>"
             o += "<text x=\"\(px(t))\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(SVGLinePlot.fmt(t))</text>\n"
         }
@@ -98,10 +128,17 @@ public struct SVGLinePlot: Sendable {
                 }
             }
             guard !pts.isEmpty else { continue }
+            if s.markersOnly {
+                for p in pts where tx(p.0).isFinite {
+                    o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"3.5\" fill=\"\(s.hollow ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
+                }
+                o += "\n"
+                continue
+            }
             // A non-finite y breaks the line: where a series is undefined nothing is drawn.
             var segments: [[(Double, Double)]] = [[]]
             for (x, y) in zip(s.x, s.y) {
-                if x.isFinite && y.isFinite { segments[segments.count - 1].append((x, y)) } else if !segments[segments.count - 1].isEmpty { segments.append([]) }
+                if tx(x).isFinite && y.isFinite { segments[segments.count - 1].append((x, y)) } else if !segments[segments.count - 1].isEmpty { segments.append([]) }
             }
             for seg in segments where !seg.isEmpty {
                 let path = seg.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
@@ -112,9 +149,13 @@ public struct SVGLinePlot: Sendable {
                 o += "\n"
             }
         }
-        for (i, s) in series.enumerated() {
+        for (i, s) in series.filter({ !$0.name.isEmpty }).enumerated() {
             let y = mt + 10 + Double(i) * 20
-            o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
+            if s.markersOnly {
+                o += "<circle cx=\"\(ml + pw + 24)\" cy=\"\(y)\" r=\"3.5\" fill=\"\(s.hollow ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
+            } else {
+                o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
+            }
             o += "<text x=\"\(ml + pw + 42)\" y=\"\(y + 4)\">\(SVGLinePlot.esc(s.name))</text>\n"
         }
         o += "</svg>\n"

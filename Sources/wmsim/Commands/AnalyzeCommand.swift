@@ -126,6 +126,8 @@ struct AnalyzeCommand: ParsableCommand {
             print("")
             print(MechanismComparison(results.rows).text)
         }
+        let figures = try AnalysisRunner.writePopulationPlots(results.rows, output: url)
+        print("figures in \(AnalysisRunner.companion(url, "plots"))/: network-*-{pca,eigenvalues,slowness}.svg\(figures.isEmpty ? "" : ", " + figures.joined(separator: ", "))")
         print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,
                      summary.resumed > 0 ? ", \(summary.resumed) resumed" : "", summary.failed))
         print("wrote \(url.path)")
