@@ -64,6 +64,8 @@ final class AnalysisRunnerTests: XCTestCase {
                 XCTAssertEqual(rb.noise.runs, 32)
                 XCTAssertEqual(rb.nominalOutput.count, 16)
                 XCTAssertNotNil(r.fixedPoints)
+                XCTAssertEqual(r.saturation?.delay1.count, 16)
+                XCTAssertTrue(r.saturation?.response.allSatisfy { (0...1).contains($0) } ?? false)
                 // The classification is a pure function of the archive: the same again.
                 let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: r.archive))
                 let again = try MechanismClassifier.classify(try ClosedLoopModel(a.network), trialEndStates: a.startStates, options: quick, ops: CPUDenseOps())

@@ -149,3 +149,27 @@ final class MechanismClassificationTests: XCTestCase {
         }
     }
 }
+
+/// Saturation on networks whose answer is known.
+final class SaturationTests: XCTestCase {
+    func testSaturatedAndQuietNetworks() throws {
+        var task = SequentialTaskSpec()
+        task.stimulus1 = 6; task.delay1 = 3; task.stimulus2 = 6; task.delay2 = 3; task.response = 4
+        let n = 6
+        func model(_ d: Double) throws -> ClosedLoopModel {
+            var w = [Double](repeating: 0, count: n * n)
+            for i in 0..<n { w[i * n + i] = d }
+            return try ClosedLoopModel(n: n, weff: w, input: [Double](repeating: 0, count: 2 * n), readout: [Double](repeating: 0, count: 3 * n), step: 0.1)
+        }
+        // Self-excitation of 5 holds every unit near ±tanh(4.9995…) ≈ ±0.9999 from a start at ±5.
+        let starts = (0..<4).map { k in (0..<n).map { i in (i + k) % 2 == 0 ? 5.0 : -5.0 } }
+        let sat = try Saturation.measure(try model(5), startStates: starts, task: task, taskSeed: 1, ops: CPUDenseOps())
+        XCTAssertEqual(sat.delay1, [Double](repeating: 1, count: 16))
+        XCTAssertEqual(sat.response, [Double](repeating: 1, count: 16))
+        // Without recurrence or input every unit decays as x = ±5·0.9^s: in the response window
+        // (steps 18–21) |tanh x| < 0.64, so no unit is saturated there.
+        let quiet = try Saturation.measure(try model(0), startStates: starts, task: task, taskSeed: 1, ops: CPUDenseOps())
+        XCTAssertEqual(quiet.response, [Double](repeating: 0, count: 16))
+        XCTAssertThrowsError(try Saturation.measure(try model(0), startStates: starts, task: task, taskSeed: 1, threshold: 1, ops: CPUDenseOps()))
+    }
+}

@@ -86,6 +86,7 @@ public struct AnalysisRow: ResultsRow {
     public var classification: MechanismResult?
     public var fixedPoints: FixedPointResult?
     public var robustness: RobustnessResult?
+    public var saturation: SaturationResult?
     /// The NPY [points, N] of the points' states, relative to the results file's folder.
     public var pointStates: String?
     /// Why the network has no analysis (not loadable, training failed, …).
@@ -176,6 +177,7 @@ public struct AnalysisRunner {
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
                     status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 * Double(s) / Double(total)))
                 }
+                row.saturation = try Saturation.measure(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
                 let trajectories = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
                 var points: [FixedPoint] = []
                 if let fo = spec.fixedPoints {
