@@ -77,6 +77,11 @@ final class RobustnessTestsTests: XCTestCase {
         var bad = o
         bad.repeats = 0
         XCTAssertThrowsError(try RobustnessTests.run(zero, startStates: starts, task: task, taskSeed: 1, options: bad, ops: CPUDenseOps()))
+        for levels in [[Double](), [2, 1]] {
+            var unordered = o
+            unordered.sigmas = levels
+            XCTAssertThrowsError(try unordered.validate()) { XCTAssertTrue("\($0)".contains("increasing"), "\($0)") }
+        }
     }
 
     func testCurvesInterpolateTheHalfFailingLevel() {

@@ -55,6 +55,8 @@ final class TrainingPopulationTests: XCTestCase {
 
         p.points = [["N": 200], ["g": 1]]
         XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("the same parameters"), "\($0)") }
+        p.points = [["N": 200, "n": 300]]
+        XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("named twice"), "\($0)") }
         p.points = [["N": 200.5]]
         XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("whole number"), "\($0)") }
         p.mode = .grid

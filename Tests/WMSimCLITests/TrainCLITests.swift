@@ -155,7 +155,7 @@ final class TrainCLITests: XCTestCase {
         for (extra, text) in [(["--vary", "g=1,1.2", "--networks", "2"], "--replicates"), (["--vary", "seed=1,2"], "training parameter"),
                               (["--vary", "fb=0,5"], "population point 0 (fb=0)"), (["--vary", "g=1,1"], "distinct"),
                               (["--replicates", "0"], "replicates"), (["--vary", "g=1,2", "--shard", "2/2"], "shard"),
-                              (["--vary", "N=50000"], "8192"), (["--config", "/nonexistent/pop.toml"], "pop.toml")] {
+                              (["--vary", "N=50000"], "8192"), (["--vary", "N=1e19"], "10⁹"), (["--config", "/nonexistent/pop.toml"], "pop.toml")] {
             let out = CLI.tempDir("train-pop-bad").appendingPathComponent("o")
             let r = try CLI.run(["train"] + small + extra + ["--out", out.path])
             XCTAssertNotEqual(r.status, 0, "\(extra)")

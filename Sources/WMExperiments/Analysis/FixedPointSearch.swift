@@ -168,7 +168,8 @@ public enum FixedPointSearch {
         let centroid = (0..<n).map { i in starts.reduce(0.0) { $0 + $1[i] } / Double(b) }
         func distance(_ a: [Double], _ c: [Double]) -> Double { zip(a, c).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
         let meanStart = starts.reduce(0.0) { $0 + distance($1, centroid) } / Double(b)
-        let kept = candidates.filter { distance($0.x, centroid) <= o.outlierFactor * Swift.max(meanStart, 1e-12) }
+        // With (nearly) identical starts there is no scale to call a point far: no outliers then.
+        let kept = meanStart < 1e-9 ? candidates : candidates.filter { distance($0.x, centroid) <= o.outlierFactor * meanStart }
         let outliers = candidates.count - kept.count
         // Uniqueness: lowest q first; a candidate within uniqueDistance of a kept point joins it.
         var unique: [(x: [Double], q: Double, count: Int)] = []

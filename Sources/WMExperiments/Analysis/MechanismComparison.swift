@@ -63,11 +63,15 @@ public struct MechanismComparison: Sendable {
         var out = "Robustness per mechanism (\(population) networks):\n" + SweepTable.table(header, rows)
         guard let d = delayTest, let s = noiseTest,
               let sm = groups.first(where: { $0.mechanism == .slowManifold }), let fp = groups.first(where: { $0.mechanism == .fixedPoints }) else {
-            out += "\nThe claim (slow manifolds forget yet resist noise better than fixed points) is not tested: it needs at least \(MannWhitney.minimumSize) \(population) networks of each mechanism."
+            out += "\nThe claim (slow manifolds forget yet resist noise better than fixed points) is not tested: it needs at least \(MannWhitney.minimumSize) \(population) networks of each mechanism, and values that do not all tie (networks that never half-fail all count as +∞)."
             return out
         }
+        func med(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
         func rel(_ a: [Double], _ b: [Double]) -> String {
-            let ma = a.sorted()[a.count / 2], mb = b.sorted()[b.count / 2]
+            let ma = med(a), mb = med(b)
             return ma < mb ? "lower" : ma > mb ? "higher" : "equal"
         }
         out += String(format: "\nSlow manifold (n = %d) against fixed points (n = %d), two-sided Mann–Whitney U:", sm.networks, fp.networks)

@@ -196,18 +196,23 @@ public struct AnalysisRunner {
                         row.pointStates = rel
                     }
                 }
-                let name = "\(URL(fileURLWithPath: path).lastPathComponent) (N = \(model.n), g = \(SweepPoint.format(a.spec.network.g)), fb = \(SweepPoint.format(a.spec.network.fb)))"
-                let plots = output.deletingLastPathComponent().appendingPathComponent(Self.companion(output, "plots"))
-                try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
-                let stem = "network-\(String(format: "%05d", u.point))"
-                try AnalysisPlots.phasePortrait(trajectories: trajectories, points: points, title: "\(name): trials and fixed points")
-                    .write(to: plots.appendingPathComponent("\(stem)-pca.svg"))
-                if let c = row.classification {
-                    try AnalysisPlots.slowness(c, steps: spec.classification.slownessSteps, dt: model.step, title: "\(name): \(c.mechanism.rawValue)")
-                        .write(to: plots.appendingPathComponent("\(stem)-slowness.svg"))
-                }
-                if !points.isEmpty {
-                    try AnalysisPlots.spectrum(points, title: "\(name): Jacobian eigenvalues").write(to: plots.appendingPathComponent("\(stem)-eigenvalues.svg"))
+                // A figure that cannot be drawn is a warning, never a lost analysis.
+                do {
+                    let name = "\(URL(fileURLWithPath: path).lastPathComponent) (N = \(model.n), g = \(SweepPoint.format(a.spec.network.g)), fb = \(SweepPoint.format(a.spec.network.fb)))"
+                    let plots = output.deletingLastPathComponent().appendingPathComponent(Self.companion(output, "plots"))
+                    try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
+                    let stem = "network-\(String(format: "%05d", u.point))"
+                    try AnalysisPlots.phasePortrait(trajectories: trajectories, points: points, title: "\(name): trials and fixed points")
+                        .write(to: plots.appendingPathComponent("\(stem)-pca.svg"))
+                    if let c = row.classification {
+                        try AnalysisPlots.slowness(c, steps: spec.classification.slownessSteps, dt: model.step, title: "\(name): \(c.mechanism.rawValue)")
+                            .write(to: plots.appendingPathComponent("\(stem)-slowness.svg"))
+                    }
+                    if !points.isEmpty {
+                        try AnalysisPlots.spectrum(points, title: "\(name): Jacobian eigenvalues").write(to: plots.appendingPathComponent("\(stem)-eigenvalues.svg"))
+                    }
+                } catch {
+                    note?("figures of \(URL(fileURLWithPath: path).lastPathComponent) not drawn: \(error)")
                 }
                 if let ro = spec.robustness {
                     row.robustness = try RobustnessTests.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed,

@@ -36,8 +36,12 @@ public struct RobustnessOptions: Codable, Sendable, Hashable {
 
     public func validate() throws {
         func bad(_ n: String, _ v: Any, _ e: String) -> WMError { .invalidParameter(name: n, value: "\(v)", expected: e) }
-        guard extensions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 100_000 }) else { throw bad("delay extensions", extensions, "values in (0, 100000] τ") }
-        guard sigmas.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("noise levels", sigmas, "finite values ≥ 0") }
+        func increasing(_ v: [Double]) -> Bool { !v.isEmpty && zip(v, v.dropFirst()).allSatisfy { $0 < $1 } }
+        guard increasing(extensions), extensions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 100_000 }) else {
+            throw bad("delay extensions", extensions, "increasing values in (0, 100000] τ")
+        }
+        guard increasing(sigmas), sigmas.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("noise levels", sigmas, "increasing finite values ≥ 0") }
+        guard increasing(silenced) else { throw bad("silenced shares", silenced, "increasing values") }
         guard repeats >= 1, repeats <= 10_000 else { throw bad("repeats", repeats, "1…10000") }
         guard silenced.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw bad("silenced shares", silenced, "values in [0, 1]") }
         guard failThreshold.isFinite, failThreshold > 0, asymptoticThreshold.isFinite, asymptoticThreshold > 0 else {

@@ -36,8 +36,9 @@ public enum Saturation {
             }
             for start in 0..<4 {
                 let c = 4 * start + type.index
-                delayShare[c] = Double((0..<n).filter { abs(sumD[start * n + $0] / Double(d1.count)) > threshold }.count) / Double(n)
-                responseShare[c] = Double((0..<n).filter { abs(sumR[start * n + $0] / Double(resp.count)) > threshold }.count) / Double(n)
+                // An empty window has no mean rate: NaN, not 0 %.
+                delayShare[c] = d1.isEmpty ? .nan : Double((0..<n).filter { abs(sumD[start * n + $0] / Double(d1.count)) > threshold }.count) / Double(n)
+                responseShare[c] = resp.isEmpty ? .nan : Double((0..<n).filter { abs(sumR[start * n + $0] / Double(resp.count)) > threshold }.count) / Double(n)
             }
         }
         return SaturationResult(threshold: threshold, delay1: delayShare, response: responseShare)

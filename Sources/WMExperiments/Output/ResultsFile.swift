@@ -136,7 +136,9 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
             do {
                 guard line.terminated else { throw WMError.file(path: url.path, reason: "no line end") }
                 let row = try dec.decode(Row.self, from: Data(text))
-                guard row.fingerprint == header.fingerprint else {
+                // The stored fingerprint, or the spec's as this version computes it (rows appended
+                // on resume carry that one when an older wmsim wrote the header).
+                guard row.fingerprint == header.fingerprint || row.fingerprint == header.spec.fingerprint else {
                     warnings.append("line \(li + 1): a row of another run (fingerprint \(row.fingerprint), file \(header.fingerprint)); skipped")
                     validLength = line.range.upperBound + 1
                     continue

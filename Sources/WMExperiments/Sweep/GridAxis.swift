@@ -84,8 +84,8 @@ public struct GridAxis<Parameter: GridParameter>: Codable, Sendable, Hashable {
         var seen = Set<Double>()
         for v in values {
             guard v.isFinite else { throw WMError.invalidParameter(name: parameter.rawValue, value: "\(v)", expected: "finite values") }
-            if parameter.isInteger && v.rounded() != v {
-                throw WMError.invalidParameter(name: parameter.rawValue, value: "\(v)", expected: "whole numbers")
+            if parameter.isInteger && (v.rounded() != v || abs(v) > 1e9) {
+                throw WMError.invalidParameter(name: parameter.rawValue, value: "\(v)", expected: "whole numbers up to 10⁹")
             }
             guard seen.insert(v).inserted else {
                 throw WMError.invalidParameter(name: parameter.rawValue, value: "\(v) twice", expected: "distinct values")

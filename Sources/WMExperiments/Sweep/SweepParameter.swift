@@ -63,8 +63,8 @@ public enum SweepParameter: String, GridParameter {
     /// of the spec).
     public func apply(_ v: Double, to s: inout CapacitySpec) throws {
         guard v.isFinite else { throw WMError.invalidParameter(name: rawValue, value: "\(v)", expected: "a finite number") }
-        if isInteger && v.rounded() != v {
-            throw WMError.invalidParameter(name: rawValue, value: "\(v)", expected: "a whole number")
+        if isInteger && (v.rounded() != v || abs(v) > 1e9) {
+            throw WMError.invalidParameter(name: rawValue, value: "\(v)", expected: "a whole number up to 10⁹")
         }
         switch self {
         case .n: s.network.n = Int(v)

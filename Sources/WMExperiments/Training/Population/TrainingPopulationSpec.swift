@@ -174,7 +174,13 @@ extension TrainingPopulationSpec: ResultsSpec {
         case .list:
             combos = try (points ?? []).map { p in
                 var d: [TrainingParameter: Double] = [:]
-                for (k, v) in p { d[try TrainingParameter(name: k)] = v }
+                for (k, v) in p {
+                    let q = try TrainingParameter(name: k)
+                    guard d[q] == nil else {
+                        throw WMError.invalidParameter(name: "points", value: "\(q.rawValue) named twice", expected: "each parameter once per point")
+                    }
+                    d[q] = v
+                }
                 return d
             }
         }
