@@ -162,6 +162,23 @@ final class TrainingPopulationTests: XCTestCase {
         XCTAssertThrowsError(try SweepResults.read(file)) { XCTAssertTrue("\($0)".contains("training-population"), "\($0)") }
     }
 
+    func testOneWriterAtATime() throws {
+        let p = try tinySpec()
+        let url = temporaryPath("population-lock", suffix: ".jsonl")
+        do {
+            let first = try TrainingResults.resume(url, spec: p, shard: nil)
+            XCTAssertNil(first.existing)
+            // A second writer of the same file is refused while the first lives.
+            XCTAssertThrowsError(try TrainingResults.resume(url, spec: p, shard: nil)) {
+                XCTAssertTrue("\($0)".contains("another process"), "\($0)")
+            }
+            try first.writer.append([TrainingRow(fingerprint: p.fingerprint, point: 0, replicate: 0, seed: 0, params: [:], seconds: 1, batch: 1)])
+        }
+        // Released with the writer: the next run continues after the row.
+        let again = try TrainingResults.resume(url, spec: p, shard: nil)
+        XCTAssertEqual(again.existing?.rows.count, 1)
+    }
+
     func testAFailingNetworkIsReportedAndTheOthersGoOn() throws {
         var p = try tinySpec()
         p.axes = [try TrainingAxis(.alpha, values: [1, 1e-300])]

@@ -188,37 +188,49 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
 }
 
 /// Appends rows to a results file, flushing every batch to disk so an interruption loses at most
-/// the batch in flight.
+/// the batch in flight. The writer holds an exclusive `flock` on the file while it lives, so a
+/// second process (a requeued SLURM task, the same shard started twice) is refused instead of
+/// interleaving lines.
 public final class ResultsFileWriter<Spec: ResultsSpec, Row: ResultsRow> {
     let handle: FileHandle
     public let url: URL
 
-    /// Opens `url` for appending after `validLength` bytes (dropping a broken tail), or creates it
-    /// with `header` when it does not exist.
-    public init(url: URL, header: ResultsHeader<Spec>, existing: ResultsFile<Spec, Row>?) throws {
+    /// Creates `url` with `header` (refusing an existing file) and locks it.
+    init(creating url: URL, header: ResultsHeader<Spec>) throws {
         self.url = url
-        let fm = FileManager.default
         do {
-            if let ex = existing {
-                let h = try FileHandle(forUpdating: url)
-                try h.truncate(atOffset: UInt64(ex.validLength))
-                if ex.validLength > 0 {
-                    try h.seek(toOffset: UInt64(ex.validLength - 1))
-                    if h.readData(ofLength: 1) != Data([0x0A]) { try h.seekToEnd(); try h.write(contentsOf: Data([0x0A])) }
-                }
-                try h.seekToEnd()
-                handle = h
-            } else {
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                guard fm.createFile(atPath: url.path, contents: try ResultsJSON.line(header)) else {
-                    throw WMError.file(path: url.path, reason: "cannot create the results file")
-                }
-                let h = try FileHandle(forWritingTo: url)
-                try h.seekToEnd()
-                handle = h
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch { throw WMError.file(path: url.path, reason: "cannot create its folder: \(error.localizedDescription)") }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw WMError.file(path: url.path, reason: errno == EEXIST ? "appeared while this run started (another process is writing it?)" : "cannot create the results file (errno \(errno))")
+        }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        try Self.lock(handle, url)
+        do {
+            try handle.write(contentsOf: try ResultsJSON.line(header))
+            try handle.synchronize()
+        } catch { throw WMError.file(path: url.path, reason: "cannot write the header: \(error.localizedDescription)") }
+    }
+
+    /// Continues the locked file `handle` after the valid part of `existing` (dropping a broken tail).
+    init(continuing handle: FileHandle, url: URL, existing ex: ResultsFile<Spec, Row>) throws {
+        self.url = url
+        self.handle = handle
+        do {
+            try handle.truncate(atOffset: UInt64(ex.validLength))
+            if ex.validLength > 0 {
+                try handle.seek(toOffset: UInt64(ex.validLength - 1))
+                if handle.readData(ofLength: 1) != Data([0x0A]) { try handle.seekToEnd(); try handle.write(contentsOf: Data([0x0A])) }
             }
-        } catch let e as WMError { throw e } catch {
-            throw WMError.file(path: url.path, reason: "cannot open for appending: \(error.localizedDescription)")
+            try handle.seekToEnd()
+        } catch { throw WMError.file(path: url.path, reason: "cannot open for appending: \(error.localizedDescription)") }
+    }
+
+    /// Takes the exclusive lock or refuses.
+    static func lock(_ handle: FileHandle, _ url: URL) throws {
+        guard flock(handle.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw WMError.file(path: url.path, reason: "is being written by another process (it holds the file's lock); wait for it or choose another --out")
         }
     }
 
@@ -241,19 +253,23 @@ extension ResultsFile {
     /// Opens `output` for the results of `spec` (shard `shard`): the rows it already holds when it
     /// exists and belongs to this spec and shard, and a writer that appends after them.
     public static func resume(_ output: URL, spec: Spec, shard: SweepShard?) throws -> (existing: ResultsFile?, writer: ResultsFileWriter<Spec, Row>) {
-        var existing: ResultsFile? = nil
-        if FileManager.default.fileExists(atPath: output.path) {
-            let ex = try read(output)
-            if let why = mismatch(spec, ex.header.spec) {
-                throw WMError.file(path: output.path, reason: "holds results of a different \(Spec.resultsNoun) (fingerprint \(ex.header.fingerprint), this \(Spec.resultsNoun) \(spec.fingerprint)): \(why). Results of different \(Spec.resultsNoun)s are never mixed; choose another --out or remove the file")
-            }
-            guard ex.header.shard == shard else {
-                throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this \(Spec.resultsNoun), not \(shard?.description ?? "all"); choose another --out")
-            }
-            existing = ex
+        guard FileManager.default.fileExists(atPath: output.path) else {
+            return (nil, try ResultsFileWriter<Spec, Row>(creating: output, header: ResultsHeader(spec: spec, shard: shard)))
         }
-        let writer = try ResultsFileWriter<Spec, Row>(url: output, header: ResultsHeader(spec: spec, shard: shard), existing: existing)
-        return (existing, writer)
+        // Lock first, then read: what is read is what this writer continues.
+        let handle: FileHandle
+        do { handle = try FileHandle(forUpdating: output) } catch {
+            throw WMError.file(path: output.path, reason: "cannot open for appending: \(error.localizedDescription)")
+        }
+        try ResultsFileWriter<Spec, Row>.lock(handle, output)
+        let ex = try read(output)
+        if let why = mismatch(spec, ex.header.spec) {
+            throw WMError.file(path: output.path, reason: "holds results of a different \(Spec.resultsNoun) (fingerprint \(ex.header.fingerprint), this \(Spec.resultsNoun) \(spec.fingerprint)): \(why). Results of different \(Spec.resultsNoun)s are never mixed; choose another --out or remove the file")
+        }
+        guard ex.header.shard == shard else {
+            throw WMError.file(path: output.path, reason: "holds shard \(ex.header.shard?.description ?? "all") of this \(Spec.resultsNoun), not \(shard?.description ?? "all"); choose another --out")
+        }
+        return (ex, try ResultsFileWriter<Spec, Row>(continuing: handle, url: output, existing: ex))
     }
 }
 
