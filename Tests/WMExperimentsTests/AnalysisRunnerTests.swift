@@ -8,13 +8,7 @@ import WMTestSupport
 /// and networks that cannot be analysed.
 final class AnalysisRunnerTests: XCTestCase {
     func trainedPopulation() throws -> URL {
-        var p = TrainingPopulationSpec()
-        p.base.network.n = 30
-        p.base.task.stimulus1 = 6; p.base.task.delay1 = 3; p.base.task.stimulus2 = 6; p.base.task.delay2 = 3; p.base.task.response = 4
-        p.base.trainTrials = 12
-        p.base.testTrials = 4
-        p.base.evaluationSeeds = 1
-        p.axes = [try TrainingAxis(.alpha, values: [1, 1e-300]), try TrainingAxis(.g, values: [0.8, 1.5])]
+        let p = TrainingPopulationSpec.tiny(axes: [try TrainingAxis(.alpha, values: [1, 1e-300]), try TrainingAxis(.g, values: [0.8, 1.5])], replicates: 1)
         let dir = temporaryPath("analysis-population")
         _ = try TrainingPopulationRunner(spec: p).run(backend: CPUBackend(), folder: dir)
         return dir

@@ -7,18 +7,7 @@ import WMTestSupport
 /// Training populations: the plan, shards by network, population files, the resumable results
 /// file, shards merged into the whole, failures isolated, and the success table.
 final class TrainingPopulationTests: XCTestCase {
-    /// A population of tiny networks (N = 30, a 22-step trial) that trains in well under a second.
-    func tinySpec() throws -> TrainingPopulationSpec {
-        var p = TrainingPopulationSpec()
-        p.base.network.n = 30
-        p.base.task.stimulus1 = 6; p.base.task.delay1 = 3; p.base.task.stimulus2 = 6; p.base.task.delay2 = 3; p.base.task.response = 4
-        p.base.trainTrials = 12
-        p.base.testTrials = 4
-        p.base.evaluationSeeds = 1
-        p.axes = [try TrainingAxis(.g, values: [1.0, 1.4])]
-        p.replicates = 2
-        return p
-    }
+    func tinySpec() throws -> TrainingPopulationSpec { try TrainingPopulationSpec.tiny(axes: [try TrainingAxis(.g, values: [1.0, 1.4])], replicates: 2) }
 
     func testPlansGridOneAtATimeAndListAndShardsSplitNetworks() throws {
         var p = TrainingPopulationSpec()
@@ -243,5 +232,20 @@ final class TrainingPopulationTests: XCTestCase {
         let csv = t.csv(parameters: ["g", "fb"]).split(separator: "\n")
         XCTAssertEqual(csv.count, 5)
         XCTAssertTrue(csv[4].hasPrefix("1.5,10.0,3,2,2,1.0,"), String(csv[4]))
+    }
+}
+
+extension TrainingPopulationSpec {
+    /// A population of tiny networks (N = 30, a 22-step trial) that trains in well under a second.
+    static func tiny(axes: [TrainingAxis], replicates: Int) -> TrainingPopulationSpec {
+        var p = TrainingPopulationSpec()
+        p.base.network.n = 30
+        p.base.task.stimulus1 = 6; p.base.task.delay1 = 3; p.base.task.stimulus2 = 6; p.base.task.delay2 = 3; p.base.task.response = 4
+        p.base.trainTrials = 12
+        p.base.testTrials = 4
+        p.base.evaluationSeeds = 1
+        p.axes = axes
+        p.replicates = replicates
+        return p
     }
 }

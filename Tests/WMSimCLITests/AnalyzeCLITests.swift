@@ -30,16 +30,8 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("different analysis"), other.stderr)
 
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_analysis.py").path, results.path, "--classification"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try CLI.pythonScript("replay_analysis.py", [results.path, "--classification"])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("0 disagreement(s)") && !text.contains(" 0 point(s)"), text)
     }
 

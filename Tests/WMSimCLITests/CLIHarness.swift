@@ -52,6 +52,20 @@ enum CLI {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: d) as? [String: Any])
     }
 
+    /// Runs `scripts/NAME` with python3: exit status and the combined output.
+    static func pythonScript(_ name: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", packageRoot.appendingPathComponent("scripts/\(name)").path] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
     static var hasNumPy: Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

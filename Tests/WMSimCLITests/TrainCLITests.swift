@@ -52,16 +52,8 @@ final class TrainCLITests: XCTestCase {
 
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
         for (folder, tolerance) in [(dir, "1e-9"), (device, "1e-5"), (many.appendingPathComponent("network-001"), "1e-9")] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path, folder.path, tolerance]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            p.waitUntilExit()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            XCTAssertEqual(p.terminationStatus, 0, text)
+            let (status, text) = try CLI.pythonScript("replay_trained.py", [folder.path, tolerance])
+            XCTAssertEqual(status, 0, text)
             XCTAssertTrue(text.contains("max |wmsim − numpy|"), text)
         }
     }
@@ -139,16 +131,8 @@ final class TrainCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("population.json").path))
 
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/replay_trained.py").path,
-                       dir.appendingPathComponent("networks/p0001-r001").path, "1e-9"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let (status, text) = try CLI.pythonScript("replay_trained.py", [dir.appendingPathComponent("networks/p0001-r001").path, "1e-9"])
+        XCTAssertEqual(status, 0, text)
     }
 
     func testPopulationBadInputIsRefusedBeforeAnythingIsWritten() throws {
