@@ -61,7 +61,7 @@ let package = Package(
 
         // Helpers shared by the test targets: the test backends, array comparisons, temporary paths.
         .target(name: "WMTestSupport", dependencies: ["WMCore", "WMOpenCL"], path: "Tests/WMTestSupport"),
-        .testTarget(name: "WMCoreTests", dependencies: ["WMCore"]),
+        .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels"]),
         .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMTestSupport"]),
         .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore", "WMOpenCL", "WMTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),

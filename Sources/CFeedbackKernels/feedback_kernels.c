@@ -115,11 +115,15 @@ static int vectorised(void) {
 static int vectorised(void) { return 0; }
 #endif
 
-int wm_feedback_kernels_vectorised(void) { return vectorised(); }
+static int allow_vectorised = 1;
+
+int wm_feedback_kernels_vectorised(void) { return allow_vectorised && vectorised(); }
+
+void wm_feedback_kernels_use_vectorised(int on) { allow_vectorised = on; }
 
 void wm_matvec_f32_f64(int rows, int n, const float *J, ptrdiff_t ld, const double *r, double *h) {
 #ifdef WM_X86
-    if (vectorised()) { matvec_avx2(rows, n, J, ld, r, h); return; }
+    if (wm_feedback_kernels_vectorised()) { matvec_avx2(rows, n, J, ld, r, h); return; }
 #endif
     matvec_portable(rows, n, J, ld, r, h);
 }
@@ -127,7 +131,7 @@ void wm_matvec_f32_f64(int rows, int n, const float *J, ptrdiff_t ld, const doub
 void wm_rls_rows(int n, int row0, int row1, double *P, ptrdiff_t ld, int has_pending, const double *k, double c,
                  const double *r, double *acc) {
 #ifdef WM_X86
-    if (vectorised()) { rls_rows_avx2(n, row0, row1, P, ld, has_pending, k, c, r, acc); return; }
+    if (wm_feedback_kernels_vectorised()) { rls_rows_avx2(n, row0, row1, P, ld, has_pending, k, c, r, acc); return; }
 #endif
     rls_rows_portable(n, row0, row1, P, ld, has_pending, k, c, r, acc);
 }

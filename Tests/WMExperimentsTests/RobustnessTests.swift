@@ -51,6 +51,15 @@ final class RobustnessTestsTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try RobustnessTests.delayOutputs(model, startStates: starts, trials: trials, task: t, extensionSteps: [0], ops: ops))
+        // The device's dense ops give the same outputs (float32 GEMMs in another order).
+        let device = try RobustnessTests.delayOutputs(model, startStates: starts, trials: trials, task: t, extensionSteps: ext,
+                                                      ops: try TestBackends.requireOpenCLDenseOps())
+        for e in ext.indices {
+            for c in 0..<16 {
+                XCTAssertEqual(device.end[e][c], end[e][c], accuracy: ParityTolerance.contractingTrajectory, "opencl, extension \(ext[e]), case \(c)")
+                XCTAssertEqual(device.settled[e][c], settled[e][c], accuracy: ParityTolerance.contractingTrajectory)
+            }
+        }
     }
 
     func testFailureRuleAndCurves() throws {

@@ -46,4 +46,8 @@ int wm_parallel_threads(void);
 /// Whether the vectorised (AVX2 + FMA) paths run on this CPU.
 int wm_feedback_kernels_vectorised(void);
 
+/// Tests only: 0 forces the portable loops, 1 the vectorised ones where the CPU has them, so
+/// both paths can be compared on one machine. Not thread-safe against running kernels.
+void wm_feedback_kernels_use_vectorised(int on);
+
 #endif

@@ -177,8 +177,9 @@ public struct AnalysisRunner {
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
                     status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 * Double(s) / Double(total)))
                 }
-                row.saturation = try Saturation.measure(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
-                let trajectories = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
+                let trials = try TrialTrajectories.run(model, startStates: a.startStates, task: a.spec.task, taskSeed: a.spec.taskSeed, ops: ops)
+                row.saturation = trials.saturation
+                let trajectories = trials.trajectories
                 var points: [FixedPoint] = []
                 if let fo = spec.fixedPoints {
                     let starts = MechanismClassifier.starts(n: model.n, trialEndStates: a.startStates, options: spec.classification)
