@@ -6,6 +6,9 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
     case incompatibleEnsemble(String)
     /// The run would need more memory than the target has.
     case insufficientMemory(needed: Int, available: Int, what: String)
+    /// A run's estimate (`RunMemoryEstimate`) exceeds what the target holds: the parts, and the
+    /// knob that shrinks the largest one.
+    case runTooLarge(needed: Int, available: Int, what: String, breakdown: String, remedy: String)
     /// A non-finite state appeared during a run.
     case nonFinite(step: Int, network: Int, detail: String)
     /// A file could not be used.
@@ -25,6 +28,8 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
             return "not enough memory for \(what): needs about \(formatBytes(needed)), "
                 + "\(formatBytes(available)) available; reduce N, the number of networks/trials, "
                 + "the recorded neurons or steps, or choose a sparser weight format"
+        case let .runTooLarge(needed, available, what, breakdown, remedy):
+            return "\(what) needs about \(formatBytes(needed)) (\(breakdown)), \(formatBytes(available)) available; \(remedy)"
         case let .nonFinite(step, network, detail):
             // The detail may already say what to do (e.g. the MLP: lower the learning rate).
             if detail.contains(";") { return "non-finite value at step \(step) in network \(network): \(detail)" }
@@ -42,7 +47,7 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// Human-readable byte count (binary units).
 public func formatBytes(_ n: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
     var v = Double(n)
     var u = 0
     while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }

@@ -109,4 +109,56 @@ final class AnalysisRunnerTests: XCTestCase {
         let row = try XCTUnwrap(try AnalysisResults.read(out).rows.first)
         XCTAssertNotNil(row.error)
     }
+
+    /// The peak of one network's analysis, from the arithmetic: at N = 1000 with the defaults it is
+    /// the delay test's 1592 branches; too little memory is refused naming that part and its knob.
+    func testTheAnalysisMemoryIsEstimatedPerPhaseAndRefusedWithTheKnob() throws {
+        let spec = AnalysisSpec(archives: ["x"])
+        let m = spec.memory(n: 1000)
+        XCTAssertEqual(m.parts.count, 2)
+        XCTAssertEqual(m.parts[1].device, ClosedLoopSimulator.bytes(n: 1000, trajectories: 4 * 398))
+        XCTAssertEqual(m.parts[0].host, 24_000_000)
+        var caps = CPUBackend().capabilities
+        caps.usesHostMemory = false
+        caps.memoryBytes = 10_000_000
+        XCTAssertNoThrow(try m.check(capabilities: CPUBackend().capabilities, what: "analysis"))
+        XCTAssertThrowsError(try m.check(capabilities: caps, what: "the analysis")) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("device memory") && text.contains("delay-test branches") && text.contains("--max-extension"), text)
+        }
+        var none = spec
+        none.robustness = nil
+        XCTAssertTrue(none.memory(n: 1000).parts[1].name.contains("fixed-point"), "without robustness the search is the peak")
+    }
+
+    /// An error row (here: the archive was not there yet) is skipped on resume unless the run
+    /// retries errors; then the new result replaces it when the file is read, and in a merge.
+    func testErrorRowsAreRetriedOnlyWhenAskedAndTheResultReplacesThem() throws {
+        let dir = try trainedPopulation()
+        let real = try AnalysisSpec.discover([dir.path])[0]
+        let late = dir.appendingPathComponent("late-archive")
+        let spec = spec([late.path])
+        let out = dir.appendingPathComponent("retry.jsonl")
+        XCTAssertEqual(try AnalysisRunner(spec: spec).run(backend: CPUBackend(), output: out).failed, 1)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: real), to: late)
+        XCTAssertEqual(try AnalysisRunner(spec: spec).run(backend: CPUBackend(), output: out).analysed, 0, "errors are done unless retried")
+        var retry = AnalysisRunner(spec: spec)
+        retry.retryErrors = true
+        let s = try retry.run(backend: CPUBackend(), output: out)
+        XCTAssertEqual(s.analysed, 1)
+        XCTAssertEqual(s.failed, 0)
+        let file = try AnalysisResults.read(out)
+        XCTAssertEqual(file.rows.count, 1)
+        XCTAssertNil(file.rows[0].error)
+        XCTAssertNotNil(file.rows[0].classification)
+        XCTAssertTrue(file.warnings.isEmpty, "\(file.warnings)")
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "header, the error row, the retry: nothing rewritten")
+        XCTAssertEqual(try retry.run(backend: CPUBackend(), output: out).analysed, 0, "a result is never retried")
+        // A merge of the error-only file and the retried one keeps the result.
+        let errorOnly = dir.appendingPathComponent("error-only.jsonl")
+        try (lines[0...1].joined(separator: "\n") + "\n").write(to: errorOnly, atomically: true, encoding: .utf8)
+        let (_, merged) = try ResultsMerge.merge([errorOnly, out], into: dir.appendingPathComponent("retry-merged.jsonl"), as: AnalysisResults.self)
+        XCTAssertNil(merged.rows[0].error)
+    }
 }

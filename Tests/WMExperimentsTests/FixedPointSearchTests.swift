@@ -94,4 +94,43 @@ final class FixedPointSearchTests: XCTestCase {
         XCTAssertThrowsError(try FixedPointSearch.run(m, starts: starts(5, n: 2, seed: 1), options: bad, ops: CPUDenseOps()))
         XCTAssertThrowsError(try FixedPointSearch.run(m, starts: [[.nan, 0]], ops: CPUDenseOps()))
     }
+
+    /// The Adam phase (what workload P times) on both backends: the same iterations, the same
+    /// states within float32 round-off of two differently ordered GEMMs per iteration.
+    func testTheAdamPhaseAgreesAcrossBackendsAndRunsExactlyItsIterations() throws {
+        let n = 37
+        let w = TestData.normal(n * n, seed: 21).map { 1.2 * Double($0) / Double(n).squareRoot() }
+        let m = try model(w, n: n)
+        var o = FixedPointOptions()
+        o.iterations = 25
+        o.checkEvery = 7
+        let x0 = starts(29, n: n, seed: 4)
+        var states: [[Float]] = []
+        for ops in [CPUDenseOps(), try TestBackends.requireOpenCLDenseOps()] as [any DenseOps] {
+            var checks: [Int] = []
+            let r = try FixedPointSearch.minimise(m, starts: x0, options: o, ops: ops, stopEarly: false) { it, _ in checks.append(it) }
+            XCTAssertEqual(r.iterations, 25)
+            XCTAssertEqual(checks, [0, 7, 14, 21])
+            states.append(r.states)
+        }
+        XCTAssertEqual(states[0].count, 29 * n)
+        let moved = zip(states[0], x0.flatMap { $0 }).map { abs(Double($0) - $1) }.max()!
+        XCTAssertGreaterThan(moved, 0.01, "the states moved")
+        let diff = zip(states[0], states[1]).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(diff, 1e-4, "CPU and OpenCL Adam trajectories")
+    }
+
+    func testWorkloadPRunsOnSmallSizesAndRefusesWhatCannotFit() throws {
+        let r = try FixedPointThroughput.run(n: 37, starts: 13, iterations: 3, repeats: 2, backend: CPUBackend())
+        XCTAssertEqual(r.iterations, 3)
+        XCTAssertEqual(r.allSeconds.count, 2)
+        XCTAssertEqual(r.startIterationsPerSecond, 39 / r.seconds, accuracy: 1e-9 * r.startIterationsPerSecond)
+        XCTAssertGreaterThan(r.gemmGflops, 0)
+        XCTAssertThrowsError(try FixedPointThroughput.run(n: 37, starts: 0, iterations: 3, repeats: 1, backend: CPUBackend()))
+        // N = 10⁶: the N×N model alone is terabytes; refused from the estimate, naming the part.
+        XCTAssertThrowsError(try FixedPointThroughput.run(n: 1_000_000, starts: 1000, iterations: 1, repeats: 1, backend: CPUBackend())) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("TiB") && text.contains("closed-loop model") && text.contains("a smaller N"), text)
+        }
+    }
 }

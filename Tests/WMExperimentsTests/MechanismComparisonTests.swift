@@ -64,4 +64,35 @@ final class MechanismComparisonTests: XCTestCase {
         XCTAssertTrue(few.text.contains("not tested"), few.text)
         XCTAssertTrue(few.text.contains("— (< 6 networks)"), few.text)
     }
+
+    /// Efficiency is counted only where fixed points were searched (never as 0 stable points
+    /// otherwise), as 4 memories per stable point, and compared like the robustness measures.
+    func testLandscapeEfficiencyCountsOnlySearchedNetworks() {
+        func searched(_ r: AnalysisRow, stable: Int, unstable: Int = 1) -> AnalysisRow {
+            var r = r
+            func point(_ s: Bool) -> FixedPoint {
+                FixedPoint(q: 0, isFixed: true, outputs: [0, 0, 0], starts: 1, maxRealPart: s ? -1 : 1, stable: s, slowDirections: 0,
+                           slowestTimeConstant: nil, leadingEigenvalues: [])
+            }
+            r.fixedPoints = FixedPointResult(starts: 10, iterations: 1, points: (0..<stable).map { _ in point(true) } + (0..<unstable).map { _ in point(false) },
+                                             unconverged: [], outliers: 0, duplicates: 0, seconds: 0)
+            return r
+        }
+        var rows: [AnalysisRow] = []
+        for k in 0..<6 { rows.append(searched(row(.slowManifold, delay: 1, noise: 8, index: k), stable: k < 3 ? 1 : 2)) }
+        for k in 0..<6 { rows.append(searched(row(.fixedPoints, delay: nil, noise: 1, index: 10 + k), stable: k < 3 ? 4 : 8)) }
+        rows.append(row(.fixedPoints, delay: nil, noise: 1, index: 30))   // not searched
+        let c = MechanismComparison(rows)
+        let fp = c.groups[0], sm = c.groups[1]
+        XCTAssertEqual(fp.networks, 7)
+        XCTAssertEqual(fp.stablePoints.count, 6, "the unsearched network is not a network with 0 stable points")
+        XCTAssertEqual(sm.memoriesPerStablePoint.sorted(), [2, 2, 2, 4, 4, 4])
+        XCTAssertEqual(fp.efficiencyMedian?.median, 0.75)
+        XCTAssertLessThan(try XCTUnwrap(c.efficiencyTest).p, 0.05)
+        XCTAssertTrue(c.text.contains("attractor landscape more efficiently — supported"), c.text)
+        // None searched: said so, no test.
+        let bare = MechanismComparison(rows.map { var r = $0; r.fixedPoints = nil; return r })
+        XCTAssertNil(bare.efficiencyTest)
+        XCTAssertTrue(bare.text.contains("not searched"), bare.text)
+    }
 }

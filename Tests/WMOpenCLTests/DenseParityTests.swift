@@ -206,6 +206,16 @@ final class DenseParityTests: XCTestCase {
         XCTAssertEqual(sos[0], exact, accuracy: 1e-9 * exact)
         XCTAssertEqual(sos[1], exact, accuracy: 1e-5 * exact)
         XCTAssertEqual(sos2[0], sos2[1], accuracy: 1e-5 * sos2[0])
+        // Above the host's threshold for splitting over cores (and its eight-lane loop), in place.
+        let big1 = TestData.uniform(100_003, seed: 14), big2 = TestData.uniform(100_003, seed: 15)
+        var inPlace: [[Float]] = []
+        for ops in [cpu, cl] as [any DenseOps] {
+            let P = try ops.upload(big1, rows: 1, cols: big1.count), T = try ops.upload(big2, rows: 1, cols: big2.count)
+            try ops.mseGradient(prediction: P, target: T, scale: 2, gradient: P, squaredError: nil)
+            inPlace.append(try ops.download(P))
+        }
+        XCTAssertEqual(inPlace[0], inPlace[1])
+        XCTAssertEqual(inPlace[0][100_002], 2 * (big1[100_002] - big2[100_002]))
         // A large reduction (grid-stride loop over many groups).
         let big = TestData.uniform(300_001, seed: 13)
         let ref = big.reduce(0.0) { $0 + Double($1) * Double($1) }

@@ -202,12 +202,26 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
         try DenseShape.same("mseGradient target", prediction, target)
         try DenseShape.same("mseGradient gradient", prediction, gradient)
         if let s = squaredError { try DenseShape.count("mseGradient squaredError", s, prediction.count) }
-        let pp = try ptr(prediction), tp = try ptr(target), gp = try ptr(gradient)
-        let sp = try squaredError.map { try ptr($0) }
-        for i in 0..<prediction.count {
-            let d = pp[i] - tp[i]
-            gp[i] = scale * d
-            if let sp { sp[i] = d * d }
+        let gp = try ptr(gradient), sp = try squaredError.map { try ptr($0) }
+        let sh = SharedPointers(p0: try ptr(prediction), p1: try ptr(target), p2: gp, p3: sp ?? gp)
+        let storeSquares = sp != nil
+        forRanges(prediction.count) { r in
+            // Eight lanes at a time, the same IEEE operations as the tail and mlp_mse_grad.
+            typealias V = SIMD8<Float>
+            let sv = V(repeating: scale)
+            var i = r.lowerBound
+            while i + 8 <= r.upperBound {
+                let d = UnsafeRawPointer(sh.p0 + i).loadUnaligned(as: V.self) - UnsafeRawPointer(sh.p1 + i).loadUnaligned(as: V.self)
+                if storeSquares { UnsafeMutableRawPointer(sh.p3 + i).storeBytes(of: d * d, as: V.self) }
+                UnsafeMutableRawPointer(sh.p2 + i).storeBytes(of: sv * d, as: V.self)
+                i += 8
+            }
+            while i < r.upperBound {
+                let d = sh.p0[i] - sh.p1[i]
+                if storeSquares { sh.p3[i] = d * d }
+                sh.p2[i] = scale * d
+                i += 1
+            }
         }
     }
 

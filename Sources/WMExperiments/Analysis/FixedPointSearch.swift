@@ -116,37 +116,7 @@ public enum FixedPointSearch {
             throw WMError.invalidParameter(name: "starts", value: "\(b)", expected: "at least one finite start of N = \(n)")
         }
         let t0 = Date()
-        var wt = [Float](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { wt[j * n + i] = Float(model.weff[i * n + j]) } }
-        let WT = try ops.upload(wt, rows: n, cols: n)
-        let X = try ops.upload(starts.flatMap { $0.map { Float($0) } }, rows: b, cols: n)
-        let R = try ops.allocate(rows: b, cols: n), F = try ops.allocate(rows: b, cols: n), G = try ops.allocate(rows: b, cols: n)
-        let M = try ops.allocate(rows: b, cols: n), V = try ops.allocate(rows: b, cols: n)
-        try ops.activation(X, .tanh, into: R)
-        func flowQ() throws -> [Double] {
-            let f = try ops.download(F)
-            return (0..<b).map { k in 0.5 * (0..<n).reduce(0.0) { $0 + Double(f[k * n + $1]) * Double(f[k * n + $1]) } }
-        }
-        var q = [Double](repeating: .infinity, count: b)
-        var it = 0
-        while it < o.iterations {
-            // F = tanh(X)·W_effᵀ − X;  ∇q = (F·W_eff) ⊙ (1 − R²) − F.
-            try ops.gemm(transA: false, transB: false, alpha: 1, R, WT, beta: 0, F)
-            try ops.mseGradient(prediction: F, target: X, scale: 1, gradient: F, squaredError: nil)
-            if it % o.checkEvery == 0 {
-                let now = try flowQ()
-                let moved = zip(now, q).map { abs($0 - $1) / Swift.max($1, 1e-300) }.max() ?? 0
-                q = now
-                progress?(it, o.iterations)
-                if q.allSatisfy({ $0 <= o.tolQ }) || (it > 0 && moved <= o.tolDQ) { break }
-            }
-            try ops.denseBackward(F, WT, activation: .tanh, h: R, dZ: G)
-            try ops.mseGradient(prediction: G, target: F, scale: 1, gradient: G, squaredError: nil)
-            try ops.adamStep(parameters: X, gradients: G, m: M, v: V, AdamStep(learningRate: o.learningRate, step: it + 1))
-            try ops.activation(X, .tanh, into: R)
-            it += 1
-        }
-        let xs = try ops.download(X)
+        let (xs, it) = try minimise(model, starts: starts, options: o, ops: ops, stopEarly: true, progress: progress)
 
         // Refine in double; classify every start.
         var candidates: [(x: [Double], q: Double, start: Int)] = []
@@ -189,6 +159,58 @@ public enum FixedPointSearch {
         }
         return FixedPointResult(starts: b, iterations: it, points: points, unconverged: unconverged, outliers: outliers,
                                 duplicates: kept.count - unique.count, seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// What a search from `b` starts at N = `n` holds: W_effᵀ and six B×N float32 matrices on the
+    /// device, the model and the starts in double on the host, one N×N double Jacobian at a time.
+    public static func memory(n: Int, starts b: Int) -> RunMemoryEstimate {
+        let nd = Double(n), bd = Double(b), P = RunMemoryEstimate.Part.self
+        return RunMemoryEstimate([
+            P.init("fixed-point Adam state (6 × starts × N floats + W_eff)", device: P.bytes(4 * (6 * bd * nd + nd * nd)),
+                   largestBuffer: P.bytes(4 * Swift.max(bd, nd) * nd), remedy: "fewer starts (--fp-samples) or a smaller N"),
+            P.init("closed-loop model, starts and Jacobian (double)", host: P.bytes(8 * (3 * nd * nd + 2 * bd * nd)),
+                   remedy: "a smaller N"),
+        ])
+    }
+
+    /// The Adam phase alone: minimises q from every start at once (float32 on `ops`) and returns
+    /// the final states [B·N] and the iterations taken. With `stopEarly` false it runs exactly
+    /// `options.iterations` iterations (the convergence checks still download q every
+    /// `checkEvery`, as in a search), which is what workload P of `wmsim bench` times.
+    public static func minimise(_ model: ClosedLoopModel, starts: [[Double]], options o: FixedPointOptions, ops: any DenseOps,
+                                stopEarly: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> (states: [Float], iterations: Int) {
+        let n = model.n, b = starts.count
+        var wt = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { wt[j * n + i] = Float(model.weff[i * n + j]) } }
+        let WT = try ops.upload(wt, rows: n, cols: n)
+        let X = try ops.upload(starts.flatMap { $0.map { Float($0) } }, rows: b, cols: n)
+        let R = try ops.allocate(rows: b, cols: n), F = try ops.allocate(rows: b, cols: n), G = try ops.allocate(rows: b, cols: n)
+        let M = try ops.allocate(rows: b, cols: n), V = try ops.allocate(rows: b, cols: n)
+        try ops.activation(X, .tanh, into: R)
+        func flowQ() throws -> [Double] {
+            let f = try ops.download(F)
+            return (0..<b).map { k in 0.5 * (0..<n).reduce(0.0) { $0 + Double(f[k * n + $1]) * Double(f[k * n + $1]) } }
+        }
+        var q = [Double](repeating: .infinity, count: b)
+        var it = 0
+        while it < o.iterations {
+            // F = tanh(X)·W_effᵀ − X;  ∇q = (F·W_eff) ⊙ (1 − R²) − F.
+            try ops.gemm(transA: false, transB: false, alpha: 1, R, WT, beta: 0, F)
+            try ops.mseGradient(prediction: F, target: X, scale: 1, gradient: F, squaredError: nil)
+            if it % o.checkEvery == 0 {
+                let now = try flowQ()
+                let moved = zip(now, q).map { abs($0 - $1) / Swift.max($1, 1e-300) }.max() ?? 0
+                q = now
+                progress?(it, o.iterations)
+                if stopEarly, q.allSatisfy({ $0 <= o.tolQ }) || (it > 0 && moved <= o.tolDQ) { break }
+            }
+            try ops.denseBackward(F, WT, activation: .tanh, h: R, dZ: G)
+            try ops.mseGradient(prediction: G, target: F, scale: 1, gradient: G, squaredError: nil)
+            try ops.adamStep(parameters: X, gradients: G, m: M, v: V, AdamStep(learningRate: o.learningRate, step: it + 1))
+            try ops.activation(X, .tanh, into: R)
+            it += 1
+        }
+        return (try ops.download(X), it)
     }
 
     /// The Jacobian of the flow, A = −I + W_eff·diag(1 − tanh²x), row-major.

@@ -11,6 +11,11 @@ import WMCore
 /// Between slow manifold and fixed points: the two-sided Mann–Whitney U test (at least 5 each),
 /// chosen because the measures are censored at the largest level tested and far from normal;
 /// ranks handle both.
+///
+/// Efficiency of the attractor landscape (the seed's "more efficient in leveraging their
+/// attractor landscape"): the 4 memories of the task (the trial types held through delay 2) per
+/// distinct stable fixed point the network has, 4 / stable points (+∞ with none), over the
+/// networks whose fixed points were searched. Higher is more memories held per attractor.
 public struct MechanismComparison: Sendable {
     public struct Group: Sendable {
         public var mechanism: Mechanism
@@ -19,14 +24,20 @@ public struct MechanismComparison: Sendable {
         public var noiseHalf: [Double]
         public var delayMedian: MedianInterval?
         public var noiseMedian: MedianInterval?
-        /// Distinct stable fixed points per network (the attractors its landscape offers).
+        /// Distinct stable fixed points per network (the attractors its landscape offers), for the
+        /// networks whose fixed points were searched (the others are not counted as 0).
         public var stablePoints: [Int]
+        public var stableMedian: MedianInterval?
+        /// 4 / stable points per network (+∞ with none).
+        public var memoriesPerStablePoint: [Double]
+        public var efficiencyMedian: MedianInterval?
     }
 
     public var groups: [Group]
     /// Slow manifold against fixed points (nil with fewer than 5 networks in either).
     public var delayTest: MannWhitney?
     public var noiseTest: MannWhitney?
+    public var efficiencyTest: MannWhitney?
     /// Which networks were compared ("learned" or "all analysed").
     public var population: String
 
@@ -40,12 +51,16 @@ public struct MechanismComparison: Sendable {
             guard !rs.isEmpty else { return nil }
             let d = rs.map { $0.robustness!.delay.halfFailing ?? .infinity }
             let s = rs.map { $0.robustness!.noise.halfFailing ?? .infinity }
+            let stable = rs.compactMap { $0.fixedPoints.map { $0.points.filter { $0.isFixed && $0.stable }.count } }
+            let efficiency = stable.map { $0 == 0 ? Double.infinity : 4 / Double($0) }
             return Group(mechanism: m, networks: rs.count, delayHalf: d, noiseHalf: s, delayMedian: MedianInterval(d), noiseMedian: MedianInterval(s),
-                         stablePoints: rs.map { $0.fixedPoints?.points.filter { $0.isFixed && $0.stable }.count ?? 0 })
+                         stablePoints: stable, stableMedian: MedianInterval(stable.map(Double.init)),
+                         memoriesPerStablePoint: efficiency, efficiencyMedian: MedianInterval(efficiency))
         }
         let sm = groups.first { $0.mechanism == .slowManifold }, fp = groups.first { $0.mechanism == .fixedPoints }
         delayTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.delayHalf, b.delayHalf) } }
         noiseTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.noiseHalf, b.noiseHalf) } }
+        efficiencyTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.memoriesPerStablePoint, b.memoriesPerStablePoint) } }
     }
 
     /// The table and the statement.
@@ -55,10 +70,12 @@ public struct MechanismComparison: Sendable {
             func f(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "never" }
             return "\(f(m.median))\(unit) [\(f(m.low)), \(f(m.high))]"
         }
-        let header = ["mechanism", "networks", "half failing at extra delay (median [95% CI])", "half failing at noise σ", "stable points (median)"]
+        let header = ["mechanism", "networks", "half failing at extra delay (median [95% CI])", "half failing at noise σ",
+                      "stable points", "memories per stable point"]
         let rows = groups.map { g in
             [g.mechanism.rawValue, String(g.networks), median(g.delayMedian, " τ"), median(g.noiseMedian, ""),
-             String(g.stablePoints.sorted()[g.stablePoints.count / 2])]
+             g.stablePoints.isEmpty ? "— (not searched)" : median(g.stableMedian, ""),
+             g.stablePoints.isEmpty ? "— (not searched)" : median(g.efficiencyMedian, "")]
         }
         var out = "Robustness per mechanism (\(population) networks):\n" + SweepTable.table(header, rows)
         guard let d = delayTest, let s = noiseTest,
@@ -79,6 +96,14 @@ public struct MechanismComparison: Sendable {
         out += String(format: "\n  noise σ at which half the runs fail: %@ for slow manifolds (U = %.1f, p = %.3g)", rel(sm.noiseHalf, fp.noiseHalf), s.u, s.p)
         let forget = rel(sm.delayHalf, fp.delayHalf) == "lower" && d.p < 0.05
         let resist = rel(sm.noiseHalf, fp.noiseHalf) == "higher" && s.p < 0.05
+        if let e = efficiencyTest {
+            out += String(format: "\n  memories per stable point (4 / stable fixed points): %@ for slow manifolds (U = %.1f, p = %.3g)",
+                          rel(sm.memoriesPerStablePoint, fp.memoriesPerStablePoint), e.u, e.p)
+            let efficient = rel(sm.memoriesPerStablePoint, fp.memoriesPerStablePoint) == "higher" && e.p < 0.05
+            out += "\n  the claim: slow manifolds use their attractor landscape more efficiently — \(efficient ? "supported" : "not supported") (p < 0.05)"
+        } else {
+            out += "\n  attractor-landscape efficiency not compared: fixed points were not searched in at least \(MannWhitney.minimumSize) networks of each mechanism"
+        }
         out += "\n  the claim: slow manifolds forget sooner — \(forget ? "supported" : "not supported") (p < 0.05); resist noise better — \(resist ? "supported" : "not supported")"
         return out
     }

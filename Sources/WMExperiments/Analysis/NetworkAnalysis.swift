@@ -27,6 +27,37 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
         try robustness?.validate()
     }
 
+    /// What analysing one network of N = `n` holds at its peak: the closed-loop model in double
+    /// on the host, and the largest batch of the phases (they run one after the other and free
+    /// their buffers): the classification's perturbed runs, the fixed-point search, the delay
+    /// test's branches (4 × extensions trajectories, plus their snapshots on the host) and the
+    /// noise test (σ × repeats × 4 trajectories).
+    public func memory(n: Int) -> RunMemoryEstimate {
+        let P = RunMemoryEstimate.Part.self, nd = Double(n)
+        func sim(_ b: Int) -> Int { ClosedLoopSimulator.bytes(n: n, trajectories: b) }
+        let classified = 5 * classification.copies + 4
+        var phases: [RunMemoryEstimate.Part] = [P.init("classification runs (\(classified) trajectories)", device: sim(classified), largestBuffer: P.bytes(4 * nd * nd),
+                                  remedy: "fewer perturbed copies (--copies)")]
+        if let fo = fixedPoints {
+            let f = FixedPointSearch.memory(n: n, starts: classified - 4 + fo.trajectorySamples).parts[0]
+            phases.append(P.init(f.name, device: f.device, largestBuffer: f.largestBuffer, remedy: "fewer trajectory samples (--fp-samples) or --no-fixed-points"))
+        }
+        if let r = robustness {
+            let k = Double(r.extensions.count)
+            phases.append(P.init("delay-test branches (4 × \(r.extensions.count) extensions)", host: P.bytes(4 * 4 * k * nd),
+                                 device: sim(4 * r.extensions.count), largestBuffer: P.bytes(4 * Swift.max(nd, 8 * k) * nd),
+                                 remedy: "fewer delay extensions (--max-extension) or --no-robustness"))
+            let b = r.sigmas.count * r.repeats * 4
+            phases.append(P.init("noise-test runs (\(b) trajectories)", device: sim(b), largestBuffer: P.bytes(4 * Swift.max(nd, 2 * Double(b)) * nd),
+                                 remedy: "fewer noise repeats (--noise-repeats) or --no-robustness"))
+        }
+        let peak = phases.max { $0.host + $0.device < $1.host + $1.device }!
+        return RunMemoryEstimate([
+            P.init("closed-loop model and linearisation (double N×N)", host: P.bytes(8 * 3 * nd * nd), remedy: "a smaller N"),
+            peak,
+        ])
+    }
+
     public var fingerprint: String { Fingerprint.hex(canonicalJSON) }
 
     public var canonicalJSON: String {
@@ -94,6 +125,7 @@ public struct AnalysisRow: ResultsRow {
     public var seconds: Double
 
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
+    public var isError: Bool { error != nil }
 
     public func sameResult(as other: AnalysisRow) -> Bool {
         classification?.mechanism == other.classification?.mechanism && classification?.distinct == other.classification?.distinct && error == other.error
@@ -108,6 +140,9 @@ public typealias AnalysisResults = ResultsFile<AnalysisSpec, AnalysisRow>
 public struct AnalysisRunner {
     public var spec: AnalysisSpec
     public var shard: SweepShard?
+    /// Rerun the units whose row holds an error (e.g. out of memory) instead of skipping them;
+    /// the new row replaces the error row when the file is read.
+    public var retryErrors = false
 
     public init(spec: AnalysisSpec, shard: SweepShard? = nil) {
         self.spec = spec
@@ -150,7 +185,7 @@ public struct AnalysisRunner {
         let all = try spec.units()
         let mine = shard.map { s in all.filter { $0.point % s.count == s.index } } ?? all
         let (existing, writer) = try AnalysisResults.resume(output, spec: spec, shard: shard)
-        let done = existing?.units ?? []
+        let done = existing?.completedUnits(retryErrors: retryErrors) ?? []
         let pending = mine.filter { !done.contains($0) }
         let resumed = mine.count - pending.count
         if resumed > 0 { note?("resuming: \(resumed) of \(mine.count) networks already in \(output.path)") }
@@ -170,10 +205,7 @@ public struct AnalysisRunner {
                     throw WMError.unsupported("training failed (\(a.result.failure ?? "no start states")); there are no trial-end states to analyse")
                 }
                 let model = try ClosedLoopModel(a.network)
-                let need = ClosedLoopSimulator.bytes(n: model.n, trajectories: 5 * spec.classification.copies + 4)
-                guard need <= backend.capabilities.memoryBytes else {
-                    throw WMError.insufficientMemory(needed: need, available: backend.capabilities.memoryBytes, what: "the classification of N = \(model.n) (W_eff and \(5 * spec.classification.copies + 4) trajectories)")
-                }
+                try spec.memory(n: model.n).check(capabilities: backend.capabilities, what: "the analysis of a network of N = \(model.n)")
                 row.classification = try MechanismClassifier.classify(model, trialEndStates: a.startStates, options: spec.classification, ops: ops) { s, total in
                     status?(Status(done: resumed + analysed, total: mine.count, resumed: resumed, fraction: 0.4 * Double(s) / Double(total)))
                 }

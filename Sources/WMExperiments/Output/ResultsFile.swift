@@ -60,6 +60,9 @@ public protocol ResultsRow: Codable, Sendable {
     var unit: SweepUnit { get }
     /// Whether two rows of the same unit carry the same result (a merge warns when not).
     func sameResult(as other: Self) -> Bool
+    /// The unit could not be computed (the row holds an error, e.g. out of memory, not a result).
+    /// A rerun with `retryErrors` computes it again, and the later row replaces this one.
+    var isError: Bool { get }
 }
 
 /// The kind of results file at `url`, read from its header ("capacity-sweep" when a header has none:
@@ -92,8 +95,14 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
     /// Whether the file ends in a broken (typically truncated) line.
     public var brokenTail: Bool
 
-    /// Units present (first occurrence wins).
+    /// Units present (first occurrence wins, except that a result replaces an earlier error row).
     public var units: Set<SweepUnit> { Set(rows.map(\.unit)) }
+
+    /// The units a resumed run skips: every unit with a row, or with `retryErrors` only those
+    /// whose row is a result.
+    public func completedUnits(retryErrors: Bool) -> Set<SweepUnit> {
+        Set(rows.filter { !retryErrors || !$0.isError }.map(\.unit))
+    }
 
     /// Reads `url`. Throws when the file is missing, empty or its first line is not a sweep header.
     public static func read(_ url: URL) throws -> ResultsFile {
@@ -143,7 +152,9 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
                     validLength = line.range.upperBound + 1
                     continue
                 }
-                if seen.insert(row.unit).inserted { rows.append(row) } else {
+                if seen.insert(row.unit).inserted { rows.append(row) } else if let k = rows.firstIndex(where: { $0.unit == row.unit }), rows[k].isError {
+                    rows[k] = row   // a retry (--retry-errors) of a unit that had failed
+                } else if !row.isError {
                     warnings.append("line \(li + 1): point \(row.unit.point) replicate \(row.unit.replicate) appears twice; the first is kept")
                 }
                 validLength = line.range.upperBound + 1

@@ -30,7 +30,7 @@ public enum ResultsMerge {
             warnings += f.warnings.map { "\(u.lastPathComponent): \($0)" }
             for r in f.rows {
                 if let prev = byUnit[r.unit] {
-                    if !prev.sameResult(as: r) {
+                    if prev.isError && !r.isError { byUnit[r.unit] = r } else if !r.isError && !prev.sameResult(as: r) {
                         warnings.append("\(u.lastPathComponent): point \(r.unit.point) replicate \(r.unit.replicate) differs from an earlier file; the first is kept")
                     }
                 } else { byUnit[r.unit] = r }

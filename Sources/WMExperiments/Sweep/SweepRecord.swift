@@ -63,6 +63,7 @@ public struct SweepRow: ResultsRow {
     }
 
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
+    public var isError: Bool { error != nil }
 
     public func sameResult(as other: SweepRow) -> Bool { DecoderKind.allCases.allSatisfy { mc($0) == other.mc($0) } }
 

@@ -10,6 +10,9 @@ import WMCore
 public struct SweepRunner {
     public var spec: SweepSpec
     public var shard: SweepShard?
+    /// Rerun the units whose row holds an error (e.g. out of memory) instead of skipping them;
+    /// the new row replaces the error row when the file is read.
+    public var retryErrors = false
     /// Bytes the readout statistics of one batch may take (default 2 GiB).
     public var memoryBudget = 2 << 30
     /// Largest batch regardless of memory (on CPU backends at most 4 engine groups).
@@ -54,7 +57,7 @@ public struct SweepRunner {
         let plan = try spec.plan()
         let (existing, writer) = try SweepResults.resume(output, spec: spec, shard: shard)
         var warnings: [String] = existing?.warnings ?? []
-        let done = existing?.units ?? []
+        let done = existing?.completedUnits(retryErrors: retryErrors) ?? []
         let mine = plan.points(shard: shard)
         let total = mine.count * plan.replicates
         let resumed = mine.reduce(0) { acc, p in acc + (0..<plan.replicates).filter { done.contains(SweepUnit(point: p.index, replicate: $0)) }.count }

@@ -41,6 +41,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Fixed points: trajectory samples added to the 100 classification starts (default 256).") var fpSamples: Int?
     @Option(help: "Fixed points: Adam learning rate (default 0.01).") var fpLearningRate: Double?
     @Flag(help: "Skip the robustness tests (delay extension, stimulus noise, silencing).") var noRobustness = false
+    @Flag(help: "Rerun the networks whose row holds an error (e.g. out of memory) instead of skipping them on resume.") var retryErrors = false
     @Option(help: "Robustness: noise repeats per σ and case (default 10).") var noiseRepeats: Int?
     @Option(help: "Robustness: the longest extra delay, in τ (extensions 1, 1.5, … up to it; default 199.5).") var maxExtension: Double?
 
@@ -91,7 +92,9 @@ struct AnalyzeCommand: ParsableCommand {
         let backend = try backendOptions.make()
         Console.note("analyze: \(spec.archives.count) network(s)\(sh.map { ", shard \($0)" } ?? ""); \(5 * o.copies + 4) starts × \(o.steps) steps each")
         var bar: Progress? = nil
-        let summary = try AnalysisRunner(spec: spec, shard: sh).run(backend: backend, output: url, status: { st in
+        var runner = AnalysisRunner(spec: spec, shard: sh)
+        runner.retryErrors = retryErrors
+        let summary = try runner.run(backend: backend, output: url, status: { st in
             if bar == nil {
                 bar = Progress("analyze", total: st.total, unit: "networks", start: st.resumed)
                 bar?.lineEvery = 30

@@ -21,10 +21,15 @@ struct BenchCommand: ParsableCommand {
             being the number of networks trained together. Its figure is network-steps/s;
             GB/s counts g·J every step and P for every rank-1 update; its peers are
             Benchmarks/peers/force_peer.py in NumPy and, where JAX imports, in JAX.
+            P is the fixed-point search (docs/analysis.md §3): its Adam phase on the closed
+            loop of an untrained N=1000 network from 1000 starts (the batch, if not 1 or 64,
+            sets the starts), 200 iterations per repeat (20 with --quick), float32 on the
+            backend's dense ops. Its figure is start-iterations/s and GFLOP/s against the
+            same backend's GEMM; its peers are Benchmarks/peers/fixedpoint_peer.py.
             """)
 
     @OptionGroup var backendOptions: BackendOptions
-    @Option(help: "Workloads, e.g. A,B,C,E,F (default A,B,C).") var workloads: String = "A,B,C"
+    @Option(help: "Workloads, e.g. A,B,C,E,F,P (default A,B,C).") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
     @Option(help: "Weight storage (default auto).") var format: WeightFormat = .auto
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
@@ -51,6 +56,7 @@ struct BenchCommand: ParsableCommand {
         var deviceBandwidthGBs: Double
         var rows: [Row]
         var force: [ForceRow]
+        var fixedPoints: [FixedPointRow]
     }
 
     func run() throws {
@@ -61,15 +67,17 @@ struct BenchCommand: ParsableCommand {
             return v
         }
         var list: [Workload] = []
-        for id in ids where id != "F" {
+        for id in ids where id != "F" && id != "P" {
             for b in (id == "E" ? [1] : bs) {
                 guard let w = StandardWorkloads.workload(id, batch: b, quick: quick) else {
-                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E, F")
+                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E, F, P")
                 }
                 list.append(w)
             }
         }
         let forceBatches = ids.contains("F") ? bs : []
+        // P's batch is its number of starts: the standard 1000 unless other batches are asked for.
+        let fixedPointStarts = ids.contains("P") ? Array(Set(bs.map { $0 == 1 || $0 == 64 ? 1000 : $0 })).sorted() : []
         let peerScript = peers ? try PeerScript.locate() : nil
         let bw = try backend.measureCopyBandwidth()
         Console.note(String(format: "device copy bandwidth: %.1f GB/s", bw))
@@ -96,6 +104,7 @@ struct BenchCommand: ParsableCommand {
             fflush(nil)  // keep finished rows even if a later workload is interrupted
         }
         let forceRows = try runForce(batches: forceBatches, backend: backend, bandwidth: bw, peerScript: peerScript)
+        let fixedPointRows = try runFixedPoints(starts: fixedPointStarts, backend: backend, peerScript: peerScript)
         if !rows.isEmpty {
         print("")
         print(Format.table(["workload", "format", "steps/s", "G syn/s", "GB/s", "% of copy BW", "best peer", "peer G syn/s", "ratio"], rows.map { r in
@@ -107,9 +116,10 @@ struct BenchCommand: ParsableCommand {
         }))
         }
         if !forceRows.isEmpty { print(""); print(forceTable(forceRows)) }
+        if !fixedPointRows.isEmpty { print(""); print(fixedPointTable(fixedPointRows)) }
         print(String(format: "\nbackend %@ — %@; copy bandwidth %.1f GB/s", backend.info.kind, backend.info.device, bw))
         if let path = json {
-            try ResultWriter.json(Report(provenance: Provenance(backend: backend.info), deviceBandwidthGBs: bw, rows: rows, force: forceRows), to: URL(fileURLWithPath: path))
+            try ResultWriter.json(Report(provenance: Provenance(backend: backend.info), deviceBandwidthGBs: bw, rows: rows, force: forceRows, fixedPoints: fixedPointRows), to: URL(fileURLWithPath: path))
         }
     }
 

@@ -31,6 +31,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Run shard i of n (0-based: 0/4 … 3/4): every n-th point.") var shard: String?
     @Option(help: "Readout memory per batch in GiB (default 2).") var memoryBudget: Double = 2
     @Flag(help: "Print the plan (points, networks, batches, memory) and exit.") var dryRun = false
+    @Flag(help: "Rerun the networks whose row holds an error (e.g. out of memory) instead of skipping them on resume.") var retryErrors = false
 
     func run() throws {
         do { try execute() } catch let e as WMError { throw CLIError(e.description) }
@@ -41,6 +42,7 @@ struct SweepCommand: ParsableCommand {
         let sh = try shard.map { try SweepShard(parsing: $0) }
         let plan = try s.plan()
         var runner = SweepRunner(spec: s, shard: sh)
+        runner.retryErrors = retryErrors
         guard memoryBudget > 0, memoryBudget.isFinite else { throw ValidationError("--memory-budget must be > 0 GiB") }
         runner.memoryBudget = Int(memoryBudget * Double(1 << 30))
         let mine = plan.points(shard: sh)

@@ -59,6 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Population: network seeds per point, --seed + r (default 1).") var replicates: Int?
     @Option(help: "Population: train shard i of n (0-based), every n-th network.") var shard: String?
     @Flag(help: "Population: print the plan (points, networks, batches, memory) and exit.") var dryRun = false
+    @Flag(help: "Population: rerun the networks whose row holds an error (e.g. out of memory) instead of skipping them on resume.") var retryErrors = false
 
     /// A population run: any population flag given.
     var isPopulation: Bool { config != nil || !vary.isEmpty || mode != nil || replicates != nil || shard != nil || dryRun }

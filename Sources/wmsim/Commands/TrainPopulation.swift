@@ -14,7 +14,8 @@ extension TrainCommand {
         let plan = try p.plan()
         let mine = plan.units(shard: sh)
         let backend = try backendOptions.make()
-        let runner = TrainingPopulationRunner(spec: p, shard: sh)
+        var runner = TrainingPopulationRunner(spec: p, shard: sh)
+        runner.retryErrors = retryErrors
         let axes = p.mode == .list ? "\(p.points?.count ?? 0) listed point(s)" : p.axes.map { "\($0.parameter.rawValue) (\($0.values.count))" }.joined(separator: ", ")
         let trials = p.base.trainTrials + p.base.testTrials + 16 * p.base.evaluationSeeds
         Console.note("population \(p.fingerprint): \(plan.points.count) point(s)\(axes.isEmpty ? "" : " over \(axes)") × \(p.replicates) seed(s) = \(plan.units.count) network(s)\(sh.map { "; shard \($0) trains \(mine.count)" } ?? ""); \(trials) trials of \(p.base.task.trialSteps) steps each")

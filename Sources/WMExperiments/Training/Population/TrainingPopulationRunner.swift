@@ -12,6 +12,9 @@ import WMCore
 public struct TrainingPopulationRunner {
     public var spec: TrainingPopulationSpec
     public var shard: SweepShard?
+    /// Rerun the units whose row holds an error (e.g. out of memory) instead of skipping them;
+    /// the new row replaces the error row when the file is read.
+    public var retryErrors = false
     /// Largest batch regardless of memory and the backend's preference.
     public var maxBatch = 4096
 
@@ -73,7 +76,7 @@ public struct TrainingPopulationRunner {
         }
         let (existing, writer) = try TrainingResults.resume(output, spec: spec, shard: shard)
         var warnings = existing?.warnings ?? []
-        let done = existing?.units ?? []
+        let done = existing?.completedUnits(retryErrors: retryErrors) ?? []
         let mine = plan.units(shard: shard)
         let pending = mine.filter { !done.contains($0) }
         let resumed = mine.count - pending.count

@@ -71,6 +71,7 @@ public struct TrainingRow: ResultsRow {
     }
 
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
+    public var isError: Bool { error != nil }
 
     public func sameResult(as other: TrainingRow) -> Bool {
         learned == other.learned && failure == other.failure && referenceErrorMax == other.referenceErrorMax
