@@ -18,9 +18,9 @@ enum CLI {
     static var binary: URL { productsDirectory.appendingPathComponent("wmsim") }
 
     @discardableResult
-    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> CLIResult {
+    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil, executable: URL? = nil) throws -> CLIResult {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable ?? binary
         p.arguments = args
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }

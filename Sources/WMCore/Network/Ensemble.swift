@@ -38,7 +38,7 @@ public struct Ensemble: Sendable, Hashable, Codable {
         }
         let states = Double(count) * Double(n) * Double(trials)
         guard states < Double(Int32.max) else {
-            throw WMError.invalidParameter(name: "M·N·B", value: "\(Int(states))", expected: "fewer than 2^31 state values per ensemble; split it")
+            throw WMError.invalidParameter(name: "M·N·B", value: String(format: "%.3g", states), expected: "fewer than 2^31 state values per ensemble; split it")
         }
     }
 }

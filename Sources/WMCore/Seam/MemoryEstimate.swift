@@ -14,25 +14,30 @@ public struct MemoryEstimate: Sendable {
         return n2 * s.sp + 6 * (n2 * s.sp * (1 - s.sp)).squareRoot() + Double(s.n)
     }
 
+    /// Bytes of one network's recurrent weights stored in `format` (already resolved; `auto` is
+    /// counted as dense), in double so that impossible sizes do not overflow.
+    public static func weightBytes(_ s: NetworkSpec, format: WeightFormat, indexBytes: Int) -> Double {
+        let n = Double(s.n), idx = Double(indexBytes), nnz = nnzBound(s)
+        switch format {
+        case .dense, .auto: return n * n * 4
+        case .csr: return nnz * (4 + idx) + (n + 1) * 4
+        case .ell:
+            // Row lengths of Bernoulli rows stay within mean + 6σ + 1 of each other.
+            let p = s.sp
+            let width = n * p + 6 * (n * p * (1 - p)).squareRoot() + 1
+            return Swift.min(width, n) * n * (4 + idx) + n * 4
+        }
+    }
+
     /// The estimate for an ensemble stored in `format` (already resolved), with records of
     /// `recordWidth` neurons per trajectory kept for one chunk of `chunkSteps` steps.
     public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool, indexBytes: Int) {
         let n = Double(ensemble.n)
-        let idx = Double(indexBytes)
         let chunkSteps = Swift.max(1, chunkSteps)
         var w = 0.0
         for s in ensemble.networks {
-            let nnz = MemoryEstimate.nnzBound(s)
-            switch format {
-            case .dense, .auto: w += n * n * 4
-            case .csr: w += nnz * (4 + idx) + (n + 1) * 4
-            case .ell:
-                // Row lengths of Bernoulli rows stay within mean + 6σ + 1 of each other.
-                let p = s.sp
-                let width = n * p + 6 * (n * p * (1 - p)).squareRoot() + 1
-                w += Swift.min(width, n) * n * (4 + idx) + n * 4
-            }
-            if hostCopyOfCSR { w += nnz * 8 + (n + 1) * 4 }
+            w += MemoryEstimate.weightBytes(s, format: format, indexBytes: indexBytes)
+            if hostCopyOfCSR { w += MemoryEstimate.nnzBound(s) * 8 + (n + 1) * 4 }
             w += n * Double(ensemble.nIn) * 4
         }
         weights = Int(w)

@@ -50,7 +50,7 @@ public struct RunMemoryEstimate: Sendable, Hashable {
     public func breakdown(_ c: BackendCapabilities) -> String {
         let sized = parts.map { ($0, c.usesHostMemory ? Self.sum([$0.host, $0.device]) : Swift.max($0.host, $0.device)) }
         let total = Self.sum(sized.map(\.1))
-        return sized.sorted { $0.1 > $1.1 }.filter { $0.1 * 100 >= total }.map { "\($0.0.name) \(formatBytes($0.1))" }.joined(separator: ", ")
+        return sized.sorted { $0.1 > $1.1 }.filter { Double($0.1) * 100 >= Double(total) }.map { "\($0.0.name) \(formatBytes($0.1))" }.joined(separator: ", ")
     }
 
     /// Throws `runTooLarge` (the estimate by part, and the remedy of the largest part) when the
@@ -62,7 +62,7 @@ public struct RunMemoryEstimate: Sendable, Hashable {
                                 remedy: worst.map { "the largest part is \($0.name): \($0.remedy)" } ?? "")
         }
         let h = hostTotal(c)
-        if h > hostAvailable { throw fail(h, hostAvailable, { c.usesHostMemory ? $0.host + $0.device : $0.host }, "host memory") }
+        if h > hostAvailable { throw fail(h, hostAvailable, { c.usesHostMemory ? Self.sum([$0.host, $0.device]) : $0.host }, "host memory") }
         if !c.usesHostMemory, device > c.memoryBytes { throw fail(device, c.memoryBytes, \.device, "device memory") }
         if largestBuffer > c.maxAllocationBytes {
             throw fail(largestBuffer, c.maxAllocationBytes, \.largestBuffer, "the device's largest single allocation")

@@ -11,6 +11,11 @@ public enum CapacityMeasurement {
     /// instead of generated ones (`spec.networks` is then ignored).
     public static func run(_ spec: CapacitySpec, backend: any Backend, input: InputSource, networks given: [Network]? = nil,
                            moments: MomentsPlacement = .auto, progress: Progress? = nil) throws -> CapacityResult {
+        if given == nil {
+            // Before the networks' specs are even listed (measureEach checks loaded networks).
+            try spec.validate()
+            try spec.memory(backend: backend).check(capabilities: backend.capabilities, what: "capacity of \(spec.networks) network(s) of N = \(spec.network.n)")
+        }
         var spec = spec
         var networks = MeasuredNetworks(spec)
         if let g = given {
@@ -53,8 +58,11 @@ public enum CapacityMeasurement {
     public static func measureEach(_ spec: CapacitySpec, networks: MeasuredNetworks? = nil, mlpSeeds: [UInt64]? = nil,
                                    backend: any Backend, input: InputSource,
                                    moments: MomentsPlacement = .auto, progress: Progress? = nil) throws -> PerNetwork {
-        let networks = networks ?? MeasuredNetworks(spec)
         try spec.validate()
+        let count = networks?.count ?? spec.networks
+        try spec.memory(networks: count, backend: backend)
+            .check(capabilities: backend.capabilities, what: "capacity of \(count) network(s) of N = \(spec.network.n)")
+        let networks = networks ?? MeasuredNetworks(spec)
         let t0 = Date()
         let stored = spec.decoders.lazy.compactMap { $0.storedLags(spec) }.first
         let (collected, info) = try CapacityRun.collect(spec, networks: networks, backend: backend, input: input,

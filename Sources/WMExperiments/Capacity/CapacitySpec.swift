@@ -64,6 +64,12 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
             throw WMError.invalidParameter(name: "input", value: input.kind.rawValue, expected: "uniform, gaussian or file (an i.i.d. scalar stream)")
         }
         guard networks >= 1, trials >= 1 else { throw WMError.invalidParameter(name: "networks/trials", value: "\(networks)/\(trials)", expected: "≥ 1") }
+        // Counts are bounded so that every product below stays exact in Int; memory is refused
+        // separately, from `memory(backend:)`.
+        for (name, v) in [("networks", networks), ("trials", trials), ("washout", washout), ("train", train), ("validation", validation),
+                          ("test", test), ("maxLag", maxLag)] where v > 1_000_000_000 {
+            throw WMError.invalidParameter(name: name, value: "\(v)", expected: "at most 10^9")
+        }
         guard maxLag >= 1 else { throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "≥ 1") }
         guard washout >= maxLag else {
             throw WMError.invalidParameter(name: "washout", value: "\(washout)", expected: "≥ maxLag = \(maxLag) (targets u(t−k) must exist)")

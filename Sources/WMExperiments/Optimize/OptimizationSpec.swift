@@ -93,12 +93,26 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
                 throw WMError.invalidParameter(name: "lag", value: "\(l)", expected: "one of the \(decoder.rawValue) decoder's lags \(decoder.lags(base))")
             }
         }
-        guard seedsPerEvaluation >= 1, finalSeeds >= 2 else {
-            throw WMError.invalidParameter(name: "seeds", value: "\(seedsPerEvaluation)/\(finalSeeds)", expected: "≥ 1 per evaluation and ≥ 2 final seeds (for a CI)")
+        guard seedsPerEvaluation >= 1, seedsPerEvaluation <= 10_000, finalSeeds >= 2, finalSeeds <= 10_000 else {
+            throw WMError.invalidParameter(name: "seeds", value: "\(seedsPerEvaluation)/\(finalSeeds)", expected: "1…10000 per evaluation and 2…10000 final seeds (for a CI)")
         }
         guard let budget = cmaes.maxEvaluations, budget >= 2 else {
             throw WMError.invalidParameter(name: "budget", value: "\(cmaes.maxEvaluations.map(String.init) ?? "none")", expected: "≥ 2 evaluations")
         }
+    }
+
+    /// The larger of the estimates at the lower and the upper corner of the bounds (memory grows
+    /// monotonically with N, nIn and the density), for the most networks measured together
+    /// (an evaluation's seeds or the final seeds).
+    public func memory(backend: any Backend) -> RunMemoryEstimate {
+        var worst = RunMemoryEstimate()
+        for corner in [\OptimizationBound.lower, \OptimizationBound.upper] {
+            var s = base
+            for p in parameters { try? p.parameter.apply(p.parameter.isInteger ? p[keyPath: corner].rounded() : p[keyPath: corner], to: &s) }
+            let e = s.memory(networks: Swift.max(seedsPerEvaluation, finalSeeds), backend: backend)
+            if e.hostTotal(backend.capabilities) + e.device > worst.hostTotal(backend.capabilities) + worst.device { worst = e }
+        }
+        return worst
     }
 
     /// FNV-1a 64 of the canonical JSON: a state file belongs to exactly one optimisation.

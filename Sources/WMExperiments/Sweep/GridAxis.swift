@@ -130,6 +130,24 @@ public typealias SweepAxis = GridAxis<SweepParameter>
 
 extension GridAxis {
     /// Every combination of the axes' values (the first axis varies slowest).
+    /// The most networks (points × replicates) one sweep or population may plan: checked from
+    /// the axes' lengths before any point is built, so an impossible grid is refused at once.
+    public static var largestPlan: Int { 1_000_000 }
+
+    /// Throws when `mode` over `axes` (or `listed` points) times `replicates` exceeds `largestPlan`.
+    public static func checkPlanSize(_ axes: [GridAxis], mode: SweepMode, listed: Int, replicates: Int, noun: String) throws {
+        let points: Double
+        switch mode {
+        case .grid: points = axes.reduce(1.0) { $0 * Double($1.values.count) }
+        case .oneAtATime: points = Swift.max(1, axes.reduce(0.0) { $0 + Double($1.values.count) })
+        case .list: points = Double(listed)
+        }
+        guard points * Double(Swift.max(replicates, 1)) <= Double(largestPlan) else {
+            throw WMError.invalidParameter(name: noun, value: "\(SweepPoint.format(points)) point(s) × \(replicates) replicate(s)",
+                                           expected: "at most \(largestPlan) networks in one plan; use fewer values per axis or fewer replicates (or split it into several runs)")
+        }
+    }
+
     public static func grid(_ axes: [GridAxis]) -> [[Parameter: Double]] {
         var combos: [[Parameter: Double]] = [[:]]
         for a in axes {

@@ -74,6 +74,7 @@ extension SweepSpec {
     /// Expands the axes into points (deduplicated) and checks every point's measurement.
     public func plan() throws -> SweepPlan {
         var netAxes = axes.filter { $0.parameter.isNetworkParameter }
+        try SweepAxis.checkPlanSize(netAxes, mode: mode, listed: points?.count ?? 0, replicates: replicates, noun: "sweep")
         var lags = axes.first { $0.parameter == .x }?.values.map { Int($0) } ?? []
         var combos: [[SweepParameter: Double]] = []
         var baseValues: [SweepParameter: Double] = [:]

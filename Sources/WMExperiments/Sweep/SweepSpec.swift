@@ -48,7 +48,9 @@ public struct SweepSpec: Codable, Sendable, Hashable {
     /// Throws for unknown or repeated parameters, empty sweeps, and any point whose network or
     /// measurement is invalid (naming the point).
     public func validate() throws {
-        guard replicates >= 1 else { throw WMError.invalidParameter(name: "replicates", value: "\(replicates)", expected: "≥ 1") }
+        guard replicates >= 1, replicates <= 100_000 else {
+            throw WMError.invalidParameter(name: "replicates", value: "\(replicates)", expected: "1…100000")
+        }
         var base1 = base
         base1.networks = 1
         try base1.validate()

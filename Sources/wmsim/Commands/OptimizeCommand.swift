@@ -64,6 +64,9 @@ struct OptimizeCommand: ParsableCommand {
         let dir = URL(fileURLWithPath: out ?? "wmsim-out/optimize-\(s.fingerprint)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let backend = try backendOptions.make()
+        do {
+            try s.memory(backend: backend).check(capabilities: backend.capabilities, what: "the optimisation's largest candidate")
+        } catch let e as WMError { throw CLIError(e.description) }
         let what = s.objective == .mc ? "MC" : "r at X = \(s.lag ?? 0)"
         Console.note("optimize \(s.fingerprint): maximise \(s.decoder.rawValue) \(what) over \(s.parameters.map { "\($0.parameter.rawValue) ∈ [\(Format.num($0.lower)), \(Format.num($0.upper))]" }.joined(separator: ", ")); budget \(budget) evaluations × \(s.seedsPerEvaluation) seed(s), then \(s.finalSeeds) fresh seeds")
         var sources: [Int: InputSource] = [:]

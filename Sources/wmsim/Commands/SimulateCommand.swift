@@ -46,7 +46,7 @@ struct SimulateCommand: ParsableCommand {
         if let m = networks, m < 1 { throw ValidationError("--networks must be ≥ 1") }
         if let b = trials, b < 1 { throw ValidationError("--trials must be ≥ 1") }
         if let e = recordEvery, e < 1 { throw ValidationError("--record-every must be ≥ 1") }
-        if chunk < 1 { throw ValidationError("--chunk must be ≥ 1") }
+        if chunk < 1 || chunk > 1_000_000 { throw ValidationError("--chunk must be in 1…1000000") }
     }
 
     func effectiveConfig() throws -> SimulationConfig {
@@ -70,6 +70,11 @@ struct SimulateCommand: ParsableCommand {
 
     func execute() throws {
         let cfg = try effectiveConfig()
+        // Bounded before any list of networks is built (the engine then checks their memory).
+        guard (1...1_000_000).contains(cfg.networks), (1...1_000_000_000).contains(cfg.trials), (0...1_000_000_000_000).contains(cfg.steps) else {
+            throw WMError.invalidParameter(name: "networks/trials/steps", value: "\(cfg.networks)/\(cfg.trials)/\(cfg.steps)",
+                                           expected: "networks 1…10^6, trials 1…10^9, steps 0…10^12")
+        }
         // Networks: generated from the spec, or loaded.
         var loaded: [Network]? = nil
         var ensemble: Ensemble
@@ -88,6 +93,12 @@ struct SimulateCommand: ParsableCommand {
             throw WMError.invalidParameter(name: "--steps", value: "\(cfg.steps)", expected: "at most the \(source.fileSteps) rows of the input file")
         }
 
+        if let r = record {
+            // rates.npy is written as the run goes: refuse a recording the disk cannot hold.
+            let bytes = Double(cfg.steps / r.every) * Double(ensemble.count) * Double(ensemble.trials) * Double(r.width(n: ensemble.n)) * 4
+            try DiskSpace.check(bytes: bytes, near: URL(fileURLWithPath: out ?? "."), what: "recording rates.npy (steps/record-every × networks × trials × neurons × 4 bytes)",
+                                remedy: "record fewer neurons (--record-neurons), less often (--record-every), fewer steps, or --no-record")
+        }
         let outDir = try OutputFolder.prepare(out, command: "simulate", force: force)
         let backend = try backendOptions.make()
         var opt = EngineOptions()

@@ -59,6 +59,12 @@ struct SweepCommand: ParsableCommand {
         }
         let url = URL(fileURLWithPath: out ?? "wmsim-out/sweep-\(s.fingerprint)\(sh.map { "-shard-\($0.index)-of-\($0.count)" } ?? "").jsonl")
         let backend = try backendOptions.make()
+        // Every point is checked up front (one network: batches shrink to fit the readout budget).
+        for p in mine {
+            do {
+                try p.spec.memory(networks: 1, backend: backend).check(capabilities: backend.capabilities, what: "sweep point \(p.index) (\(p.label)), one network")
+            } catch let e as WMError { throw CLIError(e.description) }
+        }
         var sources: [Int: InputSource] = [:]
         var bar: Progress? = nil
         let summary = try runner.run(backend: backend, output: url, input: { nIn in

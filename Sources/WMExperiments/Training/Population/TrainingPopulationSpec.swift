@@ -162,6 +162,7 @@ extension TrainingPopulationSpec: ResultsSpec {
 
     /// Expands the axes into points (deduplicated, first-seen order) and checks each point.
     public func plan() throws -> TrainingPopulationPlan {
+        try TrainingAxis.checkPlanSize(axes, mode: mode, listed: points?.count ?? 0, replicates: replicates, noun: "population")
         var combos: [[TrainingParameter: Double]]
         switch mode {
         case .grid:

@@ -1,0 +1,59 @@
+import Foundation
+import WMCore
+
+extension CapacitySpec {
+    /// Everything a capacity run of `networks` networks (default `self.networks`) holds, from the
+    /// arithmetic alone (nothing generated): the engine's group of networks, the input stream,
+    /// every network's readout moments (three segments of an N×N scatter in double, kept until
+    /// the decoders run), the ridge fit of one network (its eigendecomposition), and for the MLP
+    /// the stored states of every network and one network's layers and Adam state.
+    /// `CapacityMeasurement` checks it before allocating anything; sweeps and optimisations check
+    /// their largest point up front.
+    public func memory(networks count: Int? = nil, backend: any Backend) -> RunMemoryEstimate {
+        let P = RunMemoryEstimate.Part.self
+        let c = backend.capabilities
+        let m = Double(count ?? networks)
+        let nd = Double(network.n), k = Double(maxLag), bt = Double(trials)
+        let steps = Double(washout) + Double(train) + Double(validation) + Double(test)
+        let group = Swift.min(m, Double(ComputePolicy(backend).networksPerEngine(count ?? networks)))
+        let fmt = format.resolve(n: network.n, sp: network.sp)
+        let idx = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : (WeightFormat.uses16BitIndices(n: network.n) ? 2 : 4)
+        let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx) + nd * Double(network.nIn) * 4
+        let csr = MemoryEstimate.nnzBound(network) * 8 + (nd + 1) * 4
+        let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell" : ""
+        var parts: [RunMemoryEstimate.Part] = [
+            P.init("engine (\(Int(group)) network(s) of N = \(network.n), \(fmt.rawValue) weights, states)",
+                   host: P.bytes(group * csr), device: P.bytes(group * (weights + 2 * nd * bt * 4)),
+                   largestBuffer: P.bytes(group * weights),
+                   remedy: "a smaller N or sparser weights\(formatHint)"),
+            P.init("input stream (\(Int(steps)) steps × \(trials) trial(s))", host: P.bytes(steps * bt * (Double(network.nIn) + 1) * 4),
+                   remedy: "shorter segments or fewer trials"),
+            P.init("readout moments of \(Int(m)) network(s) (3 segments × (N² + N·K) doubles each)",
+                   host: P.bytes(m * 3 * (nd * nd + nd * k + nd + 2 * k) * 8),
+                   remedy: "fewer networks measured together (--networks; --final-seeds or --eval-seeds when optimising) or a smaller N: the scatter grows as N²"),
+        ]
+        if decoders.contains(.ridge) {
+            parts.append(P.init("ridge fit of one network (eigendecomposition, ~3 N² doubles)", host: P.bytes((3 * nd * nd + 6 * nd * k) * 8),
+                                largestBuffer: 0, remedy: "a smaller N"))
+        }
+        if decoders.contains(.mlp), let lags = storedLags {
+            let l = Double(lags.count), h1 = Double(mlp.hidden1), h2 = Double(mlp.hidden2)
+            let samples = (Double(train) + Double(validation) + Double(test)) * bt
+            let stored = m * samples * (nd + l) * 4
+            let layers = (nd * h1 + h1 * h2 + h2 * l + h1 + h2 + l) * 4 * 4
+            let activations = (Double(mlp.batchSize) + samples) * (h1 + h2 + l) * 4 * 3
+            let onDevice = c.denseOpsOnDevice
+            parts.append(P.init("MLP stored states of \(Int(m)) network(s) (\(Int(samples)) samples × (N + \(lags.count)) floats each)",
+                                host: P.bytes(stored), remedy: "fewer networks, shorter segments or fewer MLP lags (--mlp-lags)"))
+            let one = layers + activations + samples * (nd + l) * 4
+            parts.append(P.init("MLP of one network (layers N×\(mlp.hidden1)×\(mlp.hidden2)×\(lags.count) with Adam state, activations)",
+                                host: onDevice ? 0 : P.bytes(one), device: onDevice ? P.bytes(one) : 0,
+                                largestBuffer: P.bytes(Swift.max(nd * h1, samples * Swift.max(nd, h1, h2)) * 4),
+                                remedy: "smaller hidden layers (--mlp-hidden)"))
+        }
+        return RunMemoryEstimate(parts)
+    }
+
+    /// The MLP's stored lags, when an MLP decoder runs.
+    var storedLags: [Int]? { decoders.lazy.compactMap { $0.storedLags(self) }.first }
+}
