@@ -11,6 +11,9 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
     case runTooLarge(needed: Int, available: Int, what: String, breakdown: String, remedy: String)
     /// A non-finite state appeared during a run.
     case nonFinite(step: Int, network: Int, detail: String)
+    /// Every network (or candidate) of a run failed, so there is no result; the message says
+    /// what each failed with.
+    case noResult(String)
     /// A file could not be used.
     case file(path: String, reason: String)
     /// One point of a sweep or a population is invalid (`reason` is the point's own error).
@@ -35,6 +38,8 @@ public enum WMError: Error, CustomStringConvertible, Sendable, Equatable {
             if detail.contains(";") { return "non-finite value at step \(step) in network \(network): \(detail)" }
             return "non-finite state (NaN/Inf) at step \(step) in network \(network): \(detail); "
                 + "lower the gains (g, gIn), the noise or the input amplitude"
+        case let .noResult(why):
+            return why
         case let .file(path, reason):
             return "\(path): \(reason)"
         case let .invalidPoint(point, reason):

@@ -49,8 +49,8 @@ final class SimulateCLITests: XCTestCase {
 
     func testLoadedNetworkGivesTheSameRates() throws {
         let a = CLI.tempDir("gen"), b = CLI.tempDir("load")
-        let common = ["--steps", "40", "--trials", "2", "--backend", "cpu", "--rule", "leaky"]
-        XCTAssertEqual(try CLI.run(["simulate", "--n", "100", "--sp", "0.1", "--save-network", "--out", a.path] + common).status, 0)
+        let common = ["--steps", "40", "--trials", "2", "--backend", "cpu"]
+        XCTAssertEqual(try CLI.run(["simulate", "--n", "100", "--sp", "0.1", "--rule", "leaky", "--save-network", "--out", a.path] + common).status, 0)
         let r = try CLI.run(["simulate", "--load-network", a.appendingPathComponent("network").path, "--out", b.path] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         let x = try NPY.read(a.appendingPathComponent("rates.npy")).floats()

@@ -77,7 +77,7 @@ public struct NetworkSpec: Codable, Sendable, Hashable {
         }
         guard n >= 1 else { throw WMError.invalidParameter(name: "N", value: "\(n)", expected: "an integer ≥ 1") }
         guard n <= 100_000_000 else { throw WMError.invalidParameter(name: "N", value: "\(n)", expected: "N ≤ 10^8") }
-        guard nIn >= 1, nIn <= 1_000_000 else { throw WMError.invalidParameter(name: "nIn", value: "\(nIn)", expected: "an integer in 1…10^6") }
+        guard nIn >= 1, nIn <= 1_000_000 else { throw WMError.invalidParameter(name: "nIn", value: "\(nIn)", expected: "an integer ≥ 1 (at most 10^6)") }
         for (name, v) in [("g", g), ("gIn", gIn), ("bias", bias), ("noise", noise), ("dt", dt), ("tau", tau), ("leak", leak)] {
             try finite(name, v)
         }

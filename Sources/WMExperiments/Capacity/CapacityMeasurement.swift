@@ -26,7 +26,12 @@ public enum CapacityMeasurement {
         let each = try measureEach(spec, networks: networks, backend: backend, input: input, moments: moments, progress: progress)
         var results: [DecoderKind: DecoderResult] = [:]
         for kind in DecoderKind.allCases where spec.decoders.contains(kind) {
-            results[kind] = try summarize(kind, each.curves[kind] ?? [], spec: spec, histories: each.histories[kind], seconds: each.seconds[kind] ?? 0)
+            do {
+                results[kind] = try summarize(kind, each.curves[kind] ?? [], spec: spec, histories: each.histories[kind], seconds: each.seconds[kind] ?? 0)
+            } catch let WMError.noResult(why) {
+                // The reasons are in the warnings; a run that fails here never printed them.
+                throw WMError.noResult(why + (each.warnings.isEmpty ? "" : ":\n  " + each.warnings.joined(separator: "\n  ")))
+            }
         }
         var result = CapacityResult(spec: spec, backend: each.info.backend, format: each.info.format.rawValue, decoders: results,
                                     simulateSeconds: each.simulateSeconds, warnings: each.warnings)
@@ -92,7 +97,10 @@ public enum CapacityMeasurement {
     static func summarize(_ kind: DecoderKind, _ curves: [MemoryCurve?], spec: CapacitySpec, histories: [MLPHistory]?, seconds: Double) throws -> DecoderResult {
         let ok = curves.compactMap { $0 }
         guard !ok.isEmpty else {
-            throw WMError.invalidParameter(name: "\(kind.rawValue) decoder", value: "failed on every network", expected: "at least one network with usable states (see the warnings above: saturated or degenerate states, diverging training)")
+            throw WMError.noResult("the \(kind.rawValue) decoder failed on every network (saturated or degenerate states, diverging training)")
+        }
+        guard ok.contains(where: { $0.r.contains(where: \.isFinite) }) else {
+            throw WMError.noResult("every lag's correlation is undefined for the \(kind.rawValue) decoder (a constant input or constant states): there is no capacity to report")
         }
         let (mean, ci) = try MemoryCurve.mean(ok)
         return DecoderResult(decoder: kind, perNetwork: curves, mean: mean, memoryCapacity: mean.memoryCapacity, memoryCapacityCI95: ci,

@@ -72,13 +72,25 @@ public enum CapacityOutput {
         lines.append("")
         for d in decoders {
             let ci = d.memoryCapacityCI95
-            let ciText = ci.count == 2 && ci[0].isFinite ? String(format: " (95%% CI %.2f–%.2f)", ci[0], ci[1]) : ""
+            let ok = d.perNetwork.compactMap { $0 }.count
+            let ciText: String
+            if ok < MeanInterval.minimumCount || ci.count != 2 || !ci[0].isFinite {
+                ciText = " (no 95% CI: \(ok) network(s), a CI needs ≥ \(MeanInterval.minimumCount))"
+            } else if ci[0] < 0 {
+                ciText = String(format: " (95%% CI 0.00–%.2f; the t-interval's lower bound %.2f is clipped at 0, the least MC can be)", ci[1], ci[0])
+            } else {
+                ciText = String(format: " (95%% CI %.2f–%.2f)", ci[0], ci[1])
+            }
             let lags = d.mean.lags
             let lagsText = lags == Array(1...Swift.max(1, r.spec.maxLag)) ? " over k = 1…\(r.spec.maxLag)" : " over lags \(lags.map(String.init).joined(separator: ","))"
             let below = d.firstLagBelowThreshold.map { "; r < \(r.spec.threshold) from lag \($0)" } ?? ""
+            let inputs = d.decoder == .mlp ? (r.spec.mlp.standardize ? "; inputs z-scored" : "; inputs not z-scored") : ""
             lines.append(String(format: "%@: MC = Σ r² = %.2f", d.decoder.rawValue, d.memoryCapacity) + ciText + lagsText + below
-                + String(format: " [%d networks, %.1f s]", d.perNetwork.compactMap { $0 }.count, d.seconds))
+                + String(format: " [%d networks, %.1f s%@]", d.perNetwork.compactMap { $0 }.count, d.seconds, inputs))
         }
+        let testSamples = r.spec.test * r.spec.trials
+        lines.append(String(format: "chance level: a readout of unrelated states scores MC ≈ maxLag/(samples − 1) = %.3f on these %d test samples",
+                            Double(r.spec.maxLag) / Double(Swift.max(testSamples - 1, 1)), testSamples))
         lines.append("convention: \(r.convention)")
         lines.append(String(format: "simulated in %.1f s on %@ (%@, %@)", r.simulateSeconds, r.backend.kind, r.backend.device, r.format)
                      + (r.moments == "device" && r[.ridge] != nil ? "; ridge moments accumulated on the device" : ""))

@@ -98,7 +98,9 @@ public enum CapacityRun {
             }
         }
         guard var result = info else {
-            throw WMError.nonFinite(step: 0, network: 0, detail: "every network diverged (\(failed.sorted { $0.key < $1.key }.first?.value ?? "")); lower the gains (g, gIn) or the input amplitude")
+            let each = failed.sorted { $0.key < $1.key }.prefix(3).map { "\(networks.labels[$0.key]): \($0.value)" }
+            throw WMError.noResult("every network diverged (" + each.joined(separator: "; ") + (failed.count > 3 ? "; …" : "")
+                                   + "); lower the gains (g, gIn), the noise or the input amplitude")
         }
         result.saturatedFraction = saturated
         result.failedNetworks = failed

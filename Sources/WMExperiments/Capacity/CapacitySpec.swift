@@ -63,6 +63,11 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         guard input.kind == .uniform || input.kind == .gaussian || input.kind == .file else {
             throw WMError.invalidParameter(name: "input", value: input.kind.rawValue, expected: "uniform, gaussian or file (an i.i.d. scalar stream)")
         }
+        // A constant stream has no variance: every lag's correlation would be undefined.
+        if input.kind != .file, !(input.amplitude > 0) {
+            throw WMError.invalidParameter(name: "input amplitude", value: "\(input.amplitude)",
+                                           expected: "> 0 (a constant input leaves every lag's correlation undefined, so there is no capacity to measure)")
+        }
         guard networks >= 1, trials >= 1 else { throw WMError.invalidParameter(name: "networks/trials", value: "\(networks)/\(trials)", expected: "≥ 1") }
         // Counts are bounded so that every product below stays exact in Int; memory is refused
         // separately, from `memory(backend:)`.
@@ -77,6 +82,18 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         for (name, v) in [("train", train), ("validation", validation), ("test", test)] where v < 1 {
             throw WMError.invalidParameter(name: name, value: "\(v)", expected: "a non-empty segment (≥ 1 step)")
         }
+        // A Pearson r over n samples of unrelated series has E[r²] = 1/(n − 1), so MC (a sum of
+        // maxLag r²) has a chance level of about maxLag/(n − 1): 10 samples per lag keep it
+        // below 0.1. Validation picks λ by r, which needs a few dozen samples to mean anything.
+        let testSamples = test * trials, minimumTest = Self.minimumTestSamples(maxLag: maxLag)
+        guard testSamples >= minimumTest else {
+            throw WMError.invalidParameter(name: "test", value: "\(test) step(s) × \(trials) trial(s) = \(testSamples) samples",
+                                           expected: "at least \(minimumTest) test samples (max(30, 10 × maxLag)): MC's chance level is about maxLag/(samples − 1) and r over fewer samples is noise")
+        }
+        guard validation * trials >= Self.minimumValidationSamples else {
+            throw WMError.invalidParameter(name: "validation", value: "\(validation) step(s) × \(trials) trial(s) = \(validation * trials) samples",
+                                           expected: "at least \(Self.minimumValidationSamples) validation samples (λ is chosen by r on them)")
+        }
         guard train * trials > maxLag + 1 else {
             throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "smaller than the training samples (\(train * trials))")
         }
@@ -89,6 +106,11 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         }
         guard threshold.isFinite else { throw WMError.invalidParameter(name: "threshold", value: "\(threshold)", expected: "a finite r") }
     }
+
+    /// The fewest test samples (steps × trials) a capacity is measured on: max(30, 10 · maxLag).
+    public static func minimumTestSamples(maxLag: Int) -> Int { Swift.max(30, 10 * maxLag) }
+    /// The fewest validation samples λ is chosen on.
+    public static let minimumValidationSamples = 30
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, decoders, mlp, mlpLags, mlpPerLag, threshold, format

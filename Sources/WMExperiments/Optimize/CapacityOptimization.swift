@@ -128,7 +128,7 @@ public enum CapacityOptimization {
         }
         let searchSeconds = elapsed + Date().timeIntervalSince(t0)
         guard let bestPoint = cma.best, let best = candidates.filter({ $0.objective.isFinite }).max(by: { $0.objective < $1.objective }) else {
-            throw WMError.nonFinite(step: 0, network: 0, detail: "no candidate gave a finite objective")
+            throw WMError.noResult("no candidate gave a finite objective (every network of every candidate failed; see the warnings above)")
         }
         // Fresh seeds for the best candidate and the base parameters (paired).
         let fresh = (0..<spec.finalSeeds).map { 1_000_000 + UInt64($0) }

@@ -93,8 +93,9 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
                 throw WMError.invalidParameter(name: "lag", value: "\(l)", expected: "one of the \(decoder.rawValue) decoder's lags \(decoder.lags(base))")
             }
         }
-        guard seedsPerEvaluation >= 1, seedsPerEvaluation <= 10_000, finalSeeds >= 2, finalSeeds <= 10_000 else {
-            throw WMError.invalidParameter(name: "seeds", value: "\(seedsPerEvaluation)/\(finalSeeds)", expected: "1…10000 per evaluation and 2…10000 final seeds (for a CI)")
+        guard seedsPerEvaluation >= 1, seedsPerEvaluation <= 10_000, finalSeeds >= MeanInterval.minimumCount, finalSeeds <= 10_000 else {
+            throw WMError.invalidParameter(name: "seeds", value: "\(seedsPerEvaluation)/\(finalSeeds)",
+                                           expected: "1…10000 per evaluation and \(MeanInterval.minimumCount)…10000 final seeds (for a CI)")
         }
         guard let budget = cmaes.maxEvaluations, budget >= 2 else {
             throw WMError.invalidParameter(name: "budget", value: "\(cmaes.maxEvaluations.map(String.init) ?? "none")", expected: "≥ 2 evaluations")

@@ -92,7 +92,7 @@ public struct CapacityBatch {
                                                        mlpSeeds: batch.map(\.mlpSeed), backend: backend, input: input) { phase, d, t in
                 if phase == "simulate", t > 0 { progress?(Double(d) / Double(t)) }
             }
-        } catch let WMError.nonFinite(_, _, detail) {
+        } catch let WMError.noResult(detail) {
             warnings.append("\(batch.count) network(s) of N = \(first.spec.network.n): every one diverged (\(detail))")
             return batch.map { _ in Outcome(error: "diverged: \(detail)", seconds: Date().timeIntervalSince(tb) / Double(batch.count), batch: batch.count) }
         }

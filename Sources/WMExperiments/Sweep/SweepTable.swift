@@ -3,10 +3,10 @@ import WMCore
 
 /// Plain-text summaries of sweep results.
 public enum SweepTable {
-    /// Mean and 95 % CI (Student t) of a sample; CI nil below two values.
+    /// Mean and 95 % CI (Student t) of a sample; CI nil below `MeanInterval.minimumCount` values.
     public static func meanCI(_ v: [Double]) -> (mean: Double, lo: Double?, hi: Double?) {
         let ci = MeanInterval(v)
-        return ci.count >= 2 ? (ci.mean, ci.low, ci.high) : (ci.mean, nil, nil)
+        return ci.count >= MeanInterval.minimumCount ? (ci.mean, ci.low, ci.high) : (ci.mean, nil, nil)
     }
 
     /// One line per point: parameters, networks with a result, mean MC [95 % CI] per decoder and,
@@ -23,7 +23,10 @@ public enum SweepTable {
         for p in plan.points(shard: shard) {
             let rs = byPoint[p.index] ?? []
             var line = [String(p.index), p.label.isEmpty ? "(base)" : p.label, "\(rs.filter { $0.error == nil }.count)/\(plan.replicates)"]
-            for d in decs { line.append(format(meanCI(rs.compactMap { $0.mc(d) }.filter(\.isFinite)))) }
+            for d in decs {
+                let v = rs.compactMap { $0.mc(d) }.filter(\.isFinite), m = MeanInterval(v)
+                line.append(MeanInterval.text(mean: m.mean, low: m.low, high: m.high, count: v.count, floor: 0))
+            }
             for x in plan.lags { line.append(format(meanCI(rs.compactMap { $0.r(lag: x, decoder: .ridge) }.filter(\.isFinite)), ci: false)) }
             rows.append(line)
         }

@@ -103,9 +103,14 @@ enum OptimizeReport {
         let what = r.spec.objective == .mc ? "MC" : "r(X=\(r.spec.lag ?? 0))"
         var lines = ["\(r.evaluations) evaluations in \(r.generations) generations (\(String(format: "%.1f", r.searchSeconds)) s, \(String(format: "%.2f", r.evaluationsPerSecond)) evaluations/s), stopped: \(r.stopReason)"]
         lines.append("best candidate: \(params(r.best.params)) — search \(what) \(String(format: "%.4f", r.best.objective)) (optimistic: the best of noisy draws)")
-        func ci(_ s: SeedSummary) -> String { String(format: "%.4f [%.4f, %.4f]", s.mean, s.ci95[0], s.ci95[1]) }
+        func ci(_ s: SeedSummary) -> String {
+            MeanInterval.text(mean: s.mean, low: s.ci95[0], high: s.ci95[1], count: s.values.filter(\.isFinite).count, of: s.values.count,
+                              decimals: 4, floor: r.spec.objective == .mc ? 0 : nil)
+        }
         lines.append("fresh seeds (\(r.spec.finalSeeds)): best \(what) \(ci(r.bestFresh)); base (\(params(r.baseFresh.params))) \(ci(r.baseFresh))")
-        lines.append(String(format: "paired improvement best − base: %.4f [%.4f, %.4f] (95%% CI)", r.improvement, r.improvementCI95[0], r.improvementCI95[1]))
+        let pairs = zip(r.bestFresh.values, r.baseFresh.values).filter { $0.isFinite && $1.isFinite }.count
+        lines.append("paired improvement best − base (95 % CI): " + MeanInterval.text(mean: r.improvement, low: r.improvementCI95[0], high: r.improvementCI95[1],
+                                                                                    count: pairs, of: r.spec.finalSeeds, decimals: 4))
         return lines.joined(separator: "\n")
     }
 

@@ -69,7 +69,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func execute() throws {
-        let cfg = try effectiveConfig()
+        var cfg = try effectiveConfig()
         // Bounded before any list of networks is built (the engine then checks their memory).
         guard (1...1_000_000).contains(cfg.networks), (1...1_000_000_000).contains(cfg.trials), (0...1_000_000_000_000).contains(cfg.steps) else {
             throw WMError.invalidParameter(name: "networks/trials/steps", value: "\(cfg.networks)/\(cfg.trials)/\(cfg.steps)",
@@ -79,8 +79,18 @@ struct SimulateCommand: ParsableCommand {
         var loaded: [Network]? = nil
         var ensemble: Ensemble
         if let dir = loadNetwork {
+            try net.refuseWithLoadedNetworks()
+            if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network runs") }
+            // The stream the networks were saved with, unless another is asked for: a saved run replays exactly.
+            let saved = URL(fileURLWithPath: dir).appendingPathComponent("input.json")
+            if !inp.anyGiven, FileManager.default.fileExists(atPath: saved.path) {
+                cfg.input = try JSONDecoder().decode(InputSpec.self, from: Data(contentsOf: saved))
+                Console.note("input: the stream saved with the networks (\(saved.path)); input flags choose another")
+            }
             let nets = try NetworkArchive.load(from: URL(fileURLWithPath: dir))
             loaded = nets
+            // The summary records what ran: the saved specification, not the defaults.
+            if let first = nets.first { cfg.network = first.spec; cfg.networks = nets.count }
             ensemble = Ensemble(networks: nets.map { var s = $0.spec; s.spectralRadius = nil; return s }, trials: cfg.trials)
         } else {
             ensemble = Ensemble(spec: cfg.network, count: cfg.networks, trials: cfg.trials)
@@ -115,6 +125,7 @@ struct SimulateCommand: ParsableCommand {
         if saveNetwork {
             try NetworkArchive.save(nets, to: outDir.appendingPathComponent("network"), dense: denseNetwork)
             try InputStreamFile.write(source, steps: cfg.steps, trials: ensemble.trials, to: outDir.appendingPathComponent("network/input.npy"))
+            try ResultWriter.json(cfg.input, to: outDir.appendingPathComponent("network/input.json"))
             files.append("network/")
         }
 

@@ -29,6 +29,8 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "MLP early-stopping patience in epochs (default 8).") var mlpPatience: Int?
     @Option(help: "Lags the MLP decodes, e.g. 1,2,5,10 (default a spread up to K).") var mlpLags: String?
     @Flag(help: "Train one MLP per lag instead of one multi-output MLP.") var mlpPerLag = false
+    @Option(help: "Z-score each neuron's state before the MLP (statistics of the training segment): true or false (default true; docs/capacity.md says what it changes).")
+    var mlpStandardize: Bool?
     @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
     @Option(help: "Weight storage: auto, dense, ell, csr.") var format: WeightFormat?
 
@@ -56,6 +58,7 @@ struct CapacityOptions: ParsableArguments {
         if let v = mlpPatience { s.mlp.patience = v }
         if let v = mlpLags { s.mlpLags = try parseIndexList(v) }
         if mlpPerLag { s.mlpPerLag = true }
+        if let v = mlpStandardize { s.mlp.standardize = v }
         if let v = threshold { s.threshold = v }
         if let v = format { s.format = v }
     }

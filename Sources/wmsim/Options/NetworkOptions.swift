@@ -25,6 +25,21 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Rescale W to this exact spectral radius (dense eigenvalues, N ≤ 4096).") var spectralRadius: Double?
     @Option(help: "Network seed (default 1); network m of an ensemble uses seed + m.") var seed: UInt64?
 
+    /// The network flags given on the command line ("--rule", …): none can apply to networks
+    /// loaded from a folder, whose saved specification is what runs.
+    var given: [String] {
+        let flags: [(String, Any?)] = [("--n", n), ("--g", g), ("--sp", sp), ("--gin", gIn), ("--spin", spIn), ("--nin", nIn), ("--bias", bias),
+                                       ("--rule", rule), ("--dt", dt), ("--tau", tau), ("--leak", leak), ("--activation", activation),
+                                       ("--noise", noise), ("--spectral-radius", spectralRadius), ("--seed", seed)]
+        return flags.filter { $0.1 != nil }.map(\.0)
+    }
+
+    /// Throws when network flags are combined with `--load-network`.
+    func refuseWithLoadedNetworks() throws {
+        guard !given.isEmpty else { return }
+        throw ValidationError("\(given.joined(separator: ", ")) cannot apply to networks loaded with --load-network: their saved specification is what runs (drop the flag, or generate networks instead)")
+    }
+
     func apply(to s: inout NetworkSpec) {
         if let v = n { s.n = v }
         if let v = g { s.g = v }
@@ -54,6 +69,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Input-stream seed (default 7).") var inputSeed: UInt64?
     @Option(help: "Input stream file (.npy [T, nIn] or CSV with nIn columns); implies --input file.") var inputFile: String?
 
+    /// Whether any input flag was given.
+    var anyGiven: Bool { input != nil || inputAmplitude != nil || hold != nil || burnIn != nil || inputSeed != nil || inputFile != nil }
+
     func apply(to s: inout InputSpec) {
         if let v = input { s.kind = v }
         if let v = inputAmplitude { s.amplitude = v }
@@ -73,8 +91,12 @@ struct InputOptions: ParsableArguments {
         let cols: Int
         if url.pathExtension.lowercased() == "npy" {
             let a = try NPY.read(url)
-            guard a.shape.count == 1 || a.shape.count == 2 else { throw WMError.file(path: path, reason: "input must be [T] or [T, nIn], got shape \(a.shape)") }
-            cols = a.shape.count == 1 ? 1 : a.shape[1]
+            // [T, 1, nIn] is what `simulate --save-network` writes for one trial.
+            guard a.shape.count == 1 || a.shape.count == 2 || (a.shape.count == 3 && a.shape[1] == 1) else {
+                throw WMError.file(path: path, reason: "input must be [T], [T, nIn] or [T, 1, nIn] (one stream shared by every trial), got shape \(a.shape)"
+                                   + (a.shape.count == 3 ? "; a saved run with several trials replays from its input.json (use --load-network alone)" : ""))
+            }
+            cols = a.shape.count == 1 ? 1 : a.shape[a.shape.count - 1]
             values = try a.floats()
         } else {
             let m = try DelimitedText.readMatrix(url)
