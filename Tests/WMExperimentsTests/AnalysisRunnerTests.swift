@@ -49,6 +49,7 @@ final class AnalysisRunnerTests: XCTestCase {
         XCTAssertEqual(rows.count, 4)
         for r in rows {
             XCTAssertEqual(r.params["N"], 30)
+            XCTAssertEqual(r.backend, CPUBackend().info.label, "every row, error rows too, says where it ran")
             if r.params["alpha"] == 1 {
                 let c = try XCTUnwrap(r.classification, r.error ?? "")
                 XCTAssertEqual(c.meanOutput.count, 100)

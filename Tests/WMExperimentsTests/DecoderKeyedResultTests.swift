@@ -38,6 +38,9 @@ final class DecoderKeyedResultTests: XCTestCase {
         XCTAssertEqual(back.scores[.mlp]?.lags, [1, 5])
         XCTAssertEqual(back.point, 2)
         XCTAssertEqual(back.batch, 3)
+        XCTAssertNil(object["backend"], "no backend given, none written")
+        row.backend = "opencl: Some GPU"
+        XCTAssertEqual(try ResultsJSON.decoder().decode(SweepRow.self, from: try ResultsJSON.line(row)).backend, "opencl: Some GPU")
     }
 
     func testAFileLineWithoutScoresDecodesToAnErrorRow() throws {
@@ -46,6 +49,7 @@ final class DecoderKeyedResultTests: XCTestCase {
         XCTAssertTrue(row.scores.isEmpty)
         XCTAssertEqual(row.error, "diverged")
         XCTAssertNil(row.mc(.ridge))
+        XCTAssertNil(row.backend, "files written before rows named their backend still read")
     }
 
     func testCapacityResultPutsEachDecoderUnderItsKey() throws {

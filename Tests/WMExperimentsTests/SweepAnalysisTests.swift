@@ -74,6 +74,24 @@ final class SweepAnalysisTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(without.interactions.first).significant)
     }
 
+    /// Rows whose point is outside the plan (a hand-edited or foreign file, or rows built in memory)
+    /// are counted as unusable, never indexed: `wmsim stats` crashed on point −1 or 500.
+    func testRowsOutsideThePlanAreNotUsedAndDoNotCrash() throws {
+        var base = SweepSpec.defaultBase
+        base.maxLag = 10
+        let spec = SweepSpec(base: base, axes: [try SweepAxis(.g, values: [0.5, 1, 1.5])], replicates: 3)
+        var res = try synthetic(spec) { v in v[.g]! }
+        let good = try SweepAnalysis.analyze(res)
+        for p in [-1, 500, 3] {
+            var row = res.rows[0]
+            row.point = p
+            res.rows.append(row)
+        }
+        let a = try SweepAnalysis.analyze(res)
+        XCTAssertEqual(a.failedRows, good.failedRows + 3)
+        XCTAssertEqual(a.effects.first?.observations, 9)
+    }
+
     func testRAtEachLagAndBadOptions() throws {
         var base = SweepSpec.defaultBase
         base.maxLag = 10

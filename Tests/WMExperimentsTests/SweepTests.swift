@@ -169,6 +169,95 @@ final class SweepTests: XCTestCase {
         XCTAssertThrowsError(try SweepResults.read(url)) { XCTAssertTrue("\($0)".contains("results header"), "\($0)") }
     }
 
+    /// A row of a (point, replicate) the spec does not plan is skipped on read, naming its line, so
+    /// merge, stats and resume never count or index it.
+    func testRowsOutsideThePlanAreSkippedOnReadAndMerge() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.5, 1.0])], replicates: 2)
+        let url = tmp("outside"), merged = tmp("outside-merged")
+        defer { for u in [url, merged] { try? FileManager.default.removeItem(at: u) } }
+        var data = try ResultsJSON.line(SweepHeader(spec: spec, shard: nil))
+        func row(_ p: Int, _ r: Int) -> SweepRow {
+            var row = SweepRow(fingerprint: spec.fingerprint, point: p, replicate: r, seed: 1, params: ["g": 0.5], seconds: 0, batch: 1)
+            row.scores[.ridge] = DecoderScores(mc: 1, lags: [1], r: [1])
+            return row
+        }
+        let units = [(0, 0), (0, 1), (1, 0), (1, 1), (-1, 0), (500, 0), (0, -1), (1, 2)]
+        for (p, r) in units { data.append(try ResultsJSON.line(row(p, r))) }
+        try data.write(to: url)
+        let f = try SweepResults.read(url)
+        XCTAssertEqual(f.rows.map(\.unit), [SweepUnit(point: 0, replicate: 0), SweepUnit(point: 0, replicate: 1),
+                                            SweepUnit(point: 1, replicate: 0), SweepUnit(point: 1, replicate: 1)])
+        XCTAssertEqual(f.warnings.count, 4, "\(f.warnings)")
+        XCTAssertTrue(f.warnings[0].hasPrefix("line 6: point -1 replicate 0 is not in this sweep's plan"), f.warnings[0])
+        XCTAssertTrue(f.warnings[3].contains("line 9: point 1 replicate 2"), f.warnings[3])
+        XCTAssertFalse(f.brokenTail)
+        let report = try SweepMerge.merge([url], into: merged)
+        XCTAssertEqual(report.rows, 4)
+        XCTAssertTrue(report.missing.isEmpty)
+        XCTAssertEqual(try SweepResults.read(merged).rows.count, 4)
+        XCTAssertNoThrow(try SweepAnalysis.analyze(f))
+    }
+
+    /// Every row names the backend it ran on; a resume on another backend says so (and goes on).
+    func testRowsNameTheirBackendAndAResumeOnAnotherOneIsNoted() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.5, 1.0])], replicates: 1)
+        let input: (Int) throws -> InputSource = { try InputSource(spec: spec.base.input, nIn: $0) }
+        let url = tmp("backend")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let cpu = CPUBackend().info.label
+        XCTAssertTrue(cpu.hasPrefix("cpu: "), cpu)
+        _ = try SweepRunner(spec: spec).run(backend: CPUBackend(), output: url, input: input)
+        XCTAssertEqual(try SweepResults.read(url).rows.map(\.backend), [cpu, cpu])
+        // The first row as another backend wrote it, the second dropped: the rerun notes the mix.
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        let other = lines[1].replacingOccurrences(of: "\"backend\":\"\(cpu)\"", with: "\"backend\":\"opencl: Some GPU\"")
+        XCTAssertNotEqual(other, lines[1])
+        try (lines[0] + "\n" + other + "\n").write(to: url, atomically: true, encoding: .utf8)
+        var notes: [String] = []
+        let s = try SweepRunner(spec: spec).run(backend: CPUBackend(), output: url, input: input, note: { notes.append($0) })
+        XCTAssertEqual(s.measured, 1)
+        let note = try XCTUnwrap(notes.first { $0.contains("another backend") }, "\(notes)")
+        XCTAssertTrue(note.contains("1 on opencl: Some GPU") && note.contains(cpu) && note.contains("parity tolerances"), note)
+        XCTAssertEqual(try SweepResults.read(url).rows.map(\.backend), ["opencl: Some GPU", cpu])
+        // Rows of older files name no backend: nothing to note.
+        let plain = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"backend\":\"opencl: Some GPU\",", with: "")
+        try plain.write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertNil(try SweepResults.read(url).otherBackendNote(current: CPUBackend().info, path: url.path))
+    }
+
+    func testAParameterVariedTwiceIsRefused() throws {
+        XCTAssertEqual(try SweepAxis.parsing(options: ["g=1,2", "N=10,20"]).map(\.parameter), [.g, .n])
+        XCTAssertThrowsError(try SweepAxis.parsing(options: ["g=1", "gin=1,2", "G=2"])) {
+            XCTAssertTrue("\($0)".contains("given twice (g=1 and G=2)") && "\($0)".contains("one --vary per parameter"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainingAxis.parsing(options: ["fb=1", "fb=2"])) { XCTAssertTrue("\($0)".contains("twice"), "\($0)") }
+    }
+
+    /// Foundation's decoder says "not valid JSON" with no key for 2.5 where an integer belongs.
+    func testAFloatForAnIntegerKeyNamesTheKey() throws {
+        let dir = temporaryPath("sweep-floatkey")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let axis = "[[axes]]\nname = \"g\"\nvalues = [0.5, 1.5]\n"
+        for (text, key, value) in [("replicates = 2.5\n" + axis, "replicates", "2.5"),
+                                   ("[base]\nnetworks = 2.5\n[base.network]\ng = 0.95\n" + axis, "base.networks", "2.5"),
+                                   ("[base.network]\nn = 1e30\n" + axis, "base.network.n", "1e+30"),
+                                   ("[[axes]]\nname = \"g\"\nfrom = 0.5\nto = 1.5\nsteps = 2.5\n", "axes[0].steps", "2.5")] {
+            let url = dir.appendingPathComponent("s.toml")
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try SweepSpec.load(url), text) {
+                XCTAssertTrue("\($0)".contains("invalid value at \(key): expected an integer, found \(value)"), "\($0)")
+            }
+        }
+        // A seed beyond Int's range, decoded before the culprit, is a valid UInt64 and not blamed.
+        let json = dir.appendingPathComponent("s.json")
+        try #"{"base": {"network": {"seed": 10000000000000000000}}, "replicates": 2.5, "axes": [{"name": "g", "values": [0.5, 1.5]}]}"#
+            .write(to: json, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSpec.load(json)) {
+            XCTAssertTrue("\($0)".contains("invalid value at replicates: expected an integer, found 2.5"), "\($0)")
+        }
+    }
+
     func testShardsMergeIntoTheWholeSweep() throws {
         let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.gIn, values: [0.5, 1, 2]), try SweepAxis(.n, values: [30, 40])], replicates: 2)
         let input: (Int) throws -> InputSource = { try InputSource(spec: spec.base.input, nIn: $0) }

@@ -100,6 +100,7 @@ final class TrainingPopulationTests: XCTestCase {
             XCTAssertNotNil(r.learned)
             XCTAssertEqual(r.params, ["g": u.point == 0 ? 1.0 : 1.4])
             XCTAssertEqual(r.seed, UInt64(u.replicate))
+            XCTAssertEqual(r.backend, CPUBackend().info.label, "every row says where it trained")
             XCTAssertEqual(r.failingShare?.count, 4)
             let archive = whole.appendingPathComponent(try XCTUnwrap(r.archive))
             XCTAssertEqual(archive.lastPathComponent, String(format: "p%04d-r%03d", u.point, u.replicate))

@@ -74,6 +74,26 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertEqual(multi.status, 0, multi.stderr)
         XCTAssertTrue(multi.stdout.contains("ridge: MC = Σ r²"), multi.stdout)
         try fails(["--mlp-lr", "1e9", "--decoders", "mlp"], "mlp")
+        // A float for an integer key names the key (the decoder itself says only "not valid JSON").
+        let toml = dir.appendingPathComponent("c.toml")
+        try "networks = 2.5\n".write(to: toml, atomically: true, encoding: .utf8)
+        try fails(["--config", toml.path], "invalid value at networks: expected an integer, found 2.5")
+    }
+
+    /// An existing --json file is refused before the benchmark runs, and replaced with --force.
+    func testBenchRefusesAnExistingJSONFileBeforeRunning() throws {
+        let dir = CLI.tempDir("bench-exists")
+        let file = dir.appendingPathComponent("b.json")
+        try "keep me".write(to: file, atomically: true, encoding: .utf8)
+        let args = ["bench", "--quick", "--workloads", "A", "--batches", "1", "--repeats", "1", "--backend", "cpu", "--json", file.path]
+        let r = try CLI.run(args)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--json \(file.path) exists") && r.stderr.contains("--force"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("running A") || r.stderr.contains("bandwidth"), "refused before running: \(r.stderr)")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "keep me")
+        let f = try CLI.run(args + ["--force"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertNotNil(try CLI.json(file)["rows"])
     }
 
     func testBenchQuickRunsAndWritesJSON() throws {

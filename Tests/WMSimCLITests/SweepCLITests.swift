@@ -100,6 +100,118 @@ final class SweepCLITests: XCTestCase {
         for row in merged { XCTAssertEqual(row["ridgeMC"] as? Double, byKey[key(row)] ?? nil, key(row)) }
     }
 
+    /// A small finished sweep (2 points × 2 seeds) in a fresh folder.
+    func smallSweep(_ name: String) throws -> (dir: URL, file: URL) {
+        let dir = CLI.tempDir(name)
+        let file = dir.appendingPathComponent("r.jsonl")
+        let r = try CLI.run(["sweep"] + small + ["--vary", "g=0.5,1", "--replicates", "2", "--out", file.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return (dir, file)
+    }
+
+    func testMergeRefusesAnExistingOutputUnlessForced() throws {
+        let (dir, file) = try smallSweep("merge-exists")
+        let other = dir.appendingPathComponent("notes.txt")
+        try "not a results file".write(to: other, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["merge", file.path, "-o", other.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("\(other.path): exists; choose another --output or pass --force"), r.stderr)
+        XCTAssertEqual(try String(contentsOf: other, encoding: .utf8), "not a results file")
+        let f = try CLI.run(["merge", file.path, "-o", other.path, "--force"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(try rows(other).count, 4)
+        // An output that is also an input stays refused, --force or not.
+        for extra in [[], ["--force"]] {
+            let same = try CLI.run(["merge", file.path, "-o", file.path] + extra)
+            XCTAssertNotEqual(same.status, 0)
+            XCTAssertTrue(same.stderr.contains("the output is also an input"), same.stderr)
+        }
+    }
+
+    func testSlurmRefusesExistingFilesUnlessForced() throws {
+        let job = CLI.tempDir("slurm-exists")
+        try "my own sweep".write(to: job.appendingPathComponent("sweep.json"), atomically: true, encoding: .utf8)
+        try "my own script".write(to: job.appendingPathComponent("submit.sh"), atomically: true, encoding: .utf8)
+        let args = ["slurm"] + small.filter { $0 != "--backend" && $0 != "cpu" } + ["--vary", "g=0.5,1", "--shards", "2", "--out", job.path]
+        let r = try CLI.run(args)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("already holds sweep.json, submit.sh") && r.stderr.contains("--force"), r.stderr)
+        XCTAssertEqual(try String(contentsOf: job.appendingPathComponent("submit.sh"), encoding: .utf8), "my own script")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.appendingPathComponent("sweep.sbatch").path), "nothing written")
+        let f = try CLI.run(args + ["--force"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertTrue(try String(contentsOf: job.appendingPathComponent("submit.sh"), encoding: .utf8).contains("sbatch"))
+        // The merge job replaces its own results.jsonl when rerun.
+        XCTAssertTrue(try String(contentsOf: job.appendingPathComponent("merge.sbatch"), encoding: .utf8).contains("--output results.jsonl --force"))
+    }
+
+    /// Rows of impossible (point, replicate) are skipped with a warning by merge and stats; stats
+    /// crashed on them.
+    func testRowsOutsideThePlanAreSkippedByMergeAndStats() throws {
+        let (dir, file) = try smallSweep("outside")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        let first = try XCTUnwrap(text.split(separator: "\n").dropFirst().first)
+        for (p, r) in [(-1, 0), (500, 0), (0, -1), (1, 2)] {
+            text += first.replacingOccurrences(of: "\"point\":0,", with: "\"point\":\(p),")
+                .replacingOccurrences(of: "\"replicate\":0,", with: "\"replicate\":\(r),") + "\n"
+        }
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let merged = dir.appendingPathComponent("m.jsonl")
+        let m = try CLI.run(["merge", file.path, "-o", merged.path])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertTrue(m.stdout.contains("merged 4 row(s)"), m.stdout)
+        XCTAssertTrue(m.stderr.contains("line 6: point -1 replicate 0 is not in this sweep's plan"), m.stderr)
+        XCTAssertTrue(m.stderr.contains("line 9: point 1 replicate 2"), m.stderr)
+        let s = try CLI.run(["stats", file.path, "--out", dir.appendingPathComponent("st").path])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stderr.contains("point 500 replicate 0 is not in this sweep's plan"), s.stderr)
+    }
+
+    func testStatsRefusesTooFewResamples() throws {
+        let (dir, file) = try smallSweep("resamples")
+        for n in ["0", "999"] {
+            let r = try CLI.run(["stats", file.path, "--resamples", n, "--out", dir.appendingPathComponent("st\(n)").path])
+            XCTAssertNotEqual(r.status, 0, n)
+            XCTAssertTrue(r.stderr.contains("--resamples must be ≥ 1000"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("st\(n)").path))
+        }
+        XCTAssertEqual(try CLI.run(["stats", file.path, "--resamples", "1000", "--out", dir.appendingPathComponent("ok").path]).status, 0)
+    }
+
+    /// A resume on another backend keeps the rows and says so; each row names its backend.
+    func testResumeOnAnotherBackendIsNoted() throws {
+        let (_, file) = try smallSweep("backend")
+        var lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let cpu = try XCTUnwrap(try rows(file).first?["backend"] as? String)
+        XCTAssertTrue(cpu.hasPrefix("cpu: "), cpu)
+        // As if the first three rows had run on a GPU and the run had stopped there.
+        lines = [lines[0]] + lines[1...3].map { $0.replacingOccurrences(of: "\"backend\":\"\(cpu)\"", with: "\"backend\":\"opencl: Some GPU\"") }
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep"] + small + ["--vary", "g=0.5,1", "--replicates", "2", "--out", file.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("resuming: 3 of 4"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("rows computed on another backend (3 on opencl: Some GPU); this run uses \(cpu)")
+                      && r.stderr.contains("parity tolerances"), r.stderr)
+        XCTAssertEqual(try rows(file).map { $0["backend"] as? String }, ["opencl: Some GPU", "opencl: Some GPU", "opencl: Some GPU", cpu])
+    }
+
+    func testAParameterVariedTwiceIsRefused() throws {
+        let r = try CLI.run(["sweep"] + small + ["--vary", "g=1", "--vary", "g=2", "--dry-run"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--vary g") && r.stderr.contains("given twice (g=1 and g=2)"), r.stderr)
+        let ok = try CLI.run(["sweep"] + small + ["--vary", "g=1,2", "--dry-run"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+    }
+
+    func testAFloatForAnIntegerKeyNamesTheKey() throws {
+        let dir = CLI.tempDir("floatkey")
+        let toml = dir.appendingPathComponent("s.toml")
+        try "replicates = 2.5\n[[axes]]\nname = \"g\"\nvalues = [0.5, 1]\n".write(to: toml, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", "--config", toml.path, "--dry-run"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("invalid value at replicates: expected an integer, found 2.5"), r.stderr)
+    }
+
     func testStatsAndOptimizeEndToEnd() throws {
         let dir = CLI.tempDir("stats")
         let out = dir.appendingPathComponent("grid.jsonl")

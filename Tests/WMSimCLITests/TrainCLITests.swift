@@ -138,6 +138,7 @@ final class TrainCLITests: XCTestCase {
     func testPopulationBadInputIsRefusedBeforeAnythingIsWritten() throws {
         for (extra, text) in [(["--vary", "g=1,1.2", "--networks", "2"], "--replicates"), (["--vary", "seed=1,2"], "training parameter"),
                               (["--vary", "fb=0,5"], "population point 0 (fb=0)"), (["--vary", "g=1,1"], "distinct"),
+                              (["--vary", "g=1", "--vary", "g=1.2"], "given twice (g=1 and g=1.2)"),
                               (["--replicates", "0"], "replicates"), (["--vary", "g=1,2", "--shard", "2/2"], "shard"),
                               (["--vary", "N=50000"], "8192"), (["--vary", "N=1e19"], "10⁹"), (["--config", "/nonexistent/pop.toml"], "pop.toml")] {
             let out = CLI.tempDir("train-pop-bad").appendingPathComponent("o")

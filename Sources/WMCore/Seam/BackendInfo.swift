@@ -15,4 +15,8 @@ public struct BackendInfo: Codable, Sendable, Hashable {
         self.platform = platform
         self.details = details
     }
+
+    /// "kind: device" ("cpu: AMD EPYC 7763", "opencl: NVIDIA H200"): where a result was computed,
+    /// as the rows of results files record it.
+    public var label: String { "\(kind): \(device)" }
 }

@@ -123,6 +123,8 @@ public struct AnalysisRow: ResultsRow {
     /// Why the network has no analysis (not loadable, training failed, …).
     public var error: String?
     public var seconds: Double
+    /// Where it was analysed (`BackendInfo.label`; nil in older files).
+    public var backend: String?
 
     public var unit: SweepUnit { SweepUnit(point: point, replicate: replicate) }
     public var isError: Bool { error != nil }
@@ -189,6 +191,7 @@ public struct AnalysisRunner {
         let pending = mine.filter { !done.contains($0) }
         let resumed = mine.count - pending.count
         if resumed > 0 { note?("resuming: \(resumed) of \(mine.count) networks already in \(output.path)") }
+        if let n = existing?.otherBackendNote(current: backend.info, path: output.path) { note?(n) }
         let ops = try backend.makeDenseOps()
         let t0 = Date()
         var analysed = 0, failed = 0
@@ -196,6 +199,7 @@ public struct AnalysisRunner {
             let path = spec.archives[u.point]
             let tn = Date()
             var row = AnalysisRow(fingerprint: spec.fingerprint, point: u.point, archive: path, seconds: 0)
+            row.backend = backend.info.label
             do {
                 let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: path))
                 let s = a.spec.network

@@ -63,6 +63,8 @@ public protocol ResultsRow: Codable, Sendable {
     /// The unit could not be computed (the row holds an error, e.g. out of memory, not a result).
     /// A rerun with `retryErrors` computes it again, and the later row replaces this one.
     var isError: Bool { get }
+    /// Where the row was computed (`BackendInfo.label`); nil in files written before rows said so.
+    var backend: String? { get }
 }
 
 /// The kind of results file at `url`, read from its header ("capacity-sweep" when a header has none:
@@ -133,6 +135,10 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
         var rows: [Row] = []
         var warnings: [String] = []
         var seen = Set<SweepUnit>()
+        // The units the header's spec plans: a row of any other (point, replicate) was not written
+        // by this run and would index past the plan in merge, stats and resume. A spec this
+        // version cannot plan is not checked here; whoever plans it reports why.
+        let planned = try? Set(header.spec.units())
         var validLength = first.range.upperBound + (first.terminated ? 1 : 0)
         var brokenTail = !first.terminated
         for (li, line) in lines.enumerated().dropFirst() {
@@ -149,6 +155,11 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
                 // on resume carry that one when an older wmsim wrote the header).
                 guard row.fingerprint == header.fingerprint || row.fingerprint == header.spec.fingerprint else {
                     warnings.append("line \(li + 1): a row of another run (fingerprint \(row.fingerprint), file \(header.fingerprint)); skipped")
+                    validLength = line.range.upperBound + 1
+                    continue
+                }
+                if let planned, !planned.contains(row.unit) {
+                    warnings.append("line \(li + 1): point \(row.unit.point) replicate \(row.unit.replicate) is not in this \(Spec.resultsNoun)'s plan (\(planned.count) networks); skipped")
                     validLength = line.range.upperBound + 1
                     continue
                 }
@@ -170,6 +181,18 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
             }
         }
         return ResultsFile(header: header, rows: rows, warnings: warnings, validLength: validLength, brokenTail: brokenTail)
+    }
+
+    /// A note for a run about to resume this file on `current` when rows were computed on another
+    /// backend (nil when all known backends match). Rows of different backends agree within the
+    /// parity tolerances, not bit for bit, so this is said, never refused.
+    public func otherBackendNote(current: BackendInfo, path: String) -> String? {
+        var others: [String: Int] = [:]
+        for r in rows { if let b = r.backend, b != current.label { others[b, default: 0] += 1 } }
+        guard !others.isEmpty else { return nil }
+        let list = others.sorted { $0.key < $1.key }.map { "\($0.value) on \($0.key)" }.joined(separator: ", ")
+        return "note: \(path) holds rows computed on another backend (\(list)); this run uses \(current.label). "
+            + "The rows are kept: backends agree within their parity tolerances, not bit for bit, and every row records where it ran (\"backend\")"
     }
 
     /// Why a file of spec `other` cannot hold results of `spec`: the top-level keys whose values

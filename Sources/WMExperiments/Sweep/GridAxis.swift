@@ -76,6 +76,23 @@ public struct GridAxis<Parameter: GridParameter>: Codable, Sendable, Hashable {
         }
     }
 
+    /// Parses the `--vary` options of one command, in order. A parameter named by two options is
+    /// refused: a grid has one axis per parameter, and keeping either would silently drop the other.
+    public static func parsing(options texts: [String]) throws -> [GridAxis] {
+        var axes: [GridAxis] = []
+        var given: [Parameter: String] = [:]
+        for t in texts {
+            let a = try GridAxis(parsing: t)
+            if let earlier = given[a.parameter] {
+                throw WMError.invalidParameter(name: "--vary \(a.parameter.rawValue)", value: "given twice (\(earlier) and \(t))",
+                                               expected: "one --vary per parameter; list all its values in one option, e.g. \(a.parameter.rawValue)=v1,v2,v3")
+            }
+            given[a.parameter] = t
+            axes.append(a)
+        }
+        return axes
+    }
+
     /// Throws for empty, non-finite or repeated values, and fractional integer parameters.
     public func validate() throws {
         guard !values.isEmpty else {

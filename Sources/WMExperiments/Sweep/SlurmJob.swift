@@ -129,7 +129,9 @@ public struct SlurmJob: Sendable {
         (directives(name: jobName + "-merge", array: false) + [
             "set -euo pipefail",
             "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
-            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ") + " --output results.jsonl",
+            // --force: results.jsonl is this job's own file; a rerun of the merge (after a rerun
+            // shard) replaces it.
+            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ") + " --output results.jsonl --force",
         ]).joined(separator: "\n") + "\n"
     }
 
@@ -149,13 +151,21 @@ public struct SlurmJob: Sendable {
         """
     }
 
-    /// Writes the four files into `folder` (created if needed).
+    /// The names of the files `write(to:)` writes, spec first.
+    public var files: [String] { [workload.specFile] + scripts.map(\.name) }
+
+    var scripts: [(name: String, text: String)] {
+        [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)]
+    }
+
+    /// Writes the four files (`files`) into `folder` (created if needed), replacing any that exist;
+    /// callers that must not overwrite check `files` first.
     public func write(to folder: URL) throws {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
             try workload.writeSpec(to: folder.appendingPathComponent(workload.specFile))
-            for (name, text) in [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)] {
+            for (name, text) in scripts {
                 let u = folder.appendingPathComponent(name)
                 try ResultWriter.text(text, to: u)
                 try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: u.path)

@@ -107,7 +107,8 @@ public struct SweepAnalysis: Codable, Sendable {
         var obs: [Observation] = []
         var failed = 0
         for row in results.rows {
-            guard row.error == nil, row.point < plan.points.count else { failed += 1; continue }
+            // `ResultsFile.read` drops rows outside the plan; rows built in memory are checked too.
+            guard row.error == nil, plan.points.indices.contains(row.point) else { failed += 1; continue }
             let p = plan.points[row.point]
             if o.metric == .mc {
                 guard let y = row.mc(o.decoder), y.isFinite else { failed += 1; continue }

@@ -48,6 +48,8 @@ public struct SweepRow: ResultsRow {
     public var seconds: Double
     /// Networks simulated together in that batch.
     public var batch: Int
+    /// Where it was measured (`BackendInfo.label`; nil in older files).
+    public var backend: String?
 
     public init(fingerprint: String, point: Int, replicate: Int, seed: UInt64, params: [String: Double],
                 scores: [DecoderKind: DecoderScores] = [:], error: String? = nil, seconds: Double, batch: Int) {
@@ -76,7 +78,7 @@ public struct SweepRow: ResultsRow {
     /// Memory capacity of `decoder`.
     public func mc(_ decoder: DecoderKind) -> Double? { scores[decoder]?.mc }
 
-    enum Fixed: String, CodingKey { case type, fingerprint, point, replicate, seed, params, error, seconds, batch }
+    enum Fixed: String, CodingKey { case type, fingerprint, point, replicate, seed, params, error, seconds, batch, backend }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Fixed.self)
@@ -89,6 +91,7 @@ public struct SweepRow: ResultsRow {
         error = try c.decodeIfPresent(String.self, forKey: .error)
         seconds = try c.decode(Double.self, forKey: .seconds)
         batch = try c.decode(Int.self, forKey: .batch)
+        backend = try c.decodeIfPresent(String.self, forKey: .backend)
         let d = try decoder.container(keyedBy: DynamicCodingKey.self)
         for kind in DecoderKind.allCases {
             let mc = try d.decodeIfPresent(Double.self, forKey: DynamicCodingKey("\(kind.rawValue)MC"))
@@ -110,6 +113,7 @@ public struct SweepRow: ResultsRow {
         try c.encodeIfPresent(error, forKey: .error)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(batch, forKey: .batch)
+        try c.encodeIfPresent(backend, forKey: .backend)
         var d = encoder.container(keyedBy: DynamicCodingKey.self)
         for (kind, s) in scores {
             try d.encodeIfPresent(s.mc, forKey: DynamicCodingKey("\(kind.rawValue)MC"))

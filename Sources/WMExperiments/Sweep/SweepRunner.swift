@@ -80,6 +80,7 @@ public struct SweepRunner {
         batcher.maxBatch = group < maxBatch ? Swift.min(maxBatch, Swift.max(4, 4 * group)) : maxBatch
         let todo = batcher.batches(units)
         if resumed > 0 { note?("resuming: \(resumed) of \(total) networks already in \(output.path)") }
+        if let n = existing?.otherBackendNote(current: backend.info, path: output.path) { note?(n) }
         let t0 = Date()
         var measured = 0, failed = 0
         for batch in todo {
@@ -96,6 +97,7 @@ public struct SweepRunner {
                 var row = SweepRow(fingerprint: spec.fingerprint, point: p.index, replicate: r, seed: units[j].spec.network.seed, params: p.named,
                                    scores: o.curves.mapValues(DecoderScores.init), seconds: o.seconds, batch: o.batch)
                 row.error = o.error
+                row.backend = backend.info.label
                 if o.error != nil { failed += 1 }
                 rows.append(row)
             }

@@ -36,10 +36,16 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "10× fewer steps (smoke test).") var quick = false
     @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
     @Option(help: "Python for the peers (default python3).") var python: String = "python3"
-    @Option(help: "Write results as JSON to this file.") var json: String?
+    @Option(help: "Write results as JSON to this file (an existing file is refused unless --force).") var json: String?
+    @Flag(help: "Overwrite an existing --json file.") var force = false
 
     func validate() throws {
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+        // Checked here, before the backend opens: a benchmark can run for many minutes, and its
+        // results must neither replace an unrelated file nor be lost to a refusal at the end.
+        if let path = json, FileManager.default.fileExists(atPath: path), !force {
+            throw ValidationError("--json \(path) exists; choose another file or pass --force to overwrite it")
+        }
     }
 
     struct Row: Codable {

@@ -13,11 +13,13 @@ struct MergeCommand: ParsableCommand {
             kinds. Keeps the first row of every (point, replicate), skips broken lines with a
             warning, and lists what is still missing. For a training population it also prints
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
-            for an analysis, the table of mechanisms.
+            for an analysis, the table of mechanisms. An existing output file (or success table)
+            is refused unless --force; an output that is also an input is always refused.
             """)
 
     @Argument(help: "Results files (.jsonl) of one run.") var inputs: [String]
     @Option(name: .shortAndLong, help: "Merged file to write.") var output: String
+    @Flag(help: "Overwrite an existing output file (and its success table).") var force = false
 
     func run() throws {
         do {
@@ -25,6 +27,7 @@ struct MergeCommand: ParsableCommand {
             let urls = inputs.map { URL(fileURLWithPath: $0) }
             let out = URL(fileURLWithPath: output)
             let kind = try resultsFileKind(urls[0])
+            try refuseOverwriting(out, kind: kind, inputs: urls)
             let report: ResultsMerge.Report
             switch kind {
             case SweepHeader.kind:
@@ -52,5 +55,18 @@ struct MergeCommand: ParsableCommand {
             }
             print("merged \(report.rows) row(s) from \(inputs.count) file(s) into \(output)")
         } catch let e as WMError { throw CLIError(e.description) }
+    }
+
+    /// Refuses, before anything is read or written, to replace files that exist unless `--force`:
+    /// a mistyped `-o` must not destroy an unrelated file.
+    func refuseOverwriting(_ out: URL, kind: String, inputs: [URL]) throws {
+        // An output that is also an input is refused by the merge itself, even with --force.
+        guard !inputs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }), !force else { return }
+        var written = [out]
+        if kind == TrainingHeader.kind { written.append(out.deletingPathExtension().appendingPathExtension("success.csv")) }
+        let existing = written.filter { FileManager.default.fileExists(atPath: $0.path) }
+        guard !existing.isEmpty else { return }
+        throw WMError.file(path: existing.map(\.path).joined(separator: ", "),
+                           reason: "\(existing.count == 1 ? "exists" : "exist"); choose another --output or pass --force to overwrite")
     }
 }

@@ -33,7 +33,7 @@ struct SlurmCommand: ParsableCommand {
     @Option(help: "GPUs per task (default 0).") var gpus = 0
     @Option(help: "Most tasks running at once.") var maxConcurrent: Int?
     @Option(help: "Backend the tasks use: auto, opencl, cpu (default auto).") var backend: String?
-    @Flag(help: "Overwrite an existing job folder.") var force = false
+    @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh).") var force = false
 
     func run() throws {
         do {
@@ -57,12 +57,15 @@ struct SlurmCommand: ParsableCommand {
             job.maxConcurrent = maxConcurrent
             if let b = backend { job.sweepArguments = ["--backend", b] }
             let url = URL(fileURLWithPath: out ?? "wmsim-out/slurm-\(workload.fingerprint)")
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("sweep.sbatch").path), !force {
-                throw WMError.file(path: url.path, reason: "already holds a SLURM job; pass --force to overwrite or choose another --out")
+            // Every file the job writes, not just its scripts: a sweep.json or submit.sh of the
+            // user's is as easily lost as an earlier job.
+            let existing = job.files.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
+            if !existing.isEmpty, !force {
+                throw WMError.file(path: url.path, reason: "already holds \(existing.joined(separator: ", ")); pass --force to overwrite \(existing.count == 1 ? "it" : "them") or choose another --out")
             }
             try job.write(to: url)
             print("\(workload.fingerprint): \(workload.size) in \(shards) array task(s)")
-            print("wrote \(url.path)/{\(workload.specFile),sweep.sbatch,merge.sbatch,submit.sh}; submit with: cd \(url.path) && ./submit.sh")
+            print("wrote \(url.path)/{\(job.files.joined(separator: ","))}; submit with: cd \(url.path) && ./submit.sh")
         } catch let e as WMError { throw CLIError(e.description) }
     }
 }

@@ -27,9 +27,21 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Lag X for --metric r when the sweep has no X axis.") var lag: Int?
     @Option(help: "Significance level (default 0.05).") var alpha: Double = 0.05
     @Option(help: "Multiple-testing correction: bonferroni, holm, fdr_bh (default holm).") var correction: MultipleTesting.Method = .holm
-    @Option(help: "Bootstrap resamples (default 2000).") var resamples: Int = 2000
+    @Option(help: "Bootstrap resamples (default 2000, at least \(StatsCommand.minimumResamples): the 95 % CI's ends are the 2.5th and 97.5th percentiles of the resampled slopes, and each should rest on ≥ 25 of them).") var resamples: Int = 2000
     @Option(help: "Bootstrap seed (default 1).") var seed: UInt64 = 1
     @Option(help: "Output folder (default: <results>-stats next to the file).") var out: String?
+
+    /// The fewest bootstrap resamples accepted. A percentile interval's end is an order statistic
+    /// of the resamples: at 1000, 25 resampled slopes lie beyond each end of the 95 % CI, and
+    /// another --seed moves it little; with far fewer the end is one or two resamples (at 10,
+    /// the smallest and largest), and the CI is noise.
+    static let minimumResamples = 1000
+
+    func validate() throws {
+        if resamples < Self.minimumResamples {
+            throw ValidationError("--resamples must be ≥ \(Self.minimumResamples) for a bootstrap 95 % CI (each end is a percentile of the resamples); got \(resamples)")
+        }
+    }
 
     func run() throws {
         do {

@@ -102,7 +102,7 @@ struct TrainCommand: ParsableCommand {
         try apply(to: &p.base)
         if let m = mode { p.mode = m }
         if let r = replicates { p.replicates = r }
-        for a in try vary.map({ try TrainingAxis(parsing: $0) }) {
+        for a in try TrainingAxis.parsing(options: vary) {
             if let i = p.axes.firstIndex(where: { $0.parameter == a.parameter }) { p.axes[i] = a } else { p.axes.append(a) }
         }
         try p.validate()

@@ -22,7 +22,7 @@ struct SweepOptions: ParsableArguments {
         if let m = mode { s.mode = m }
         if let r = replicates { s.replicates = r }
         if !vary.isEmpty {
-            let given = try vary.map { try SweepAxis(parsing: $0) }
+            let given = try SweepAxis.parsing(options: vary)
             // Flags replace file axes of the same parameter and add the others.
             for a in given {
                 if let i = s.axes.firstIndex(where: { $0.parameter == a.parameter }) { s.axes[i] = a } else { s.axes.append(a) }

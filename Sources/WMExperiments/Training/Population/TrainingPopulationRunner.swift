@@ -81,6 +81,7 @@ public struct TrainingPopulationRunner {
         let pending = mine.filter { !done.contains($0) }
         let resumed = mine.count - pending.count
         if resumed > 0 { note?("resuming: \(resumed) of \(mine.count) networks already in \(output.path)") }
+        if let n = existing?.otherBackendNote(current: backend.info, path: output.path) { note?(n) }
         let trialsPerNetwork = spec.base.trainTrials + spec.base.testTrials + 16 * spec.base.evaluationSeeds
 
         // Batches: pending units in plan order, grouped by (N, α).
@@ -138,8 +139,9 @@ public struct TrainingPopulationRunner {
                         warnings.append("point \(u.point) replicate \(u.replicate): archive not written: \(error)")
                         archive = nil
                     }
-                    let row = TrainingRow(fingerprint: spec.fingerprint, point: point, replicate: u.replicate, result: t.result, seed: seed,
+                    var row = TrainingRow(fingerprint: spec.fingerprint, point: point, replicate: u.replicate, result: t.result, seed: seed,
                                           archive: archive, seconds: seconds, batch: batch.count)
+                    row.backend = backend.info.label
                     if row.learned == true { learned += 1 }
                     if row.failure != nil { failed += 1 }
                     rows.append(row)
@@ -147,6 +149,7 @@ public struct TrainingPopulationRunner {
                     var row = TrainingRow(fingerprint: spec.fingerprint, point: u.point, replicate: u.replicate, seed: seed, params: point.named,
                                           seconds: seconds, batch: batch.count)
                     row.error = "\(e)"
+                    row.backend = backend.info.label
                     failed += 1
                     rows.append(row)
                 }

@@ -38,6 +38,8 @@ public struct TrainingRow: ResultsRow {
     public var seconds: Double
     /// Networks trained together in that batch.
     public var batch: Int
+    /// Where it was trained (`BackendInfo.label`; nil in older files).
+    public var backend: String?
 
     public init(fingerprint: String, point: Int, replicate: Int, seed: UInt64, params: [String: Double], updates: [Int] = [],
                 seconds: Double, batch: Int) {
