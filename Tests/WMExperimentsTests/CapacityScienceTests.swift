@@ -195,4 +195,36 @@ final class CapacityScienceTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("saturated") || "\(e)".contains("degenerate"), "\(e)")
         }
     }
+
+    /// An absolute λ equal to the relative λ times trace(G)/N gives the same curve; the initial
+    /// state range reaches the engine; half a range or both λ kinds are refused.
+    func testAbsoluteLambdaAndInitialStateAreHonoured() throws {
+        var c = spec(train: 3000, test: 2000, maxLag: 10)
+        c.network.n = 40
+        c.networks = 1
+        c.lambda = 0.1
+        let input = try InputSource(spec: InputSpec(), nIn: 1)
+        let relative = try XCTUnwrap(try CapacityMeasurement.run(c, backend: CPUBackend(), input: input)[.ridge]?.perNetwork.first ?? nil)
+        var a = c
+        a.lambda = nil
+        a.absoluteLambda = relative.lambda[0]
+        let absolute = try XCTUnwrap(try CapacityMeasurement.run(a, backend: CPUBackend(), input: input)[.ridge]?.perNetwork.first ?? nil)
+        XCTAssertEqual(absolute.lambda, relative.lambda)
+        for (x, y) in zip(absolute.r, relative.r) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        var i = c
+        i.initLow = 0.5
+        i.initHigh = 0.9
+        i.washout = 10   // the start still shows in the train segment
+        var d = c
+        d.washout = 10
+        let fromRange = try XCTUnwrap(try CapacityMeasurement.run(i, backend: CPUBackend(), input: input)[.ridge]?.perNetwork.first ?? nil)
+        let fromDefault = try XCTUnwrap(try CapacityMeasurement.run(d, backend: CPUBackend(), input: input)[.ridge]?.perNetwork.first ?? nil)
+        XCTAssertNotEqual(fromRange.r, fromDefault.r, "the initial state reached the engine")
+        var both = a
+        both.lambda = 0.1
+        XCTAssertThrowsError(try both.validate())
+        var half = c
+        half.initLow = 0
+        XCTAssertThrowsError(try half.validate())
+    }
 }

@@ -25,6 +25,12 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public var maxLag = 100
     /// Ridge λ (relative to trace(G)/N); nil = chosen per lag on the validation segment.
     public var lambda: Double? = nil
+    /// Ridge λ in absolute units of the centred Gram matrix (exclusive with `lambda`); nil = not used.
+    public var absoluteLambda: Double? = nil
+    /// The initial state's range: x(0) uniform in [low, high) per neuron and trial (Philox,
+    /// stream `initialState`); nil = the engine's default. Both or neither.
+    public var initLow: Double? = nil
+    public var initHigh: Double? = nil
     /// Decoders to train.
     public var decoders: [DecoderKind] = [.ridge, .mlp]
     /// MLP settings.
@@ -97,6 +103,20 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         guard train * trials > maxLag + 1 else {
             throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "smaller than the training samples (\(train * trials))")
         }
+        if let l = absoluteLambda {
+            guard l > 0, l.isFinite else {
+                throw WMError.invalidParameter(name: "absolute lambda", value: "\(l)", expected: "a finite λ > 0")
+            }
+            guard lambda == nil else {
+                throw WMError.invalidParameter(name: "lambda", value: "relative \(lambda!) and absolute \(l)", expected: "one of --lambda (relative to trace(G)/N) and --absolute-lambda")
+            }
+        }
+        if initLow != nil || initHigh != nil {
+            guard let lo = initLow, let hi = initHigh, lo.isFinite, hi.isFinite, lo <= hi else {
+                throw WMError.invalidParameter(name: "initial state range", value: "[\(initLow.map { "\($0)" } ?? "?"), \(initHigh.map { "\($0)" } ?? "?"))",
+                                               expected: "both bounds, finite, low ≤ high")
+            }
+        }
         if let l = lambda, !(l > 0) || !l.isFinite {
             throw WMError.invalidParameter(name: "lambda", value: "\(l)", expected: "a finite λ > 0 (or omit it to choose λ on the validation segment)")
         }
@@ -113,7 +133,8 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public static let minimumValidationSamples = 30
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, decoders, mlp, mlpLags, mlpPerLag, threshold, format
+        case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, absoluteLambda, initLow, initHigh
+        case decoders, mlp, mlpLags, mlpPerLag, threshold, format
     }
 
     public init(from decoder: any Decoder) throws {
@@ -129,6 +150,9 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         try c.fill(&test, .test)
         try c.fill(&maxLag, .maxLag)
         lambda = try c.decodeIfPresent(Double.self, forKey: .lambda)
+        absoluteLambda = try c.decodeIfPresent(Double.self, forKey: .absoluteLambda)
+        initLow = try c.decodeIfPresent(Double.self, forKey: .initLow)
+        initHigh = try c.decodeIfPresent(Double.self, forKey: .initHigh)
         try c.fill(&decoders, .decoders)
         try c.fill(&mlp, .mlp)
         mlpLags = try c.decodeIfPresent([Int].self, forKey: .mlpLags)

@@ -16,7 +16,9 @@ struct RidgeCapacityDecoder: CapacityDecoder {
             let c = collected[m]
             do {
                 let readout: RidgeReadout
-                if let l = context.spec.lambda {
+                if let l = context.spec.absoluteLambda {
+                    readout = try RidgeReadout(training: c.moments[0], lambda: l, validation: c.moments[1])
+                } else if let l = context.spec.lambda {
                     readout = try RidgeReadout(training: c.moments[0], validation: c.moments[1], relativeLambdas: [l])
                 } else {
                     readout = try RidgeReadout(training: c.moments[0], validation: c.moments[1])

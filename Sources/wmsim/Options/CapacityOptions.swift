@@ -17,10 +17,13 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Test steps (default 2000).") var test: Int?
     @Option(help: "Largest lag K (default 100).") var maxLag: Int?
     @Option(help: "Fixed ridge λ relative to trace(G)/N (default: chosen per lag on validation).") var lambda: Double?
+    @Option(help: "Fixed ridge λ in absolute units of the centred Gram matrix (instead of --lambda).") var absoluteLambda: Double?
+    @Option(help: "Initial state: x(0) uniform in [low, high) per neuron, e.g. --initial-state=-0.5,0.5 (default: the engine's).") var initialState: String?
     @Option(parsing: .upToNextOption, help: "Decoders: \(DecoderKind.allCases.map(\.rawValue).joined(separator: " ")) (default: all for capacity, ridge for sweeps).") var decoders: [DecoderKind] = []
     @Option(help: "Input: uniform or gaussian (default uniform ±1).") var input: InputKind?
     @Option(help: "Input amplitude (default 1).") var inputAmplitude: Double?
     @Option(help: "Input seed (default 7).") var inputSeed: UInt64?
+    @Option(help: "Input stream file (.npy [T], [T, nIn] or [T, 1, nIn], or CSV): the same stream for every trial; implies --input file.") var inputFile: String?
     @Option(help: "MLP hidden widths, e.g. 64,64.") var mlpHidden: String?
     @Option(help: "MLP activation: tanh or relu.") var mlpActivation: MLPActivation?
     @Option(help: "MLP Adam learning rate (default 1e-3).") var mlpLr: Double?
@@ -42,6 +45,16 @@ struct CapacityOptions: ParsableArguments {
         if let v = test { s.test = v }
         if let v = maxLag { s.maxLag = v }
         if let v = lambda { s.lambda = v }
+        if let v = absoluteLambda { s.absoluteLambda = v }
+        if let v = initialState {
+            let parts = v.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1] else {
+                throw ValidationError("--initial-state takes LOW,HIGH (e.g. -0.5,0.5), got '\(v)'")
+            }
+            s.initLow = lo
+            s.initHigh = hi
+        }
+        if let v = inputFile { s.input.kind = .file; s.input.path = v }
         if !decoders.isEmpty { s.decoders = decoders }
         if let v = input { s.input.kind = v }
         if let v = inputAmplitude { s.input.amplitude = v }
