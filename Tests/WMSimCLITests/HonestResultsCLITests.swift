@@ -63,4 +63,19 @@ final class HonestResultsCLITests: XCTestCase {
         let cfg = try XCTUnwrap(summary["config"] as? [String: Any]), network = try XCTUnwrap(cfg["network"] as? [String: Any])
         XCTAssertEqual(network["n"] as? Int, 50, "the summary records the loaded network, not the defaults")
     }
+
+    /// The MLP's input standardisation is a flag, printed and recorded.
+    func testMLPStandardisationIsAFlagAndIsRecorded() throws {
+        for z in ["true", "false"] {
+            let out = CLI.tempDir("honest-z-\(z)")
+            let r = try CLI.run(["capacity", "--n", "40", "--backend", "cpu", "--decoders", "mlp", "--max-lag", "5", "--washout", "50", "--train", "300",
+                                 "--validation", "60", "--test", "100", "--networks", "1", "--mlp-epochs", "2", "--mlp-hidden", "8,8",
+                                 "--mlp-standardize", z, "--out", out.path, "--force"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains(z == "true" ? "inputs z-scored" : "inputs not z-scored"), r.stdout)
+            let json = try CLI.json(out.appendingPathComponent("capacity.json"))
+            let spec = (json["result"] as? [String: Any])?["spec"] as? [String: Any]
+            XCTAssertEqual((spec?["mlp"] as? [String: Any])?["standardize"] as? Bool, z == "true")
+        }
+    }
 }
