@@ -24,22 +24,11 @@ extension BenchCommand {
             }
             var row = FixedPointRow(wmsim: r, peers: [:])
             if let script = peerScript {
-                let peer = URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent("fixedpoint_peer.py").path
-                for impl in ["numpy", "jax"] {
-                    Console.note("  \(impl) fixed-point peer on P-\(b)…")
-                    let (status, data, errText) = try ChildProcess.run([python, peer, "--impl", impl, "--starts", "\(b)", "--iterations", "\(iterations)",
-                                                                        "--repeats", "\(repeats)"])
-                    if status == 3 { Console.note("  \(impl) peer skipped: \(errText.trimmingCharacters(in: .whitespacesAndNewlines))"); continue }
-                    guard status == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                          let v = obj["start_iterations_per_s"] as? Double else {
-                        throw CLIError("fixed-point peer (\(impl)) failed (exit \(status)):\n\(errText)\(String(decoding: data, as: UTF8.self))")
-                    }
-                    row.peers["\(impl)-fixedpoint"] = v
-                }
-                if let best = row.peers.max(by: { $0.value < $1.value }) {
-                    row.bestPeer = best.key
-                    row.ratio = r.startIterationsPerSecond / best.value
-                }
+                let peers = ScriptPeers(beside: script, file: "fixedpoint_peer.py", python: python, key: "start_iterations_per_s", label: "fixedpoint")
+                let (figures, best) = try peers.run(on: "P-\(b)") { _ in ["--starts", "\(b)", "--iterations", "\(iterations)", "--repeats", "\(repeats)"] }
+                row.peers = figures
+                row.bestPeer = best?.name
+                row.ratio = best.map { r.startIterationsPerSecond / $0.value }
             }
             print(r.summary + (row.ratio.map { String(format: " | best peer %@ %.0f start-iterations/s → %.2f×", row.bestPeer!, row.peers[row.bestPeer!]!, $0) } ?? ""))
             fflush(nil)

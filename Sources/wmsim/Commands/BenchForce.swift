@@ -26,17 +26,11 @@ extension BenchCommand {
             }
             var row = ForceRow(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw, peers: [:])
             if let script = peerScript {
-                let forcePeer = URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent("force_peer.py").path
-                for impl in ["numpy", "jax"] {
-                    Console.note("  \(impl) FORCE peer on F-b\(m)…")
-                    if let v = try ForcePeer.run(forcePeer, python: python, impl: impl, networks: impl == "numpy" ? 1 : m, trials: trials) {
-                        row.peers["\(impl)-force"] = v
-                    }
-                }
-                if let best = row.peers.max(by: { $0.value < $1.value }) {
-                    row.bestPeer = best.key
-                    row.ratio = r.networkStepsPerSecond / best.value
-                }
+                let peers = ScriptPeers(beside: script, file: "force_peer.py", python: python, key: "network_steps_per_s", label: "force")
+                let (figures, best) = try peers.run(on: "F-b\(m)") { ["--networks", "\($0 == "numpy" ? 1 : m)", "--trials", "\(trials)"] }
+                row.peers = figures
+                row.bestPeer = best?.name
+                row.ratio = best.map { r.networkStepsPerSecond / $0.value }
             }
             print(r.summary + (row.ratio.map { String(format: " | best peer %@ %.0f network-steps/s → %.2f×", row.bestPeer!, row.peers[row.bestPeer!]!, $0) } ?? ""))
             fflush(nil)
@@ -52,22 +46,5 @@ extension BenchCommand {
                     String(format: "%.0f%%", r.bandwidthShare * 100), r.bestPeer ?? "", r.bestPeer.flatMap { r.peers[$0] }.map { Format.si($0) } ?? "",
                     r.ratio.map { String(format: "%.2f×", $0) } ?? ""]
         })
-    }
-}
-
-/// Benchmarks/peers/force_peer.py.
-enum ForcePeer {
-    /// The peer's network-steps/s, or nil when its implementation is not installed (exit 3).
-    static func run(_ script: String, python: String, impl: String, networks: Int, trials: Int) throws -> Double? {
-        let (status, data, errText) = try ChildProcess.run([python, script, "--impl", impl, "--networks", "\(networks)", "--trials", "\(trials)"])
-        if status == 3 {
-            Console.note("  \(impl) peer skipped: \(errText.trimmingCharacters(in: .whitespacesAndNewlines))")
-            return nil
-        }
-        guard status == 0 else { throw CLIError("FORCE peer (\(impl)) failed (exit \(status)):\n\(errText)") }
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let v = obj["network_steps_per_s"] as? Double else {
-            throw CLIError("FORCE peer (\(impl)) printed no figure: \(String(decoding: data, as: UTF8.self))")
-        }
-        return v
     }
 }
