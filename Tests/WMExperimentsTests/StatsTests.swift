@@ -203,6 +203,15 @@ final class StatsTests: XCTestCase {
         XCTAssertEqual(MeanInterval([4]).mean, 4)
         XCTAssertTrue(MeanInterval([]).mean.isNaN)
         XCTAssertEqual(MeanInterval([2, 2, 2]).halfWidth, 0)
+        XCTAssertTrue(MeanInterval([1, 2]).halfWidth.isNaN, "two values give no interval (t = 12.7 leaves any bounded range)")
+    }
+
+    func testIntervalTextSaysWhyThereIsNoneAndClipsAtTheFloor() {
+        XCTAssertEqual(MeanInterval.text(mean: 0.096, low: .nan, high: .nan, count: 1, of: 3, decimals: 4),
+                       "0.0960 [no CI: 1 of 3 value(s), a 95 % CI needs ≥ 3]")
+        XCTAssertEqual(MeanInterval.text(mean: 1.27, low: -0.09, high: 2.63, count: 3, decimals: 2, floor: 0), "1.27 [0.00, 2.63] (t-interval clipped at 0.00)")
+        XCTAssertEqual(MeanInterval.text(mean: 1.27, low: -0.09, high: 2.63, count: 3, decimals: 2), "1.27 [-0.09, 2.63]")
+        XCTAssertEqual(MeanInterval.text(mean: .nan, low: .nan, high: .nan, count: 0), "—")
     }
 
     func testStudentTQuantileMatchesReference() throws {

@@ -18,6 +18,10 @@ final class HonestResultsCLITests: XCTestCase {
         let v = try CLI.run(["capacity"] + small + ["--test", "200", "--validation", "1", "--out", out + "/v"])
         XCTAssertEqual(v.status, 1)
         XCTAssertTrue(v.stderr.contains("at least 30 validation samples"), v.stderr)
+        let sweep = try CLI.run(["sweep", "--vary", "g=0.5,0.9", "--replicates", "2", "--out", out + "/s.jsonl"] + small + ["--test", "2"])
+        XCTAssertEqual(sweep.status, 1, sweep.stderr)
+        XCTAssertTrue(sweep.stderr.contains("test samples"), sweep.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/s.jsonl"), "nothing written")
         let a = try CLI.run(["capacity"] + small + ["--test", "200", "--input-amplitude", "0", "--out", out + "/a"])
         XCTAssertEqual(a.status, 1)
         XCTAssertTrue(a.stderr.contains("input amplitude") && a.stderr.contains("undefined"), a.stderr)
@@ -52,6 +56,15 @@ final class HonestResultsCLITests: XCTestCase {
         let c = try CLI.run(["capacity", "--load-network", net, "--networks", "5", "--backend", "cpu", "--out", dir.appendingPathComponent("c").path])
         XCTAssertNotEqual(c.status, 0)
         XCTAssertTrue(c.stderr.contains("--networks cannot apply"), c.stderr)
+        let header = try CLI.run(["capacity", "--load-network", net, "--backend", "cpu", "--decoders", "ridge", "--max-lag", "5", "--washout", "50",
+                                  "--train", "300", "--validation", "60", "--test", "100", "--out", dir.appendingPathComponent("h").path])
+        XCTAssertEqual(header.status, 0, header.stderr)
+        XCTAssertTrue(header.stderr.contains("capacity: 1 loaded network(s) × 1 trial(s), N = 50"), header.stderr)
+        // Its saved input.npy holds 2 trials: refused as an --input-file, saying how to replay it.
+        let two = try CLI.run(["capacity", "--n", "50", "--backend", "cpu", "--decoders", "ridge", "--input-file", net + "/input.npy",
+                               "--out", dir.appendingPathComponent("f").path])
+        XCTAssertNotEqual(two.status, 0)
+        XCTAssertTrue(two.stderr.contains("[T, 1, nIn]") && two.stderr.contains("input.json"), two.stderr)
         // The saved run replays exactly from its folder (its input spec, both trials).
         let replay = try CLI.run(["simulate", "--load-network", net, "--steps", "200", "--trials", "2", "--backend", "cpu",
                                   "--out", dir.appendingPathComponent("b").path])
