@@ -89,6 +89,30 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(SweepResults.mismatch(s, t), "they differ in base.train")
     }
 
+    /// The MLP's settings identify only sweeps that run it: a ridge-only sweep keeps the
+    /// fingerprint an older wmsim (z-scoring on by default) gave it. And a results file whose
+    /// segments are shorter than today's minimum still plans (stats, merge), though no run
+    /// starts on it.
+    func testUnusedDecoderSettingsAndOldSegmentsDoNotBreakOldFiles() throws {
+        XCTAssertFalse(MLPConfig().standardize, "raw states by default")
+        XCTAssertFalse(CapacitySpec().mlp.standardize)
+        var ridge = SweepSpec(base: smallBase(), mode: .grid, axes: [try SweepAxis(.g, values: [0.5, 0.9])])
+        ridge.base.decoders = [.ridge]
+        var old = ridge
+        old.base.mlp.standardize = true
+        old.base.mlp.hidden1 = 7
+        XCTAssertEqual(ridge.fingerprint, old.fingerprint)
+        XCTAssertNil(SweepResults.mismatch(ridge, old))
+        var mlp = ridge, mlpOld = old
+        mlp.base.decoders = [.ridge, .mlp]
+        mlpOld.base.decoders = [.ridge, .mlp]
+        XCTAssertNotEqual(mlp.fingerprint, mlpOld.fingerprint)
+        var short = ridge
+        short.base.test = 5
+        XCTAssertNoThrow(try short.plan())
+        XCTAssertThrowsError(try short.base.checkSegments())
+    }
+
     /// A network measured inside a heterogeneous batch gives the same capacity as measured alone.
     func testBatchedNetworksMatchSeparateRuns() throws {
         let backends = TestBackends.all()

@@ -30,7 +30,7 @@ final class ImpossibleRunsCLITests: XCTestCase {
         try expectRefusal(["capacity", "--n", "30000", "--sp", "0.01", "--networks", "1", "--decoders", "ridge"] + base,
                           contains: ["ridge fit of one network", "a smaller N"])
         try expectRefusal(["capacity", "--n", "100", "--decoders", "mlp", "--mlp-hidden", "100000000,100000000"] + base,
-                          contains: ["MLP of one network", "--mlp-hidden"])
+                          contains: ["MLP training of", "--mlp-hidden"])
         try expectRefusal(["capacity", "--n", "100", "--networks", "10000000"] + base, contains: ["MLP stored states of 10000000 network(s)"])
         try expectRefusal(["sweep", "--vary", "N=200000,1000000", "--replicates", "1", "--out", CLI.tempDir("huge-sweep").path + "/s.jsonl"] + base,
                           contains: ["sweep point 0 (N=200000)", "needs about"])
@@ -55,6 +55,21 @@ final class ImpossibleRunsCLITests: XCTestCase {
         try expectRefusal(["sweep", "--vary", "g=0.1:1:1000000", "--vary", "gIn=0.1:1:1000000", "--dry-run"], contains: ["at most 1000000 networks"])
         try expectRefusal(["sweep", "--vary", "g=0.5", "--replicates", "1000000000", "--dry-run"], contains: ["replicates"])
         try expectRefusal(["optimize", "--param", "g=0.5:0.9", "--budget", "4", "--final-seeds", "2", "--eval-seeds", "1000000000"], contains: ["seeds"])
+        try expectRefusal(["sweep", "--vary", "g=0:1:1000000000000", "--dry-run"], contains: ["g steps"])
+        try expectRefusal(["train", "--vary", "g=0:1:1000000000000", "--dry-run"], contains: ["g steps"])
+        // The per-network readout of the plan is computed without overflowing, then the run refused.
+        let huge = ["sweep", "--decoders", "mlp", "--trials", "1000000000", "--train", "1000000000", "--validation", "1", "--test", "1", "--vary", "g=1,2"]
+        let plan = try runLimited(huge + ["--dry-run"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stderr.contains("readout memory up to"), plan.stderr)
+        try expectRefusal(huge + ["--out", out + "/huge.jsonl"], contains: ["needs about", "input stream"])
+    }
+
+    /// Under `ulimit -v` (as in a SLURM job's --mem or a container) the limit is what is available:
+    /// 18 GiB fits the machine's memory but not the 6 GiB address space, and is refused.
+    func testTheAddressSpaceLimitIsWhatIsAvailable() throws {
+        try expectRefusal(["capacity", "--n", "20000", "--sp", "0.01", "--networks", "1", "--decoders", "ridge", "--backend", "cpu"],
+                          contains: ["needs about 18.1 GiB", "4.9 GiB available"])
     }
 
     func testARecordingTheDiskCannotHoldIsRefusedBeforeWriting() throws {

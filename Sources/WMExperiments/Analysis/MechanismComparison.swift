@@ -75,7 +75,7 @@ public struct MechanismComparison: Sendable {
         let rows = groups.map { g in
             [g.mechanism.rawValue, String(g.networks), median(g.delayMedian, " τ"), median(g.noiseMedian, ""),
              g.stablePoints.isEmpty ? "— (not searched)" : median(g.stableMedian, ""),
-             g.stablePoints.isEmpty ? "— (not searched)" : median(g.efficiencyMedian, "")]
+             g.stablePoints.isEmpty ? "— (not searched)" : median(g.efficiencyMedian, "").replacingOccurrences(of: "never", with: "∞ (no stable point)")]
         }
         var out = "Robustness per mechanism (\(population) networks):\n" + SweepTable.table(header, rows)
         guard let d = delayTest, let s = noiseTest,
@@ -102,7 +102,7 @@ public struct MechanismComparison: Sendable {
             let efficient = rel(sm.memoriesPerStablePoint, fp.memoriesPerStablePoint) == "higher" && e.p < 0.05
             out += "\n  the claim: slow manifolds use their attractor landscape more efficiently — \(efficient ? "supported" : "not supported") (p < 0.05)"
         } else {
-            out += "\n  attractor-landscape efficiency not compared: fixed points were not searched in at least \(MannWhitney.minimumSize) networks of each mechanism"
+            out += "\n  attractor-landscape efficiency not compared: it needs fixed points searched in at least \(MannWhitney.minimumSize) networks of each mechanism, and values that do not all tie"
         }
         out += "\n  the claim: slow manifolds forget sooner — \(forget ? "supported" : "not supported") (p < 0.05); resist noise better — \(resist ? "supported" : "not supported")"
         return out

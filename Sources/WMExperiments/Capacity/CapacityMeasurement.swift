@@ -14,6 +14,7 @@ public enum CapacityMeasurement {
         if given == nil {
             // Before the networks' specs are even listed (measureEach checks loaded networks).
             try spec.validate()
+            try spec.checkSegments()
             try spec.memory(backend: backend).check(capabilities: backend.capabilities, what: "capacity of \(spec.networks) network(s) of N = \(spec.network.n)")
         }
         var spec = spec
@@ -64,6 +65,7 @@ public enum CapacityMeasurement {
                                    backend: any Backend, input: InputSource,
                                    moments: MomentsPlacement = .auto, progress: Progress? = nil) throws -> PerNetwork {
         try spec.validate()
+        try spec.checkSegments()
         let count = networks?.count ?? spec.networks
         try spec.memory(networks: count, backend: backend)
             .check(capabilities: backend.capabilities, what: "capacity of \(count) network(s) of N = \(spec.network.n)")

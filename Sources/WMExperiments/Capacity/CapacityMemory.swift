@@ -19,7 +19,9 @@ extension CapacitySpec {
         let fmt = format.resolve(n: network.n, sp: network.sp)
         let idx = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : (WeightFormat.uses16BitIndices(n: network.n) ? 2 : 4)
         let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx) + nd * Double(network.nIn) * 4
-        let csr = MemoryEstimate.nnzBound(network) * 8 + (nd + 1) * 4
+        // The generated CSR stays on the host beside the engine's weights, except where the
+        // engine computes on it in host memory (the CPU backend with --format csr).
+        let csr = c.usesHostMemory && fmt == .csr ? 0 : MemoryEstimate.nnzBound(network) * 8 + (nd + 1) * 4
         let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell" : ""
         var parts: [RunMemoryEstimate.Part] = [
             P.init("engine (\(Int(group)) network(s) of N = \(network.n), \(fmt.rawValue) weights, states)",
@@ -30,7 +32,7 @@ extension CapacitySpec {
                    remedy: "shorter segments or fewer trials"),
             P.init("readout moments of \(Int(m)) network(s) (3 segments × (N² + N·K) doubles each)",
                    host: P.bytes(m * 3 * (nd * nd + nd * k + nd + 2 * k) * 8),
-                   remedy: "fewer networks measured together (--networks; --final-seeds or --eval-seeds when optimising) or a smaller N: the scatter grows as N²"),
+                   remedy: "fewer networks measured together (--networks, or --memory-budget for a sweep) or a smaller N: the scatter grows as N²"),
         ]
         if decoders.contains(.ridge) {
             parts.append(P.init("ridge fit of one network (eigendecomposition, ~3 N² doubles)", host: P.bytes((3 * nd * nd + 6 * nd * k) * 8),
@@ -40,18 +42,37 @@ extension CapacitySpec {
             let l = Double(lags.count), h1 = Double(mlp.hidden1), h2 = Double(mlp.hidden2)
             let samples = (Double(train) + Double(validation) + Double(test)) * bt
             let stored = m * samples * (nd + l) * 4
+            // While one network trains: its training rows in three copies (standardised,
+            // permuted, the stored ones counted above) and its validation rows in two, the layers
+            // with their gradients and Adam moments, and activations of a minibatch and of a
+            // whole validation pass.
+            let trainRows = Double(train) * bt, validationRows = Double(validation) * bt
+            let rows = 2 * trainRows + validationRows
+            let batch = Swift.min(Double(mlp.batchSize), trainRows)
             let layers = (nd * h1 + h1 * h2 + h2 * l + h1 + h2 + l) * 4 * 4
-            let activations = (Double(mlp.batchSize) + samples) * (h1 + h2 + l) * 4 * 3
+            let activations = (batch + validationRows) * (h1 + h2 + l) * 4 * 3
+            let one = layers + activations + rows * (nd + l) * 4
             let onDevice = c.denseOpsOnDevice
+            // The host trains one network per core at once (ComputePolicy.mlpTrainers).
+            let workers = onDevice ? 1 : Swift.min(m, Double(Swift.max(1, c.computeUnits)))
             parts.append(P.init("MLP stored states of \(Int(m)) network(s) (\(Int(samples)) samples × (N + \(lags.count)) floats each)",
                                 host: P.bytes(stored), remedy: "fewer networks, shorter segments or fewer MLP lags (--mlp-lags)"))
-            let one = layers + activations + samples * (nd + l) * 4
-            parts.append(P.init("MLP of one network (layers N×\(mlp.hidden1)×\(mlp.hidden2)×\(lags.count) with Adam state, activations)",
-                                host: onDevice ? 0 : P.bytes(one), device: onDevice ? P.bytes(one) : 0,
-                                largestBuffer: P.bytes(Swift.max(nd * h1, samples * Swift.max(nd, h1, h2)) * 4),
-                                remedy: "smaller hidden layers (--mlp-hidden)"))
+            parts.append(P.init("MLP training of \(Int(workers)) network(s) at once (layers N×\(mlp.hidden1)×\(mlp.hidden2)×\(lags.count) with Adam state, row copies, activations)",
+                                host: onDevice ? 0 : P.bytes(workers * one), device: onDevice ? P.bytes(one) : 0,
+                                largestBuffer: P.bytes(Swift.max(nd * h1, trainRows * Swift.max(nd, h1, h2)) * 4),
+                                remedy: "smaller hidden layers (--mlp-hidden), a smaller --mlp-batch or shorter segments"))
         }
         return RunMemoryEstimate(parts)
+    }
+
+    /// Settings of a decoder that does not run do not identify a run: for fingerprints they are
+    /// set to fixed values (the MLP's as they were before its default changed, so that existing
+    /// ridge-only results files keep their fingerprints).
+    mutating func normaliseUnusedDecoderSettings() {
+        guard !decoders.contains(.mlp) else { return }
+        mlp = MLPConfig(standardize: true)
+        mlpLags = nil
+        mlpPerLag = false
     }
 
     /// The MLP's stored lags, when an MLP decoder runs.

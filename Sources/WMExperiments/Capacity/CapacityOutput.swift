@@ -88,7 +88,7 @@ public enum CapacityOutput {
             lines.append(String(format: "%@: MC = Σ r² = %.2f", d.decoder.rawValue, d.memoryCapacity) + ciText + lagsText + below
                 + String(format: " [%d networks, %.1f s%@]", d.perNetwork.compactMap { $0 }.count, d.seconds, inputs))
         }
-        let testSamples = r.spec.test * r.spec.trials
+        let testSamples = r.spec.testSamples
         lines.append(String(format: "chance level: a readout of unrelated states scores MC ≈ maxLag/(samples − 1) = %.3f on these %d test samples",
                             Double(r.spec.maxLag) / Double(Swift.max(testSamples - 1, 1)), testSamples))
         lines.append("convention: \(r.convention)")

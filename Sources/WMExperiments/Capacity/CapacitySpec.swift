@@ -88,18 +88,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         for (name, v) in [("train", train), ("validation", validation), ("test", test)] where v < 1 {
             throw WMError.invalidParameter(name: name, value: "\(v)", expected: "a non-empty segment (≥ 1 step)")
         }
-        // A Pearson r over n samples of unrelated series has E[r²] = 1/(n − 1), so MC (a sum of
-        // maxLag r²) has a chance level of about maxLag/(n − 1): 10 samples per lag keep it
-        // below 0.1. Validation picks λ by r, which needs a few dozen samples to mean anything.
-        let testSamples = test * trials, minimumTest = Self.minimumTestSamples(maxLag: maxLag)
-        guard testSamples >= minimumTest else {
-            throw WMError.invalidParameter(name: "test", value: "\(test) step(s) × \(trials) trial(s) = \(testSamples) samples",
-                                           expected: "at least \(minimumTest) test samples (max(30, 10 × maxLag)): MC's chance level is about maxLag/(samples − 1) and r over fewer samples is noise")
-        }
-        guard validation * trials >= Self.minimumValidationSamples else {
-            throw WMError.invalidParameter(name: "validation", value: "\(validation) step(s) × \(trials) trial(s) = \(validation * trials) samples",
-                                           expected: "at least \(Self.minimumValidationSamples) validation samples (λ is chosen by r on them)")
-        }
         guard train * trials > maxLag + 1 else {
             throw WMError.invalidParameter(name: "maxLag", value: "\(maxLag)", expected: "smaller than the training samples (\(train * trials))")
         }
@@ -126,6 +114,30 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         }
         guard threshold.isFinite else { throw WMError.invalidParameter(name: "threshold", value: "\(threshold)", expected: "a finite r") }
     }
+
+    /// Refuses segments too short for the statistic to mean anything; checked when a run starts
+    /// (not when a results file is read, so files of older runs stay readable).
+    ///
+    /// A Pearson r over n samples of unrelated series has E[r²] = 1/(n − 1), so MC (a sum of
+    /// maxLag r²) has a chance level of about maxLag/(n − 1): 10 samples per lag keep it below
+    /// 0.1. Validation picks λ by r, which needs a few dozen samples to mean anything. An input
+    /// file is one stream shared by every trial, so its trials add no independent samples.
+    public func checkSegments() throws {
+        let testSamples = testSamples, minimumTest = Self.minimumTestSamples(maxLag: maxLag)
+        guard testSamples >= minimumTest else {
+            throw WMError.invalidParameter(name: "test", value: "\(test) step(s)" + (input.kind == .file ? " of one shared input file" : " × \(trials) trial(s)") + " = \(testSamples) samples",
+                                           expected: "at least \(minimumTest) test samples (max(30, 10 × maxLag)): MC's chance level is about maxLag/(samples − 1) and r over fewer samples is noise")
+        }
+        let validationSamples = input.kind == .file ? validation : validation * trials
+        guard validationSamples >= Self.minimumValidationSamples else {
+            throw WMError.invalidParameter(name: "validation", value: "\(validationSamples) samples",
+                                           expected: "at least \(Self.minimumValidationSamples) validation samples (λ is chosen by r on them)")
+        }
+    }
+
+    /// Independent test samples: steps × trials, or the steps alone for an input file (one stream
+    /// shared by every trial).
+    public var testSamples: Int { input.kind == .file ? test : test * trials }
 
     /// The fewest test samples (steps × trials) a capacity is measured on: max(30, 10 · maxLag).
     public static func minimumTestSamples(maxLag: Int) -> Int { Swift.max(30, 10 * maxLag) }

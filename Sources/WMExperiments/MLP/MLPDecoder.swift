@@ -40,7 +40,7 @@ public struct MLPConfig: Codable, Sendable, Hashable {
 
     public init(hidden1: Int = 64, hidden2: Int = 64, activation: MLPActivation = .tanh, learningRate: Double = 1e-3,
                 epochs: Int = 100, batchSize: Int = 64, patience: Int = 8, weightDecay: Double = 0, seed: UInt64 = 1,
-                standardize: Bool = true) {
+                standardize: Bool = false) {
         self.hidden1 = hidden1; self.hidden2 = hidden2; self.activation = activation
         self.learningRate = learningRate; self.epochs = epochs; self.batchSize = batchSize
         self.patience = patience; self.weightDecay = weightDecay; self.seed = seed; self.standardize = standardize

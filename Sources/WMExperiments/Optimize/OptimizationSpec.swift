@@ -103,21 +103,27 @@ public struct OptimizationSpec: Codable, Sendable, Hashable {
     }
 
     /// The larger of the estimates at the lower and the upper corner of the bounds (memory grows
-    /// monotonically with N, nIn and the density), for the most networks measured together
-    /// (an evaluation's seeds or the final seeds).
-    public func memory(backend: any Backend) -> RunMemoryEstimate {
+    /// monotonically with N, nIn and the density), for the most networks measured together: the
+    /// final seeds of the best and the base candidates, in batches no larger than
+    /// `CapacityBatch` makes (its readout budget).
+    public func memory(backend: any Backend, batcher: CapacityBatch = CapacityBatch()) -> RunMemoryEstimate {
         var worst = RunMemoryEstimate()
         for corner in [\OptimizationBound.lower, \OptimizationBound.upper] {
             var s = base
             for p in parameters { try? p.parameter.apply(p.parameter.isInteger ? p[keyPath: corner].rounded() : p[keyPath: corner], to: &s) }
-            let e = s.memory(networks: Swift.max(seedsPerEvaluation, finalSeeds), backend: backend)
+            let perBatch = Swift.max(1, Swift.min(batcher.maxBatch, batcher.memoryBudget / Swift.max(CapacityBatch.bytesPerNetwork(s), 1)))
+            let e = s.memory(networks: Swift.min(perBatch, Swift.max(seedsPerEvaluation, 2 * finalSeeds)), backend: backend)
             if e.hostTotal(backend.capabilities) + e.device > worst.hostTotal(backend.capabilities) + worst.device { worst = e }
         }
         return worst
     }
 
     /// FNV-1a 64 of the canonical JSON: a state file belongs to exactly one optimisation.
-    public var fingerprint: String { Fingerprint.of(self) }
+    public var fingerprint: String {
+        var s = self
+        s.base.normaliseUnusedDecoderSettings()
+        return Fingerprint.of(s)
+    }
 
     /// The objective of one measured network (nil: failed or undefined).
     public func score(_ o: CapacityBatch.Outcome) -> Double? {

@@ -39,12 +39,13 @@ public struct CapacityBatch {
     /// Readout bytes per network: three segments of moments (N² + N·K + …, double) and, for a
     /// decoder that stores states, the states and targets (float).
     public static func bytesPerNetwork(_ s: CapacitySpec) -> Int {
-        let n = s.network.n, k = s.maxLag
+        // In double: the sizes are the user's and checked only afterwards.
+        let n = Double(s.network.n), k = Double(s.maxLag)
         var b = 3 * (n * n + n * k + n + k + 4) * 8
         if let stored = s.decoders.lazy.compactMap({ $0.storedLags(s) }).first {
-            b += (s.train + s.validation + s.test) * s.trials * (n + stored.count) * 4
+            b += (Double(s.train) + Double(s.validation) + Double(s.test)) * Double(s.trials) * (n + Double(stored.count)) * 4
         }
-        return b
+        return RunMemoryEstimate.Part.bytes(b)
     }
 
     /// Key of the units that can share an ensemble: everything but the network's own parameters.
@@ -92,6 +93,11 @@ public struct CapacityBatch {
                                                        mlpSeeds: batch.map(\.mlpSeed), backend: backend, input: input) { phase, d, t in
                 if phase == "simulate", t > 0 { progress?(Double(d) / Double(t)) }
             }
+        } catch let WMError.runTooLarge(needed, available, what, breakdown, remedy) {
+            // Reported per network like a divergence; the other batches go on.
+            let detail = "\(what) needs about \(formatBytes(needed)) (\(breakdown)), \(formatBytes(available)) available; \(remedy)"
+            warnings.append("\(batch.count) network(s) of N = \(first.spec.network.n) not measured: \(detail)")
+            return batch.map { _ in Outcome(error: "too large: \(detail)", seconds: 0, batch: batch.count) }
         } catch let WMError.noResult(detail) {
             warnings.append("\(batch.count) network(s) of N = \(first.spec.network.n): every one diverged (\(detail))")
             return batch.map { _ in Outcome(error: "diverged: \(detail)", seconds: Date().timeIntervalSince(tb) / Double(batch.count), batch: batch.count) }

@@ -19,6 +19,9 @@ public struct GridAxis<Parameter: GridParameter>: Codable, Sendable, Hashable {
     public var logScale: Bool
 
     public init(_ parameter: Parameter, values: [Double], logScale: Bool = false) throws {
+        guard values.count <= Self.largestPlan else {
+            throw WMError.invalidParameter(name: "\(parameter.rawValue) values", value: "\(values.count)", expected: "at most \(Self.largestPlan)")
+        }
         self.parameter = parameter
         self.values = values
         self.logScale = logScale
@@ -27,7 +30,9 @@ public struct GridAxis<Parameter: GridParameter>: Codable, Sendable, Hashable {
 
     /// A range of `steps` values, both ends included.
     public init(_ parameter: Parameter, from a: Double, to b: Double, steps: Int, log: Bool = false) throws {
-        guard steps >= 1 else { throw WMError.invalidParameter(name: "\(parameter.rawValue) steps", value: "\(steps)", expected: "≥ 1") }
+        guard steps >= 1, steps <= Self.largestPlan else {
+            throw WMError.invalidParameter(name: "\(parameter.rawValue) steps", value: "\(steps)", expected: "1…\(Self.largestPlan) (the most networks one plan may hold)")
+        }
         guard a.isFinite, b.isFinite else { throw WMError.invalidParameter(name: "\(parameter.rawValue) range", value: "\(a)…\(b)", expected: "finite ends") }
         guard a < b || (a == b && steps == 1) else {
             throw WMError.invalidParameter(name: "\(parameter.rawValue) range", value: "\(a)…\(b)", expected: "from < to (an empty or inverted range sweeps nothing)")

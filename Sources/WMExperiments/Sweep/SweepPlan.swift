@@ -75,6 +75,9 @@ extension SweepSpec {
     public func plan() throws -> SweepPlan {
         var netAxes = axes.filter { $0.parameter.isNetworkParameter }
         try SweepAxis.checkPlanSize(netAxes, mode: mode, listed: points?.count ?? 0, replicates: replicates, noun: "sweep")
+        if let x = axes.first(where: { $0.parameter == .x }), x.values.count > 10_000 {
+            throw WMError.invalidParameter(name: "X", value: "\(x.values.count) lags", expected: "at most 10000 lags")
+        }
         var lags = axes.first { $0.parameter == .x }?.values.map { Int($0) } ?? []
         var combos: [[SweepParameter: Double]] = []
         var baseValues: [SweepParameter: Double] = [:]

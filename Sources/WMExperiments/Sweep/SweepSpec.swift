@@ -105,6 +105,7 @@ public struct SweepSpec: Codable, Sendable, Hashable {
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         var s = self
         s.base.networks = 1
+        s.base.normaliseUnusedDecoderSettings()
         return (try? enc.encode(s)).flatMap { String(data: $0, encoding: .utf8) } ?? ""
     }
 

@@ -65,6 +65,7 @@ struct OptimizeCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let backend = try backendOptions.make()
         do {
+            try s.base.checkSegments()
             try s.memory(backend: backend).check(capabilities: backend.capabilities, what: "the optimisation's largest candidate")
         } catch let e as WMError { throw CLIError(e.description) }
         let what = s.objective == .mc ? "MC" : "r at X = \(s.lag ?? 0)"

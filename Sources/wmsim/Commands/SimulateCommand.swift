@@ -83,9 +83,10 @@ struct SimulateCommand: ParsableCommand {
             if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network runs") }
             // The stream the networks were saved with, unless another is asked for: a saved run replays exactly.
             let saved = URL(fileURLWithPath: dir).appendingPathComponent("input.json")
-            if !inp.anyGiven, FileManager.default.fileExists(atPath: saved.path) {
+            // Any input chosen by a flag or a config file leaves the default spec.
+            if cfg.input == InputSpec(), FileManager.default.fileExists(atPath: saved.path) {
                 cfg.input = try JSONDecoder().decode(InputSpec.self, from: Data(contentsOf: saved))
-                Console.note("input: the stream saved with the networks (\(saved.path)); input flags choose another")
+                Console.note("input: the stream saved with the networks (\(saved.path)); input flags or a config file choose another")
             }
             let nets = try NetworkArchive.load(from: URL(fileURLWithPath: dir))
             loaded = nets
@@ -125,7 +126,10 @@ struct SimulateCommand: ParsableCommand {
         if saveNetwork {
             try NetworkArchive.save(nets, to: outDir.appendingPathComponent("network"), dense: denseNetwork)
             try InputStreamFile.write(source, steps: cfg.steps, trials: ensemble.trials, to: outDir.appendingPathComponent("network/input.npy"))
-            try ResultWriter.json(cfg.input, to: outDir.appendingPathComponent("network/input.json"))
+            var savedInput = cfg.input
+            // An absolute path, so the folder replays from anywhere.
+            if let path = savedInput.path { savedInput.path = URL(fileURLWithPath: path).standardizedFileURL.path }
+            try ResultWriter.json(savedInput, to: outDir.appendingPathComponent("network/input.json"))
             files.append("network/")
         }
 

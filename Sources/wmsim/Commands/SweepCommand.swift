@@ -62,6 +62,7 @@ struct SweepCommand: ParsableCommand {
         // Every point is checked up front (one network: batches shrink to fit the readout budget).
         for p in mine {
             do {
+                try p.spec.checkSegments()
                 try p.spec.memory(networks: 1, backend: backend).check(capabilities: backend.capabilities, what: "sweep point \(p.index) (\(p.label)), one network")
             } catch let e as WMError { throw CLIError(e.description) }
         }

@@ -54,7 +54,11 @@ struct CapacityOptions: ParsableArguments {
             s.initLow = lo
             s.initHigh = hi
         }
-        if let v = inputFile { s.input.kind = .file; s.input.path = v }
+        if let v = inputFile {
+            if let k = input, k != .file { throw ValidationError("--input-file cannot be combined with --input \(k.rawValue)") }
+            s.input.kind = .file
+            s.input.path = v
+        }
         if !decoders.isEmpty { s.decoders = decoders }
         if let v = input { s.input.kind = v }
         if let v = inputAmplitude { s.input.amplitude = v }

@@ -69,9 +69,6 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Input-stream seed (default 7).") var inputSeed: UInt64?
     @Option(help: "Input stream file (.npy [T, nIn] or CSV with nIn columns); implies --input file.") var inputFile: String?
 
-    /// Whether any input flag was given.
-    var anyGiven: Bool { input != nil || inputAmplitude != nil || hold != nil || burnIn != nil || inputSeed != nil || inputFile != nil }
-
     func apply(to s: inout InputSpec) {
         if let v = input { s.kind = v }
         if let v = inputAmplitude { s.amplitude = v }
