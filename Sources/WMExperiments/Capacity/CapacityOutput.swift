@@ -15,7 +15,7 @@ public enum CapacityOutput {
     }
 
     /// capacity.json, memory_curve.csv and memory_curve.svg.
-    public static func write(_ r: CapacityResult, to dir: URL) throws {
+    public static func write(_ r: CapacityResult, to dir: URL, logLags: Bool = false) throws {
         try ResultWriter.json(File(provenance: Provenance(backend: r.backend), result: r), to: dir.appendingPathComponent("capacity.json"))
         // CSV: one row per lag, three columns per decoder kind, empty where a decoder did not
         // run or did not decode that lag.
@@ -30,21 +30,36 @@ public enum CapacityOutput {
         }
         let header = ["lag"] + DecoderKind.allCases.flatMap { ["\($0.rawValue)_r", "\($0.rawValue)_r2", "\($0.rawValue)_r_ci95_halfwidth"] }
         try DelimitedText.writeTable(header: header, rows: rows, to: dir.appendingPathComponent("memory_curve.csv"))
-        try plot(r).write(to: dir.appendingPathComponent("memory_curve.svg"))
+        try plot(r, logLags: logLags).write(to: dir.appendingPathComponent("memory_curve.svg"))
     }
 
-    /// Memory curve plot: r and r² versus lag, ridge and MLP side by side, with 95 % CI bands of r.
-    public static func plot(_ r: CapacityResult) -> SVGLinePlot {
+    /// Memory curve plot: r (solid, with its 95 % CI band over networks) and r² (dashed) versus
+    /// lag, ridge and MLP side by side, each decoder's MC over its own lags in the legend, and the
+    /// chance level of |r| (1/√n over the n test samples) dotted. `logLags` puts the lag axis on a
+    /// log scale (short lags spread out).
+    public static func plot(_ r: CapacityResult, logLags: Bool = false) -> SVGLinePlot {
         let s = r.spec.network
-        var p = SVGLinePlot(title: "Memory curve: N=\(s.n) g=\(s.g) sp=\(s.sp) gIn=\(s.gIn) spIn=\(s.spIn) (\(r.spec.networks) networks)",
-                            xLabel: "lag k (decode u(t−k) from x(t))", yLabel: "correlation", yRange: -0.05...1.0)
+        var p = SVGLinePlot(title: "Memory curve: N=\(s.n) g=\(SweepPoint.format(s.g)) sp=\(SweepPoint.format(s.sp)) gIn=\(SweepPoint.format(s.gIn)) spIn=\(SweepPoint.format(s.spIn)) (\(r.spec.networks) networks)",
+                            xLabel: "lag k (decode u(t−k) from x(t))", yLabel: "r (solid) and r² (dashed)", yRange: -0.05...1.0)
+        p.logX = logLags
+        p.width = 820
+        var lagRange: ClosedRange<Double>? = nil
         for (i, d) in r.ordered.enumerated() {
             let x = d.mean.lags.map(Double.init)
             let h = rHalfWidth(d)
             let band = (lower: zip(d.mean.r, h).map { $0.1.isFinite ? $0.0 - $0.1 : $0.0 }, upper: zip(d.mean.r, h).map { $0.1.isFinite ? $0.0 + $0.1 : $0.0 })
             let c = SVGLinePlot.palette[i]
-            p.series.append(.init(name: "\(d.decoder) r (MC \(String(format: "%.1f", d.memoryCapacity)))", x: x, y: d.mean.r, band: band, color: c))
+            let lags = d.mean.lags
+            let over = lags == Array(1...Swift.max(1, lags.last ?? 1)) ? "k = 1…\(lags.last ?? 1)" : "\(lags.count) lags"
+            p.series.append(.init(name: "\(d.decoder) r (MC \(String(format: "%.2f", d.memoryCapacity)) over \(over))", x: x, y: d.mean.r, band: band, color: c))
             p.series.append(.init(name: "\(d.decoder) r²", x: x, y: d.mean.r2, color: c, dashed: true))
+            if let lo = x.first, let hi = x.last { lagRange = Swift.min(lagRange?.lowerBound ?? lo, lo)...Swift.max(lagRange?.upperBound ?? hi, hi) }
+        }
+        if let lr = lagRange {
+            let chance = 1 / Double(Swift.max(r.spec.testSamples, 2)).squareRoot()
+            var c = SVGLinePlot.Series(name: String(format: "chance |r| ≈ 1/√n = %.3f", chance), x: [lr.lowerBound, lr.upperBound], y: [chance, chance], color: "#555555")
+            c.dotted = true
+            p.series.append(c)
         }
         return p
     }

@@ -11,6 +11,8 @@ public struct SVGHeatmap: Sendable {
     public var yValues: [String]
     /// values[row][column]; NaN cells are grey.
     public var values: [[Double]]
+    /// What the colours show, above the colour bar (e.g. "mean MC").
+    public var valueLabel = ""
 
     public init(title: String, xLabel: String, yLabel: String, xValues: [String], yValues: [String], values: [[Double]]) {
         self.title = title
@@ -32,12 +34,12 @@ public struct SVGHeatmap: Sendable {
 
     /// The SVG document.
     public func render() -> String {
-        let ml = 90.0, mt = 44.0, mb = 60.0, mr = 30.0
+        let ml = 90.0, mt = 44.0, mb = 60.0, mr = 110.0
         let cw = Swift.max(48.0, 560.0 / Double(Swift.max(xValues.count, 1))), ch = Swift.max(28.0, 360.0 / Double(Swift.max(yValues.count, 1)))
         let w = ml + cw * Double(xValues.count) + mr, h = mt + ch * Double(yValues.count) + mb
         let finite = values.flatMap { $0 }.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = Swift.max(finite.max() ?? 1, lo + 1e-12)
-        var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
+        var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
         o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         o += "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(SVGLinePlot.esc(title))</text>\n"
         for (r, row) in values.enumerated() {
@@ -50,15 +52,35 @@ public struct SVGHeatmap: Sendable {
                 let dark = v.isFinite && (v - lo) / (hi - lo) < 0.55
                 o += "<text x=\"\(x + cw / 2)\" y=\"\(y + ch / 2 + 4)\" text-anchor=\"middle\" fill=\"\(dark ? "white" : "black")\">\(v.isFinite ? String(format: "%.3g", v) : "—")</text>\n"
             }
-            o += "<text x=\"\(ml - 6)\" y=\"\(y + ch / 2 + 4)\" text-anchor=\"end\">\(SVGLinePlot.esc(r < yValues.count ? yValues[r] : ""))</text>\n"
+            o += "<text x=\"\(ml - 6)\" y=\"\(y + ch / 2 + 4)\" text-anchor=\"end\">\(SVGLinePlot.esc(r < yValues.count ? Self.short(yValues[r]) : ""))</text>\n"
         }
         for (c, label) in xValues.enumerated() {
-            o += "<text x=\"\(ml + cw * (Double(c) + 0.5))\" y=\"\(mt + ch * Double(yValues.count) + 16)\" text-anchor=\"middle\">\(SVGLinePlot.esc(label))</text>\n"
+            o += "<text x=\"\(ml + cw * (Double(c) + 0.5))\" y=\"\(mt + ch * Double(yValues.count) + 16)\" text-anchor=\"middle\">\(SVGLinePlot.esc(Self.short(label)))</text>\n"
+        }
+        // The colour bar: the scale from the smallest to the largest finite value.
+        let bx = ml + cw * Double(xValues.count) + 24, bh = ch * Double(yValues.count), bw = 14.0
+        o += "<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+        for k in 0...4 { o += "<stop offset=\"\(Double(k) / 4)\" stop-color=\"\(SVGHeatmap.color(Double(k) / 4))\"/>" }
+        o += "</linearGradient></defs>\n"
+        o += "<rect x=\"\(bx)\" y=\"\(mt)\" width=\"\(bw)\" height=\"\(bh)\" fill=\"url(#scale)\" stroke=\"black\" stroke-width=\"0.5\"/>\n"
+        for k in 0...4 {
+            let v = lo + (hi - lo) * Double(k) / 4, y = mt + bh * (1 - Double(k) / 4)
+            o += "<line x1=\"\(bx + bw)\" x2=\"\(bx + bw + 4)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"black\"/>"
+            o += "<text x=\"\(bx + bw + 7)\" y=\"\(y + 4)\">\(String(format: "%.3g", v))</text>\n"
+        }
+        if !valueLabel.isEmpty {
+            o += "<text x=\"\(bx + bw / 2)\" y=\"\(mt - 8)\" text-anchor=\"middle\">\(SVGLinePlot.esc(valueLabel))</text>\n"
         }
         o += "<text x=\"\(ml + cw * Double(xValues.count) / 2)\" y=\"\(h - 14)\" text-anchor=\"middle\" font-size=\"13\">\(SVGLinePlot.esc(xLabel))</text>\n"
         o += "<text transform=\"translate(20,\(mt + ch * Double(yValues.count) / 2)) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(SVGLinePlot.esc(yLabel))</text>\n"
         o += "</svg>\n"
         return o
+    }
+
+    /// A numeric label with 4 significant digits ("3.162" for "3.16227766017"); others unchanged.
+    static func short(_ label: String) -> String {
+        guard let v = Double(label), v.isFinite else { return label }
+        return String(format: "%.4g", v)
     }
 
     /// Writes the SVG atomically.

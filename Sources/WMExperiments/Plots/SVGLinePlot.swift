@@ -15,6 +15,10 @@ public struct SVGLinePlot: Sendable {
         /// Draw the points only (a scatter), filled or hollow.
         public var markersOnly = false
         public var hollow = false
+        /// A dotted reference line (e.g. a chance level), thinner than the data.
+        public var dotted = false
+        /// What the band shows, appended to the legend entry (e.g. "95 % CI").
+        public var bandLabel = "95 % CI"
 
         public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil, color: String, dashed: Bool = false,
                     markersOnly: Bool = false, hollow: Bool = false) {
@@ -86,8 +90,13 @@ public struct SVGLinePlot: Sendable {
 
     /// The SVG document.
     public func render() -> String {
-        let ml = 70.0, mr = 170.0, mt = 40.0, mb = 55.0
-        let pw = width - ml - mr, ph = height - mt - mb
+        let ml = 70.0, mt = 40.0, mb = 55.0
+        let pw = width - ml - 170, ph = height - mt - mb
+        // The legend sits right of the plot; the figure widens to hold its longest entry
+        // (about 6.7 px per character at 12 px).
+        let longest = series.filter { !$0.name.isEmpty }.map { $0.name.count + ($0.band != nil && !$0.bandLabel.isEmpty ? $0.bandLabel.count + 3 : 0) }.max() ?? 0
+        let mr = Swift.max(170, 54 + 6.7 * Double(longest))
+        let width = ml + pw + mr
         let tx: (Double) -> Double = logX ? { $0 > 0 ? Foundation.log10($0) : -.infinity } : { $0 }
         let xs = series.flatMap(\.x).map(tx).filter(\.isFinite)
         var ys = series.flatMap(\.y).filter(\.isFinite)
@@ -103,7 +112,7 @@ public struct SVGLinePlot: Sendable {
         if y1 <= y0 { y1 = y0 + 1; y0 -= 0 }
         func px(_ x: Double) -> Double { ml + (tx(x) - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { mt + (1 - (Swift.min(Swift.max(y, y0), y1) - y0) / (y1 - y0)) * ph }
-        var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         o += "<text x=\"\(ml + pw / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(SVGLinePlot.esc(title))</text>\n"
         for t in SVGLinePlot.ticks(y0, y1) {
@@ -142,9 +151,9 @@ public struct SVGLinePlot: Sendable {
             }
             for seg in segments where !seg.isEmpty {
                 let path = seg.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
-                o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
+                o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : 2)\"\(Self.dash(s))/>\n"
             }
-            if pts.count <= 40 {
+            if pts.count <= 40 && !s.dotted {
                 for p in pts { o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"2.5\" fill=\"\(s.color)\"/>" }
                 o += "\n"
             }
@@ -154,12 +163,20 @@ public struct SVGLinePlot: Sendable {
             if s.markersOnly {
                 o += "<circle cx=\"\(ml + pw + 24)\" cy=\"\(y)\" r=\"3.5\" fill=\"\(s.hollow ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
             } else {
-                o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
+                if s.band != nil {
+                    o += "<rect x=\"\(ml + pw + 12)\" y=\"\(y - 6)\" width=\"24\" height=\"12\" fill=\"\(s.color)\" fill-opacity=\"0.18\"/>"
+                }
+                o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : 2)\"\(Self.dash(s))/>"
             }
-            o += "<text x=\"\(ml + pw + 42)\" y=\"\(y + 4)\">\(SVGLinePlot.esc(s.name))</text>\n"
+            let name = s.name + (s.band != nil && !s.bandLabel.isEmpty ? " ± \(s.bandLabel)" : "")
+            o += "<text x=\"\(ml + pw + 42)\" y=\"\(y + 4)\">\(SVGLinePlot.esc(name))</text>\n"
         }
         o += "</svg>\n"
         return o
+    }
+
+    static func dash(_ s: Series) -> String {
+        s.dotted ? " stroke-dasharray=\"2,3\"" : s.dashed ? " stroke-dasharray=\"6,4\"" : ""
     }
 
     /// Writes the SVG atomically.

@@ -63,8 +63,9 @@ public enum SweepAnalysisOutput {
             var ic = "a,b,a_value,b_value,mean\n"
             for i in a.interactions {
                 for (j, bv) in i.bValues.enumerated() { for (k, av) in i.aValues.enumerated() { ic += "\(i.a),\(i.b),\(av),\(bv),\(i.map[j][k])\n" } }
-                let map = SVGHeatmap(title: "\(a.metric): \(i.a) × \(i.b) (a:b p adj = \(f(i.interactionAdjusted)))", xLabel: i.a, yLabel: i.b,
+                var map = SVGHeatmap(title: "\(a.metric): \(i.a) × \(i.b) (a:b p adj = \(f(i.interactionAdjusted)))", xLabel: i.a, yLabel: i.b,
                                      xValues: i.aValues.map { SweepPoint.format($0) }, yValues: i.bValues.map { SweepPoint.format($0) }, values: i.map)
+                map.valueLabel = "mean \(a.metric)"
                 let name = "map_\(i.a)_\(i.b).svg"
                 try map.write(to: dir.appendingPathComponent(name))
                 files.append(name)

@@ -30,6 +30,7 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Output folder (default wmsim-out/capacity-<date>).") var out: String?
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
     @Flag(help: "Print every lag (default: a spread of lags).") var allLags = false
+    @Flag(help: "Draw memory_curve.svg with a log lag axis (short lags spread out).") var logLagAxis = false
     @Option(help: "Measure networks saved with `simulate --save-network` (folder) instead of generating them.") var loadNetwork: String?
     @Option(help: "Where the ridge moments are summed (ridge only): auto (on GPUs and accelerators with fp64), device (refused where the backend has none), or host.")
     var moments: MomentsPlacement = .auto
@@ -80,7 +81,7 @@ struct CapacityCommand: ParsableCommand {
             throw error
         }
         for p in bars.values { p.finish() }
-        try CapacityOutput.write(result, to: outDir)
+        try CapacityOutput.write(result, to: outDir, logLags: logLagAxis)
         print(CapacityOutput.table(result, allLags: allLags))
         for w in result.warnings { Console.note("warning: \(w)") }
         print("wrote \(outDir.path)/{capacity.json,memory_curve.csv,memory_curve.svg}")
