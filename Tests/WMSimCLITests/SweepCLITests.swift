@@ -71,24 +71,38 @@ final class SweepCLITests: XCTestCase {
         XCTAssertEqual(w.status, 0, w.stderr)
         let sbatch = try String(contentsOf: job.appendingPathComponent("sweep.sbatch"), encoding: .utf8)
         XCTAssertTrue(sbatch.contains("#SBATCH --array=0-2") && sbatch.contains("#SBATCH --partition=short") && sbatch.contains("--time=00:10:00"), sbatch)
-        for i in 0..<3 {
+        // Absolute paths, appended logs, an existing logs/: submitted from anywhere, requeues keep the first log.
+        let abs = job.standardizedFileURL.path
+        XCTAssertTrue(sbatch.contains("#SBATCH --chdir=\(abs)") && sbatch.contains("#SBATCH --output=\(abs)/logs/") && sbatch.contains("--open-mode=append"), sbatch)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("logs").path))
+        let submit = try String(contentsOf: job.appendingPathComponent("submit.sh"), encoding: .utf8)
+        XCTAssertTrue(submit.contains("--dependency=afterany:"), "the merge runs however the array ended")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: job.appendingPathComponent("resubmit.sh").path))
+        /// Runs a script as SLURM would, from another directory.
+        func script(_ name: String, task: Int? = nil) throws -> Int32 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = [job.appendingPathComponent("sweep.sbatch").path]
-            p.environment = ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": "\(i)", "SLURM_SUBMIT_DIR": job.path]) { $1 }
+            p.arguments = [job.appendingPathComponent(name).path]
+            p.currentDirectoryURL = dir
+            var env = ProcessInfo.processInfo.environment
+            env["SLURM_ARRAY_TASK_ID"] = task.map(String.init)
+            p.environment = env
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
             p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, "task \(i)")
+            return p.terminationStatus
         }
-        let m = Process()
-        m.executableURL = URL(fileURLWithPath: "/bin/bash")
-        m.arguments = [job.appendingPathComponent("merge.sbatch").path]
-        m.environment = ProcessInfo.processInfo.environment.merging(["SLURM_SUBMIT_DIR": job.path]) { $1 }
-        try m.run()
-        m.waitUntilExit()
-        XCTAssertEqual(m.terminationStatus, 0)
+        // Task 1 fails to run (here: not started): the merge fails loudly, the others' rows kept.
+        for i in [0, 2] { XCTAssertEqual(try script("sweep.sbatch", task: i), 0, "task \(i)") }
+        XCTAssertNotEqual(try script("merge.sbatch"), 0, "an incomplete merge fails")
+        let partial = try CLI.run(["merge", job.appendingPathComponent("results/shard-0.jsonl").path, job.appendingPathComponent("results/shard-1.jsonl").path,
+                                   "-o", dir.appendingPathComponent("partial.jsonl").path, "--skip-missing-files"])
+        XCTAssertEqual(partial.status, 1)
+        XCTAssertTrue(partial.stderr.contains("does not exist") && partial.stderr.contains("incomplete:") && partial.stderr.contains("resubmit.sh"), partial.stderr)
+        // Rerun task 1 (what resubmit.sh submits), then the merge passes.
+        XCTAssertEqual(try script("sweep.sbatch", task: 1), 0)
+        XCTAssertEqual(try script("merge.sbatch"), 0)
         let one = dir.appendingPathComponent("one.jsonl")
         let r = try CLI.run(["sweep"] + sweepArgs + ["--backend", "cpu", "--out", one.path])
         XCTAssertEqual(r.status, 0, r.stderr)

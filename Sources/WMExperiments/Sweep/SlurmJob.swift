@@ -60,8 +60,10 @@ public enum SlurmWorkload: Sendable {
 /// `sweep.sbatch` (array task i runs `wmsim sweep --config sweep.json --shard i/n --out
 /// results/shard-i.jsonl`, or `wmsim train --config population.json --shard i/n --out .`; a
 /// requeued or rerun task resumes its shard), `merge.sbatch` (joins the shards into
-/// `results.jsonl`), and `submit.sh` (submits the array, then the merge with
-/// `--dependency=afterok`).
+/// `results.jsonl`, failing with the missing networks listed when the set is incomplete),
+/// `submit.sh` (submits the array, then the merge with `--dependency=afterany`) and
+/// `resubmit.sh TASKS` (reruns tasks, then the merge). Paths in the scripts are absolute,
+/// logs/ and results/ exist, and logs are appended to.
 public struct SlurmJob: Sendable {
     public var workload: SlurmWorkload
     public var shards: Int
@@ -78,6 +80,9 @@ public struct SlurmJob: Sendable {
     public var gpusPerTask = 0
     /// Most array tasks running at once (nil: no limit).
     public var maxConcurrent: Int? = nil
+    /// The job folder as the scripts name it: absolute, so `sbatch sweep.sbatch` works from any
+    /// directory (set by `write(to:)`).
+    public var folder = "."
 
     public init(spec: SweepSpec, shards: Int, executable: String) throws {
         try spec.validate()
@@ -101,9 +106,13 @@ public struct SlurmJob: Sendable {
     }
 
     func directives(name: String, array: Bool) -> [String] {
+        let dir = Self.quote(folder)
+        // Absolute paths and an existing logs/ (made by write(to:)): a script submitted from
+        // another directory still finds its folder; append mode keeps a requeued task's first log.
         var d = ["#!/bin/bash", "#SBATCH --job-name=\(name)", "#SBATCH --time=\(time)", "#SBATCH --mem=\(memory)",
-                 "#SBATCH --cpus-per-task=\(cpusPerTask)", "#SBATCH --output=logs/%x-%A_%a.out"]
-        if !array { d[5] = "#SBATCH --output=logs/%x-%j.out" }
+                 "#SBATCH --cpus-per-task=\(cpusPerTask)", "#SBATCH --output=\(dir)/logs/%x-%A_%a.out", "#SBATCH --chdir=\(dir)",
+                 "#SBATCH --open-mode=append"]
+        if !array { d[5] = "#SBATCH --output=\(dir)/logs/%x-%j.out" }
         if array { d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")") }
         if let p = partition { d.append("#SBATCH --partition=\(p)") }
         if let a = account { d.append("#SBATCH --account=\(a)") }
@@ -117,7 +126,7 @@ public struct SlurmJob: Sendable {
             "# \(workload.specFile) \(workload.fingerprint): \(workload.size) in \(shards) shard(s).",
             "# Rerunning a task (sbatch --array=i sweep.sbatch) resumes its shard where it stopped.",
             "set -euo pipefail",
-            "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
+            "cd \(Self.quote(folder))",
             "mkdir -p results logs",
             "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
             (["exec", Self.quote(executable)] + workload.taskArguments(shards: shards) + sweepArguments.map(Self.quote)).joined(separator: " "),
@@ -128,10 +137,12 @@ public struct SlurmJob: Sendable {
     public var mergeScript: String {
         (directives(name: jobName + "-merge", array: false) + [
             "set -euo pipefail",
-            "cd \"${SLURM_SUBMIT_DIR:-$(dirname \"$0\")}\"",
-            // --force: results.jsonl is this job's own file; a rerun of the merge (after a rerun
-            // shard) replaces it.
-            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ") + " --output results.jsonl --force",
+            "cd \(Self.quote(folder))",
+            // Runs after the array ends however it ended (afterany). --force: results.jsonl is
+            // this job's own file, replaced by a rerun. --skip-missing-files: a task that never
+            // started wrote no file; the merge then fails loudly, listing what is missing.
+            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ")
+                + " --output results.jsonl --force --skip-missing-files",
         ]).joined(separator: "\n") + "\n"
     }
 
@@ -139,14 +150,34 @@ public struct SlurmJob: Sendable {
     public var submitScript: String {
         """
         #!/bin/bash
-        # Submit the sweep array, then the merge once every task succeeded.
+        # Submit the array, then the merge once every task has ended, however it ended
+        # (afterany): the merge fails, listing the missing networks, if a task did not finish;
+        # then ./resubmit.sh TASKS reruns those tasks (they resume) and the merge.
         set -euo pipefail
-        cd "$(dirname "$0")"
+        cd \(Self.quote(folder))
         mkdir -p results logs
         array=$(sbatch --parsable sweep.sbatch)
         array=${array%%;*}
-        merge=$(sbatch --parsable --dependency=afterok:$array merge.sbatch)
+        merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
         echo "submitted array $array (\(shards) task(s)) and merge ${merge%%;*}"
+
+        """
+    }
+
+    /// Reruns some array tasks (they resume their shards) and then the merge.
+    public var resubmitScript: String {
+        """
+        #!/bin/bash
+        # Usage: ./resubmit.sh TASKS   (e.g. 2,5 or 0-3: the array tasks to run again)
+        # A task resumes its shard where it stopped; the merge runs after they end.
+        set -euo pipefail
+        cd \(Self.quote(folder))
+        tasks=${1:?give the array tasks to rerun, e.g. ./resubmit.sh 2,5}
+        mkdir -p results logs
+        array=$(sbatch --parsable --array="$tasks" sweep.sbatch)
+        array=${array%%;*}
+        merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
+        echo "resubmitted tasks $tasks as $array and merge ${merge%%;*}"
 
         """
     }
@@ -155,17 +186,20 @@ public struct SlurmJob: Sendable {
     public var files: [String] { [workload.specFile] + scripts.map(\.name) }
 
     var scripts: [(name: String, text: String)] {
-        [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript)]
+        [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript), ("resubmit.sh", resubmitScript)]
     }
 
     /// Writes the four files (`files`) into `folder` (created if needed), replacing any that exist;
     /// callers that must not overwrite check `files` first.
     public func write(to folder: URL) throws {
         let fm = FileManager.default
+        var job = self
+        job.folder = folder.standardizedFileURL.path
         do {
-            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            try fm.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
             try workload.writeSpec(to: folder.appendingPathComponent(workload.specFile))
-            for (name, text) in scripts {
+            for (name, text) in job.scripts {
                 let u = folder.appendingPathComponent(name)
                 try ResultWriter.text(text, to: u)
                 try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: u.path)

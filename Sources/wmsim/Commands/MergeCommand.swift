@@ -15,16 +15,27 @@ struct MergeCommand: ParsableCommand {
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
             for an analysis, the table of mechanisms. An existing output file (or success table)
             is refused unless --force; an output that is also an input is always refused.
+            The merged file is written even when networks are missing, but then the command
+            fails (exit 1) listing them, unless --allow-incomplete: a SLURM merge that runs
+            after failed tasks says so instead of passing.
             """)
 
     @Argument(help: "Results files (.jsonl) of one run.") var inputs: [String]
     @Option(name: .shortAndLong, help: "Merged file to write.") var output: String
     @Flag(help: "Overwrite an existing output file (and its success table).") var force = false
+    @Flag(help: "Exit 0 even when networks of the plan are missing (a partial merge on purpose).") var allowIncomplete = false
+    @Flag(help: "Skip input files that do not exist (a SLURM task that never started), with a note.") var skipMissingFiles = false
 
     func run() throws {
         do {
-            guard let first = inputs.first else { throw ValidationError("give at least one results file") }
-            let urls = inputs.map { URL(fileURLWithPath: $0) }
+            var present = inputs
+            if skipMissingFiles {
+                let absent = inputs.filter { !FileManager.default.fileExists(atPath: $0) }
+                for a in absent { Console.note("note: \(a) does not exist (its task did not start or wrote nothing); skipped") }
+                present = inputs.filter { FileManager.default.fileExists(atPath: $0) }
+            }
+            guard let first = present.first else { throw ValidationError(inputs.isEmpty ? "give at least one results file" : "none of the results files exists") }
+            let urls = present.map { URL(fileURLWithPath: $0) }
             let out = URL(fileURLWithPath: output)
             let kind = try resultsFileKind(urls[0])
             try refuseOverwriting(out, kind: kind, inputs: urls)
@@ -49,11 +60,13 @@ struct MergeCommand: ParsableCommand {
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }
             for w in report.warnings { Console.note("warning: \(w)") }
+            print("merged \(report.rows) row(s) from \(urls.count) file(s) into \(output)")
             if !report.missing.isEmpty {
                 let pts = Set(report.missing.map(\.point)).sorted()
-                Console.note("note: \(report.missing.count) network(s) missing (points \(pts.prefix(20).map(String.init).joined(separator: ","))\(pts.count > 20 ? ", …" : "")); rerun their shards to complete the run")
+                let text = "\(report.missing.count) network(s) missing (points \(pts.prefix(20).map(String.init).joined(separator: ","))\(pts.count > 20 ? ", …" : "")); "
+                    + "rerun their shards (a SLURM job: ./resubmit.sh with the failed array tasks, see the task logs), then merge again"
+                if allowIncomplete { Console.note("note: " + text) } else { throw CLIError("incomplete: " + text) }
             }
-            print("merged \(report.rows) row(s) from \(inputs.count) file(s) into \(output)")
         } catch let e as WMError { throw CLIError(e.description) }
     }
 

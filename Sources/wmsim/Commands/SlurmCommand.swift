@@ -12,8 +12,10 @@ struct SlurmCommand: ParsableCommand {
             Takes the same sweep definition as `wmsim sweep` and writes into --out:
             sweep.json (the exact sweep), sweep.sbatch (array task i runs shard i/n into
             results/shard-i.jsonl; a rerun or requeued task resumes its shard),
-            merge.sbatch (wmsim merge → results.jsonl) and submit.sh (submits the array,
-            then the merge with --dependency=afterok). Then: `cd OUT && ./submit.sh`.
+            merge.sbatch (wmsim merge → results.jsonl; fails listing the missing networks
+            when a task did not finish), submit.sh (submits the array, then the merge with
+            --dependency=afterany) and resubmit.sh TASKS (reruns array tasks, which resume,
+            then the merge). Paths are absolute and logs appended. Then: `OUT/submit.sh`.
             Analyse with `wmsim stats OUT/results.jsonl`.
             With --population FILE (a `wmsim train` population file) the tasks train
             networks instead: task i runs `wmsim train --config population.json --shard i/n
