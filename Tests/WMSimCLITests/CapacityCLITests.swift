@@ -111,3 +111,19 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(j["deviceBandwidthGBs"] as? Double), 0)
     }
 }
+
+/// Help and shell completion: each default said once, paths complete as files or folders.
+final class HelpCLITests: XCTestCase {
+    func testHelpStatesEachDefaultOnceAndPathsComplete() throws {
+        for c in ["capacity", "sweep", "stats", "optimize", "slurm", "bench", "train", "analyze", "simulate", "merge", "crosscheck"] {
+            let h = try CLI.run([c, "--help"])
+            XCTAssertEqual(h.status, 0, c)
+            let text = h.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+            XCTAssertNil(text.firstMatch(of: try Regex("\\(default [^)]*\\)[. ]*\\(default: ")), "\(c) --help repeats a default: \(text)")
+        }
+        let bash = try CLI.run(["--generate-completion-script", "bash"])
+        XCTAssertEqual(bash.status, 0)
+        XCTAssertTrue(bash.stdout.contains("'--out')\n        __wmsim_add_completions -d"), "--out completes folders")
+        XCTAssertTrue(bash.stdout.contains("'--config')\n        __wmsim_add_completions -o plusdirs -fX '!*.@(json|toml)'"), "--config completes .json/.toml files")
+    }
+}

@@ -29,14 +29,14 @@ struct BenchCommand: ParsableCommand {
             """)
 
     @OptionGroup var backendOptions: BackendOptions
-    @Option(help: "Workloads, e.g. A,B,C,E,F,P (default A,B,C).") var workloads: String = "A,B,C"
+    @Option(help: "Workloads, e.g. A,B,C,E,F,P.") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
-    @Option(help: "Weight storage (default auto).") var format: WeightFormat = .auto
+    @Option(help: "Weight storage.") var format: WeightFormat = .auto
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
     @Flag(help: "10× fewer steps (smoke test).") var quick = false
     @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
-    @Option(help: "Python for the peers (default python3).") var python: String = "python3"
-    @Option(help: "Write results as JSON to this file (an existing file is refused unless --force).") var json: String?
+    @Option(help: "Python for the peers.") var python: String = "python3"
+    @Option(help: "Write results as JSON to this file (an existing file is refused unless --force).", completion: .file(extensions: ["json"])) var json: String?
     @Flag(help: "Overwrite an existing --json file.") var force = false
 
     func validate() throws {

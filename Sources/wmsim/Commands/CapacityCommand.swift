@@ -24,14 +24,14 @@ struct CapacityCommand: ParsableCommand {
     @OptionGroup var net: NetworkOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    @Option(help: "Configuration file (.json or .toml, CapacitySpec keys); flags override it.") var config: String?
+    @Option(help: "Configuration file (.json or .toml, CapacitySpec keys); flags override it.", completion: .file(extensions: ["json", "toml"])) var config: String?
     @Option(help: "Network seeds averaged (default 5).") var networks: Int?
     @OptionGroup var measure: CapacityOptions
-    @Option(help: "Output folder (default wmsim-out/capacity-<date>).") var out: String?
+    @Option(help: "Output folder (default wmsim-out/capacity-<date>).", completion: .directory) var out: String?
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
     @Flag(help: "Print every lag (default: a spread of lags).") var allLags = false
     @Flag(help: "Draw memory_curve.svg with a log lag axis (short lags spread out).") var logLagAxis = false
-    @Option(help: "Measure networks saved with `simulate --save-network` (folder) instead of generating them.") var loadNetwork: String?
+    @Option(help: "Measure networks saved with `simulate --save-network` (folder) instead of generating them.", completion: .directory) var loadNetwork: String?
     @Option(help: "Where the ridge moments are summed (ridge only): auto (on GPUs and accelerators with fp64), device (refused where the backend has none), or host.")
     var moments: MomentsPlacement = .auto
 

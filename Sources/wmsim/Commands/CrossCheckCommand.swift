@@ -11,10 +11,10 @@ struct CrossCheckCommand: ParsableCommand {
         discussion: "Exits with status 1 when any difference exceeds its tolerance (see the table's last columns).")
 
     @Option(help: "OpenCL device: index from `wmsim devices` or part of its name (default: auto).") var device: String?
-    @Option(help: "Number of random configurations (default 8).") var configs: Int = 8
+    @Option(help: "Number of random configurations.") var configs: Int = 8
     @Option(help: "Seed of the configuration draw.") var seed: UInt64 = 1
-    @Option(help: "Largest N drawn (default 4099).") var maxN: Int = 4099
-    @Option(help: "Also write the rows as JSON to this file.") var json: String?
+    @Option(help: "Largest N drawn.") var maxN: Int = 4099
+    @Option(help: "Also write the rows as JSON to this file.", completion: .file(extensions: ["json"])) var json: String?
 
     func validate() throws {
         if configs < 1 { throw ValidationError("--configs must be ≥ 1") }

@@ -20,8 +20,8 @@ struct MergeCommand: ParsableCommand {
             after failed tasks says so instead of passing.
             """)
 
-    @Argument(help: "Results files (.jsonl) of one run.") var inputs: [String]
-    @Option(name: .shortAndLong, help: "Merged file to write.") var output: String
+    @Argument(help: "Results files (.jsonl) of one run.", completion: .file(extensions: ["jsonl"])) var inputs: [String]
+    @Option(name: .shortAndLong, help: "Merged file to write.", completion: .file(extensions: ["jsonl"])) var output: String
     @Flag(help: "Overwrite an existing output file (and its success table).") var force = false
     @Flag(help: "Exit 0 even when networks of the plan are missing (a partial merge on purpose).") var allowIncomplete = false
     @Flag(help: "Skip input files that do not exist (a SLURM task that never started), with a note.") var skipMissingFiles = false

@@ -33,11 +33,11 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Decoder whose score is maximised: \(DecoderKind.allCases.map(\.rawValue).joined(separator: ", ")) (default ridge).") var decoder: DecoderKind = .ridge
     @Option(help: "Candidate evaluations (budget; default 120).") var budget: Int = 120
     @Option(help: "CMA-ES population per generation (default 4 + 3 ln d).") var population: Int?
-    @Option(help: "Initial step as a fraction of each range (default 0.3).") var sigma: Double = 0.3
-    @Option(help: "Optimiser seed (default 1).") var optimizerSeed: UInt64 = 1
-    @Option(help: "Network seeds averaged per candidate (default 1).") var evalSeeds: Int = 1
-    @Option(help: "Fresh seeds for the final estimate (default 10).") var finalSeeds: Int = 10
-    @Option(help: "Output folder (default wmsim-out/optimize-<fingerprint>; an existing state there is resumed).") var out: String?
+    @Option(help: "Initial step as a fraction of each range.") var sigma: Double = 0.3
+    @Option(help: "Optimiser seed.") var optimizerSeed: UInt64 = 1
+    @Option(help: "Network seeds averaged per candidate.") var evalSeeds: Int = 1
+    @Option(help: "Fresh seeds for the final estimate.") var finalSeeds: Int = 10
+    @Option(help: "Output folder (default wmsim-out/optimize-<fingerprint>; an existing state there is resumed).", completion: .directory) var out: String?
 
     func spec() throws -> OptimizationSpec {
         var s = OptimizationSpec()

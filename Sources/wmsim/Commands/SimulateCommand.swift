@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var inp: InputOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    @Option(help: "Configuration file (.json or .toml); flags override it.") var config: String?
+    @Option(help: "Configuration file (.json or .toml); flags override it.", completion: .file(extensions: ["json", "toml"])) var config: String?
     @Option(help: "Networks M in the ensemble (seeds seed, seed+1, …; default 1).") var networks: Int?
     @Option(help: "Independent trials B per network (default 1).") var trials: Int?
     @Option(help: "Steps T (default 1000).") var steps: Int?
@@ -34,11 +34,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Record every k-th step (default 1).") var recordEvery: Int?
     @Option(help: "Neurons to record, e.g. 0,5,10-20 (default: all).") var recordNeurons: String?
     @Flag(help: "Record nothing (only the summary).") var noRecord = false
-    @Option(help: "Output folder (default wmsim-out/simulate-<date>).") var out: String?
+    @Option(help: "Output folder (default wmsim-out/simulate-<date>).", completion: .directory) var out: String?
     @Flag(help: "Overwrite a non-empty output folder.") var force = false
     @Flag(help: "Save the generated networks and the input stream as NPY (network/).") var saveNetwork = false
     @Flag(help: "With --save-network, also save each J densely (J_dense.npy).") var denseNetwork = false
-    @Option(help: "Load networks saved with --save-network (folder) instead of generating them.") var loadNetwork: String?
+    @Option(help: "Load networks saved with --save-network (folder) instead of generating them.", completion: .directory) var loadNetwork: String?
     @Option(help: "Steps per chunk (input generated and records fetched per chunk; default 256).") var chunk: Int = 256
 
     func validate() throws {

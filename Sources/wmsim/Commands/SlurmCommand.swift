@@ -23,16 +23,16 @@ struct SlurmCommand: ParsableCommand {
             """)
 
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "A training population file (see `wmsim train --config`) instead of a sweep.") var population: String?
+    @Option(help: "A training population file (see `wmsim train --config`) instead of a sweep.", completion: .file(extensions: ["json", "toml"])) var population: String?
     @Option(help: "Array tasks (shards; default 8).") var shards: Int = 8
-    @Option(help: "Job folder to write (default wmsim-out/slurm-<fingerprint>).") var out: String?
-    @Option(help: "wmsim executable on the nodes (default: this one's absolute path).") var wmsim: String?
+    @Option(help: "Job folder to write (default wmsim-out/slurm-<fingerprint>).", completion: .directory) var out: String?
+    @Option(help: "wmsim executable on the nodes (default: this one's absolute path).", completion: .file()) var wmsim: String?
     @Option(help: "SLURM partition.") var partition: String?
     @Option(help: "SLURM account.") var account: String?
-    @Option(help: "Time limit per task (default 04:00:00).") var time = "04:00:00"
-    @Option(help: "Memory per task (default 16G).") var mem = "16G"
-    @Option(help: "CPUs per task (default 2).") var cpus = 2
-    @Option(help: "GPUs per task (default 0).") var gpus = 0
+    @Option(help: "Time limit per task.") var time = "04:00:00"
+    @Option(help: "Memory per task.") var mem = "16G"
+    @Option(help: "CPUs per task.") var cpus = 2
+    @Option(help: "GPUs per task.") var gpus = 0
     @Option(help: "Most tasks running at once.") var maxConcurrent: Int?
     @Option(help: "Backend the tasks use: auto, opencl, cpu (default auto).") var backend: String?
     @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh).") var force = false

@@ -21,15 +21,15 @@ struct StatsCommand: ParsableCommand {
             2-D map of means. Writes stats.json, effects.csv, interactions.csv and SVG plots.
             """)
 
-    @Argument(help: "Sweep results file (.jsonl).") var results: String
+    @Argument(help: "Sweep results file (.jsonl).", completion: .file(extensions: ["jsonl"])) var results: String
     @Option(help: "Metric: mc (Σ r²) or r (correlation at each X of the sweep, or at --lag).") var metric: OptimizationObjective = .mc
     @Option(help: "Decoder: \(DecoderKind.allCases.map(\.rawValue).joined(separator: ", ")) (default ridge).") var decoder: DecoderKind = .ridge
     @Option(help: "Lag X for --metric r when the sweep has no X axis.") var lag: Int?
-    @Option(help: "Significance level (default 0.05).") var alpha: Double = 0.05
-    @Option(help: "Multiple-testing correction: bonferroni, holm, fdr_bh (default holm).") var correction: MultipleTesting.Method = .holm
-    @Option(help: "Bootstrap resamples (default 2000, at least \(StatsCommand.minimumResamples): the 95 % CI's ends are the 2.5th and 97.5th percentiles of the resampled slopes, and each should rest on ≥ 25 of them).") var resamples: Int = 2000
-    @Option(help: "Bootstrap seed (default 1).") var seed: UInt64 = 1
-    @Option(help: "Output folder (default: <results>-stats next to the file).") var out: String?
+    @Option(help: "Significance level.") var alpha: Double = 0.05
+    @Option(help: "Multiple-testing correction: bonferroni, holm, fdr_bh.") var correction: MultipleTesting.Method = .holm
+    @Option(help: "Bootstrap resamples.") var resamples: Int = 2000
+    @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
+    @Option(help: "Output folder (default: <results>-stats next to the file).", completion: .directory) var out: String?
 
     /// The fewest bootstrap resamples accepted. A percentile interval's end is an order statistic
     /// of the resamples: at 1000, 25 resampled slopes lie beyond each end of the 95 % CI, and

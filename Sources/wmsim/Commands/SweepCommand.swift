@@ -27,9 +27,9 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var sweep: SweepOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    @Option(help: "Results file (JSON Lines; default wmsim-out/sweep-<fingerprint>[-shard-i-of-n].jsonl). An existing file of the same sweep is resumed.") var out: String?
+    @Option(help: "Results file (JSON Lines; default wmsim-out/sweep-<fingerprint>[-shard-i-of-n].jsonl). An existing file of the same sweep is resumed.", completion: .directory) var out: String?
     @Option(help: "Run shard i of n (0-based: 0/4 … 3/4): every n-th point.") var shard: String?
-    @Option(help: "Readout memory per batch in GiB (default 2).") var memoryBudget: Double = 2
+    @Option(help: "Readout memory per batch in GiB.") var memoryBudget: Double = 2
     @Flag(help: "Print the plan (points, networks, batches, memory) and exit.") var dryRun = false
     @Flag(help: "Rerun the networks whose row holds an error (e.g. out of memory) instead of skipping them on resume.") var retryErrors = false
 

@@ -50,10 +50,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learn on every k-th step inside each output's window (default 2).") var learnEvery: Int?
     @Option(help: "\"Learned\": at most --learned-fraction of the runs above this reference error (default 0.1).") var learnedEpsilon: Double?
     @Option(help: "\"Learned\": the share of runs allowed above --learned-epsilon (default 0).") var learnedFraction: Double?
-    @Option(help: "Output folder (default wmsim-out/train-<date>; a population's folder is resumed).") var out: String?
+    @Option(help: "Output folder (default wmsim-out/train-<date>; a population's folder is resumed).", completion: .directory) var out: String?
     @Flag(help: "Write into a non-empty output folder (single point: overwrite its files).") var force = false
 
-    @Option(help: "Population file (.toml or .json: replicates, mode, [base], [base.network], [base.task], [[axes]], points); flags override it.") var config: String?
+    @Option(help: "Population file (.toml or .json: replicates, mode, [base], [base.network], [base.task], [[axes]], points); flags override it.", completion: .file(extensions: ["json", "toml"])) var config: String?
     @Option(name: .customLong("vary"), help: "A population axis: NAME=v1,v2,… or NAME=from:to:steps[:log] (N, g, pg, fb, alpha, inputScale; repeat for more).") var vary: [String] = []
     @Option(help: "How population axes combine: grid, one-at-a-time or list (default grid).") var mode: SweepMode?
     @Option(help: "Population: network seeds per point, --seed + r (default 1).") var replicates: Int?

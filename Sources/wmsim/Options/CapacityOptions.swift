@@ -23,7 +23,7 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Input: uniform or gaussian (default uniform ±1).") var input: InputKind?
     @Option(help: "Input amplitude (default 1).") var inputAmplitude: Double?
     @Option(help: "Input seed (default 7).") var inputSeed: UInt64?
-    @Option(help: "Input stream file (.npy [T], [T, nIn] or [T, 1, nIn], or CSV): the same stream for every trial; implies --input file.") var inputFile: String?
+    @Option(help: "Input stream file (.npy [T], [T, nIn] or [T, 1, nIn], or CSV): the same stream for every trial; implies --input file.", completion: .file(extensions: ["npy", "csv", "txt"])) var inputFile: String?
     @Option(help: "MLP hidden widths, e.g. 64,64.") var mlpHidden: String?
     @Option(help: "MLP activation: tanh or relu.") var mlpActivation: MLPActivation?
     @Option(help: "MLP Adam learning rate (default 1e-3).") var mlpLr: Double?

@@ -67,7 +67,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Steps each onehot item is held (default 10).") var hold: Int?
     @Option(help: "Zero-input steps before the first onehot item (default 0).") var burnIn: Int?
     @Option(help: "Input-stream seed (default 7).") var inputSeed: UInt64?
-    @Option(help: "Input stream file (.npy [T, nIn] or CSV with nIn columns); implies --input file.") var inputFile: String?
+    @Option(help: "Input stream file (.npy [T, nIn] or CSV with nIn columns); implies --input file.", completion: .file(extensions: ["npy", "csv", "txt"])) var inputFile: String?
 
     func apply(to s: inout InputSpec) {
         if let v = input { s.kind = v }

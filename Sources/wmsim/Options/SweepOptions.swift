@@ -11,7 +11,7 @@ struct SweepOptions: ParsableArguments {
     @OptionGroup var net: NetworkOptions
     @OptionGroup var measure: CapacityOptions
 
-    @Option(help: "Sweep file (.toml or .json: mode, replicates, [base], [[axes]], points); flags override it.") var config: String?
+    @Option(help: "Sweep file (.toml or .json: mode, replicates, [base], [[axes]], points); flags override it.", completion: .file(extensions: ["json", "toml"])) var config: String?
     @Option(name: .customLong("vary"), help: "An axis: NAME=v1,v2,… or NAME=from:to:steps[:log] (repeat for more axes).") var vary: [String] = []
     @Option(help: "How axes combine: grid, one-at-a-time or list (default grid; list needs a sweep file with points).") var mode: SweepMode?
     @Option(help: "Network seeds per point (default 5).") var replicates: Int?
