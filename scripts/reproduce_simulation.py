@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Re-run a `wmsim simulate --save-network` result in NumPy/SciPy and compare with rates.npy.
 
-usage: reproduce_simulation.py OUTDIR   (exit 0 when max |difference| ≤ tolerance)
+usage: reproduce_simulation.py OUTDIR [TOLERANCE]   (exit 0 when max |difference| ≤ tolerance)
+
+Starts from the saved initial state (network/x0.npy), so runs that recorded only some
+neurons (--record-neurons) or every k-th step replay too.
 
 An independent reference for the engine: it reads only the saved NPY arrays and the
 documented update rules (docs/model.md §1), in float64.
@@ -28,11 +31,19 @@ for m, spec in enumerate(manifest["networks"]):
     Jin = np.load(d / "Jin.npy").astype(np.float64)
     f = np.tanh if spec["activation"] == "tanh" else (lambda v: v)
     B = u.shape[1]
-    # Initial state is not saved: take it from the first recorded row only when every == 1 is not
-    # enough, so we start from x(every) recorded and replay from there.
-    x = rates[0, m].astype(np.float64).T                                  # [N, B] (requires all neurons)
-    t = every
-    for r in range(1, rates.shape[0]):
+    x0_file = out / "network" / "x0.npy"
+    if x0_file.exists():
+        # The saved initial state [M, N, B]: replay from t = 0, every recorded row compared.
+        x = np.load(x0_file)[m].astype(np.float64)                         # [N, B]
+        t, first = 0, 0
+    elif neurons is None:
+        # Older folders without x0.npy: start from the first recorded row (all neurons).
+        x = rates[0, m].astype(np.float64).T                              # [N, B]
+        t, first = every, 1
+    else:
+        sys.exit("reproduce_simulation.py: this folder recorded only some neurons and has no network/x0.npy "
+                 "(saved by wmsim before the initial state was); rerun it with a current wmsim")
+    for r in range(first, rates.shape[0]):
         for _ in range(every):
             h = J @ x + Jin @ u[t].T + spec["bias"]
             if spec["rule"] == "template":

@@ -126,6 +126,8 @@ struct SimulateCommand: ParsableCommand {
         if saveNetwork {
             try NetworkArchive.save(nets, to: outDir.appendingPathComponent("network"), dense: denseNetwork)
             try InputStreamFile.write(source, steps: cfg.steps, trials: ensemble.trials, to: outDir.appendingPathComponent("network/input.npy"))
+            // The initial state, so a run that recorded only some neurons replays too.
+            try NPY.write(try engine.state(), shape: [ensemble.count, ensemble.n, ensemble.trials], to: outDir.appendingPathComponent("network/x0.npy"))
             var savedInput = cfg.input
             // An absolute path, so the folder replays from anywhere.
             if let path = savedInput.path { savedInput.path = URL(fileURLWithPath: path).standardizedFileURL.path }
