@@ -114,6 +114,47 @@ final class SweepCLITests: XCTestCase {
         for row in merged { XCTAssertEqual(row["ridgeMC"] as? Double, byKey[key(row)] ?? nil, key(row)) }
     }
 
+    /// The flat CSV: one row per network, one column per parameter and lag, read by Python's csv
+    /// module with every number a float; the header records the command and the host.
+    func testExportWritesAFlatCSVAndTheHeaderRecordsTheCommand() throws {
+        let (dir, file) = try smallSweep("export")
+        let header = try XCTUnwrap(try String(contentsOf: file, encoding: .utf8).split(separator: "\n").first)
+        let h = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any])
+        XCTAssertEqual((h["command"] as? [String])?.dropFirst().first, "sweep")
+        XCTAssertEqual(h["host"] as? String, ProcessInfo.processInfo.hostName)
+        let e = try CLI.run(["export", file.path])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let csv = dir.appendingPathComponent("r.csv")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import csv, sys, json
+            rows = list(csv.DictReader(open(sys.argv[1])))
+            cols = list(rows[0].keys())
+            nums = [c for c in cols if c.endswith("_mc") or "_r_lag" in c or c in ("g", "seed")]
+            vals = [float(r[c]) for r in rows for c in nums]
+            mc = {f"{r['point']}/{r['replicate']}": float(r["ridge_mc"]) for r in rows}
+            print(json.dumps({"n": len(rows), "cols": cols, "values": len(vals), "mc": mc}))
+            """, csv.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: out) as? [String: Any])
+        XCTAssertEqual(o["n"] as? Int, 4)
+        let cols = try XCTUnwrap(o["cols"] as? [String])
+        XCTAssertEqual(Array(cols.prefix(5)), ["point", "replicate", "seed", "g", "ridge_mc"])
+        XCTAssertTrue(cols.contains("ridge_r_lag1") && cols.last == "batch", "\(cols)")
+        // The values equal the JSON rows'.
+        let mc = try XCTUnwrap(o["mc"] as? [String: Double])
+        for row in try rows(file) {
+            XCTAssertEqual(mc["\(row["point"]!)/\(row["replicate"]!)"], row["ridgeMC"] as? Double)
+        }
+        XCTAssertNotEqual(try CLI.run(["export", file.path]).status, 0, "an existing CSV is not overwritten")
+    }
+
     /// A small finished sweep (2 points × 2 seeds) in a fresh folder.
     func smallSweep(_ name: String) throws -> (dir: URL, file: URL) {
         let dir = CLI.tempDir(name)

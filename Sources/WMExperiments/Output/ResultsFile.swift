@@ -26,6 +26,10 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
     public var tool = "wmsim"
     public var version = WMSimVersion.string
     public var created: String
+    /// The command line and the host of the process that created the file (nil in older files;
+    /// each row records the backend it ran on, as shards may run on different nodes).
+    public var command: [String]?
+    public var host: String?
 
     /// The header kind of `Spec`'s files.
     public static var kind: String { Spec.resultsKind }
@@ -35,9 +39,11 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
         self.spec = spec
         self.shard = shard
         created = ISO8601DateFormatter().string(from: Date())
+        command = CommandLine.arguments
+        host = ProcessInfo.processInfo.hostName
     }
 
-    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created }
+    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created, command, host }
 
     /// Files written before headers named their kind hold capacity sweeps; the kind is checked
     /// before the header is decoded (`resultsFileKind`).
@@ -51,6 +57,8 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
         tool = try c.decodeIfPresent(String.self, forKey: .tool) ?? "wmsim"
         version = try c.decodeIfPresent(String.self, forKey: .version) ?? ""
         created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
+        command = try c.decodeIfPresent([String].self, forKey: .command)
+        host = try c.decodeIfPresent(String.self, forKey: .host)
     }
 }
 
