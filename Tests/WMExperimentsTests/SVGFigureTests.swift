@@ -56,4 +56,19 @@ final class SVGFigureTests: XCTestCase {
         let log = CapacityOutput.plot(result, logLags: true).render()
         XCTAssertTrue(log.contains(">2<") && log.contains(">5<"), "log lag ticks at 1, 2, 5, 10")
     }
+
+    /// Effect plots of a log-scaled parameter: a log axis ticked at the swept values, and
+    /// headroom so that no point sits on the frame.
+    func testLogAxesTickAtTheSweptValuesWithHeadroom() {
+        var p = SVGLinePlot(title: "t", xLabel: "gIn (log axis)", yLabel: "MC")
+        p.logX = true
+        p.xTickValues = [1, 3.16227766017, 10]
+        p.series = [.init(name: "mean", x: [1, 3.16227766017, 10], y: [0.5, 0.7, 1], color: "#000")]
+        let svg = p.render()
+        XCTAssertTrue(svg.contains(">3.162<") && svg.contains(">10<") && !svg.contains("log10"), svg)
+        // The highest point (y = 1) is drawn below the frame's top edge (y = 40).
+        let ys = svg.matches(of: /<circle cx="[0-9.]+" cy="([0-9.]+)"/).map { Double($0.1)! }
+        XCTAssertEqual(ys.count, 3)
+        XCTAssertGreaterThan(ys.min()!, 40 + 5)
+    }
 }

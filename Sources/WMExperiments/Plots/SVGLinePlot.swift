@@ -40,6 +40,8 @@ public struct SVGLinePlot: Sendable {
     public var yRange: ClosedRange<Double>? = nil
     /// A logarithmic x axis (positive x only; ticks at 1, 2, 5 × powers of ten).
     public var logX = false
+    /// Ticks at these x values instead of automatic ones (e.g. the swept values).
+    public var xTickValues: [Double]? = nil
     public var width = 720.0
     public var height = 440.0
 
@@ -85,7 +87,7 @@ public struct SVGLinePlot: Sendable {
 
     static func fmt(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
-        return String(format: "%g", v)
+        return String(format: "%.4g", v)
     }
 
     /// The SVG document.
@@ -110,6 +112,8 @@ public struct SVGLinePlot: Sendable {
             if yRange == nil { let dy = 0.04 * Swift.max(y1 - y0, 1e-12); y0 -= dy; y1 += dy }
         }
         if y1 <= y0 { y1 = y0 + 1; y0 -= 0 }
+        // Headroom: no line or band touches the frame when the range comes from the data.
+        if yRange == nil { let dy = 0.06 * (y1 - y0); y0 -= dy; y1 += dy }
         func px(_ x: Double) -> Double { ml + (tx(x) - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { mt + (1 - (Swift.min(Swift.max(y, y0), y1) - y0) / (y1 - y0)) * ph }
         var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
@@ -119,7 +123,7 @@ public struct SVGLinePlot: Sendable {
             o += "<line x1=\"\(ml)\" x2=\"\(ml + pw)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#e5e5e5\"/>"
             o += "<text x=\"\(ml - 6)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(SVGLinePlot.fmt(t))</text>\n"
         }
-        let xTicks = logX ? Self.logTicks(Foundation.pow(10, x0), Foundation.pow(10, x1)) : SVGLinePlot.ticks(x0, x1)
+        let xTicks = xTickValues ?? (logX ? Self.logTicks(Foundation.pow(10, x0), Foundation.pow(10, x1)) : SVGLinePlot.ticks(x0, x1))
         for t in xTicks {
             o += "<line x1=\"\(px(t))\" x2=\"\(px(t))\" y1=\"\(mt + ph)\" y2=\"\(mt + ph + 5)\" stroke=\"black\"/>"
             o += "<text x=\"\(px(t))\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(SVGLinePlot.fmt(t))</text>\n"

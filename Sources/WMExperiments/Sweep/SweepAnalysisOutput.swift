@@ -49,12 +49,16 @@ public enum SweepAnalysisOutput {
         for e in a.effects { for l in e.levels { csv += "\(e.parameter),\(l.value),\(l.mean),\(l.ci95[0]),\(l.ci95[1]),\(l.n)\n" } }
         try save(csv, dir.appendingPathComponent("effects.csv"))
         files.append("effects.csv")
-        for (i, e) in a.effects.enumerated() {
+        for e in a.effects {
             var plot = SVGLinePlot(title: "\(a.metric) vs \(e.parameter) (ρ = \(f(e.spearman.estimate, 2)), p adj = \(f(e.spearmanAdjusted)))",
-                                   xLabel: e.regressor == "value" ? e.parameter : "log10 \(e.parameter)", yLabel: a.metric)
-            let x = e.levels.map { e.regressor == "value" ? $0.value : Foundation.log10($0.value) }
-            plot.series = [.init(name: "mean, 95% CI", x: x, y: e.levels.map(\.mean), band: (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }),
-                                 color: SVGLinePlot.palette[i % SVGLinePlot.palette.count])]
+                                   xLabel: e.regressor == "value" ? e.parameter : "\(e.parameter) (log axis)", yLabel: a.metric)
+            // A log regressor is drawn on a log axis with the swept values as ticks (1, 3.162, 10),
+            // not as log10 values; one colour for every effect plot.
+            plot.logX = e.regressor != "value"
+            let values = e.levels.map(\.value)
+            if values.count <= 12 { plot.xTickValues = values }
+            plot.series = [.init(name: "mean over networks", x: values, y: e.levels.map(\.mean), band: (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }),
+                                 color: SVGLinePlot.palette[0])]
             let name = "effect_\(e.parameter).svg"
             try plot.write(to: dir.appendingPathComponent(name))
             files.append(name)
