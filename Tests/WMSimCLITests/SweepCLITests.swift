@@ -295,6 +295,13 @@ final class SweepCLITests: XCTestCase {
         for f in ["optimize.json", "trace.csv", "trace.svg", "state.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: od.appendingPathComponent(f).path), f)
         }
+        let trace = try String(contentsOf: od.appendingPathComponent("trace.svg"), encoding: .utf8)
+        XCTAssertTrue(trace.contains("best on fresh seeds (3 seeds) ± 95 % CI") && trace.contains("base on fresh seeds"), "the unbiased comparison is drawn")
+        // A budget that is not a whole number of generations: said so.
+        let od2 = dir.appendingPathComponent("opt2")
+        let o2 = try CLI.run(["optimize"] + small + ["--param", "g=0.3:1.4", "--budget", "10", "--population", "4", "--final-seeds", "3", "--out", od2.path])
+        XCTAssertEqual(o2.status, 0, o2.stderr)
+        XCTAssertTrue(o2.stdout.contains("8 of the budget's 10 evaluations ran: CMA-ES evaluates whole generations of 4 candidates"), o2.stdout)
         let again = try CLI.run(args)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("resuming after generation 3"), again.stderr)

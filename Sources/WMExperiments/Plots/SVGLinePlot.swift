@@ -133,7 +133,15 @@ public struct SVGLinePlot: Sendable {
         o += "<text transform=\"translate(18,\(mt + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGLinePlot.esc(yLabel))</text>\n"
         for s in series {
             let pts = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }
-            if let b = s.band {
+            if let b = s.band, s.markersOnly {
+                // Scatter points carry their intervals as error bars.
+                for (k, x) in s.x.enumerated() where k < b.lower.count && k < b.upper.count && tx(x).isFinite && b.lower[k].isFinite && b.upper[k].isFinite {
+                    let cx = px(x)
+                    o += "<line x1=\"\(cx)\" x2=\"\(cx)\" y1=\"\(py(b.lower[k]))\" y2=\"\(py(b.upper[k]))\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
+                    for y in [b.lower[k], b.upper[k]] { o += "<line x1=\"\(cx - 4)\" x2=\"\(cx + 4)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>" }
+                }
+                o += "\n"
+            } else if let b = s.band {
                 let upper = zip(s.x, b.upper).filter { $0.0.isFinite && $0.1.isFinite }.map { "\(px($0.0)),\(py($0.1))" }
                 let lower = zip(s.x, b.lower).filter { $0.0.isFinite && $0.1.isFinite }.reversed().map { "\(px($0.0)),\(py($0.1))" }
                 if !upper.isEmpty {

@@ -103,6 +103,11 @@ enum OptimizeReport {
         func params(_ p: [String: Double]) -> String { names.map { "\($0)=\(Format.num(p[$0] ?? .nan))" }.joined(separator: " ") }
         let what = r.spec.objective == .mc ? "MC" : "r(X=\(r.spec.lag ?? 0))"
         var lines = ["\(r.evaluations) evaluations in \(r.generations) generations (\(String(format: "%.1f", r.searchSeconds)) s, \(String(format: "%.2f", r.evaluationsPerSecond)) evaluations/s), stopped: \(r.stopReason)"]
+        let budget = r.spec.cmaes.maxEvaluations ?? r.evaluations
+        if r.stopReason == "maxEvaluations", r.evaluations < budget {
+            let lambda = r.spec.cmaes.lambda(dimension: r.spec.parameters.count)
+            lines.append("note: \(r.evaluations) of the budget's \(budget) evaluations ran: CMA-ES evaluates whole generations of \(lambda) candidates, and another would have exceeded the budget")
+        }
         lines.append("best candidate: \(params(r.best.params)) — search \(what) \(String(format: "%.4f", r.best.objective)) (optimistic: the best of noisy draws)")
         func ci(_ s: SeedSummary) -> String {
             MeanInterval.text(mean: s.mean, low: s.ci95[0], high: s.ci95[1], count: s.values.filter(\.isFinite).count, of: s.values.count,
@@ -126,9 +131,19 @@ enum OptimizeReport {
         var plot = SVGLinePlot(title: "CMA-ES search", xLabel: "evaluations", yLabel: r.spec.objective == .mc ? "MC" : "r at X = \(r.spec.lag ?? 0)")
         let ev = r.trace.map { Double($0.evaluations) }
         plot.series = [
-            .init(name: "best so far", x: ev, y: r.trace.map(\.bestValue), color: SVGLinePlot.palette[0]),
+            .init(name: "best so far (search, optimistic)", x: ev, y: r.trace.map(\.bestValue), color: SVGLinePlot.palette[0]),
             .init(name: "generation mean", x: ev, y: r.trace.map(\.meanValue), color: SVGLinePlot.palette[1], dashed: true),
         ]
+        // The unbiased result: the best candidate and the base re-measured on fresh seeds, drawn
+        // after the search with their 95 % CIs (none below 3 finite values).
+        let span = Swift.max((ev.last ?? 1) - (ev.first ?? 0), 1)
+        let floor = r.spec.objective == .mc ? 0.0 : -Double.infinity   // MC ≥ 0: a t-interval below is clipped
+        for (k, (name, s, c)) in [("best on fresh seeds", r.bestFresh, SVGLinePlot.palette[2]), ("base on fresh seeds", r.baseFresh, SVGLinePlot.palette[7])].enumerated() {
+            let ok = s.values.filter(\.isFinite).count >= MeanInterval.minimumCount && s.ci95.allSatisfy(\.isFinite)
+            let x = (ev.last ?? 0) + span * (0.08 + 0.06 * Double(k))
+            plot.series.append(.init(name: name + " (\(s.values.filter(\.isFinite).count) seeds)", x: [x], y: [s.mean],
+                                     band: ok ? ([Swift.max(s.ci95[0], floor)], [s.ci95[1]]) : nil, color: c, markersOnly: true))
+        }
         try plot.write(to: dir.appendingPathComponent("trace.svg"))
     }
 }
