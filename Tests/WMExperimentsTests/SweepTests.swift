@@ -282,6 +282,19 @@ final class SweepTests: XCTestCase {
         }
     }
 
+    /// Fewer points than shards still gives every shard networks (the 2 points × 20 seeds
+    /// in 4 shards ran nothing in shard 3).
+    func testShardsSplitNetworksEvenly() throws {
+        let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.g, values: [0.9, 1.1])], replicates: 20)
+        let plan = try spec.plan()
+        let sizes = (0..<8).map { plan.units(shard: try! SweepShard(index: $0, count: 8)).count }
+        XCTAssertEqual(sizes, [5, 5, 5, 5, 5, 5, 5, 5])
+        XCTAssertEqual(plan.units(shard: try SweepShard(index: 3, count: 4)).count, 10)
+        let all = (0..<3).flatMap { i in plan.units(shard: try! SweepShard(index: i, count: 3)).map { "\($0.point.index)/\($0.replicate)" } }
+        XCTAssertEqual(Set(all).count, 40, "every network in exactly one shard")
+        XCTAssertEqual(all.count, 40)
+    }
+
     func testShardsMergeIntoTheWholeSweep() throws {
         let spec = SweepSpec(base: smallBase(), axes: [try SweepAxis(.gIn, values: [0.5, 1, 2]), try SweepAxis(.n, values: [30, 40])], replicates: 2)
         let input: (Int) throws -> InputSource = { try InputSource(spec: spec.base.input, nIn: $0) }
@@ -296,7 +309,9 @@ final class SweepTests: XCTestCase {
         // Two shards: the merge reports what is missing.
         let partial = try SweepMerge.merge(Array(shards.prefix(2)), into: merged)
         XCTAssertEqual(partial.rows, 8)
-        XCTAssertEqual(Set(partial.missing.map(\.point)), [2, 5])
+        // Shards split networks: unit k = point · 2 + replicate is in shard k mod 3, so shard 2
+        // holds units 2, 5, 8, 11.
+        XCTAssertEqual(partial.missing.map { $0.point * 2 + $0.replicate }.sorted(), [2, 5, 8, 11])
         let report = try SweepMerge.merge(shards, into: merged)
         XCTAssertTrue(report.missing.isEmpty)
         let a = try SweepResults.read(whole), b = try SweepResults.read(merged)

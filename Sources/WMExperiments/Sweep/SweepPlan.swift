@@ -38,10 +38,22 @@ public struct SweepPlan: Sendable {
     /// All (point, replicate) units.
     public var unitCount: Int { points.count * replicates }
 
-    /// Points that shard i of n runs: point p belongs to shard p mod n.
+    /// The units (point, replicate) that shard i of n runs: unit k = point · replicates +
+    /// replicate belongs to shard k mod n. Shards split networks, not points, so a sweep of 2
+    /// points × 20 seeds spreads over 8 shards evenly (sizes differ by at most one network).
+    public func units(shard: SweepShard?) -> [(point: SweepPoint, replicate: Int)] {
+        var out: [(point: SweepPoint, replicate: Int)] = []
+        for p in points {
+            for r in 0..<replicates where shard.map({ (p.index * replicates + r) % $0.count == $0.index }) ?? true { out.append((p, r)) }
+        }
+        return out
+    }
+
+    /// Points with at least one unit in shard i of n.
     public func points(shard: SweepShard?) -> [SweepPoint] {
-        guard let s = shard else { return points }
-        return points.filter { $0.index % s.count == s.index }
+        guard shard != nil else { return points }
+        var seen = Set<Int>()
+        return units(shard: shard).compactMap { seen.insert($0.point.index).inserted ? $0.point : nil }
     }
 }
 

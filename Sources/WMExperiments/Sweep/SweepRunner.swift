@@ -58,19 +58,17 @@ public struct SweepRunner {
         let (existing, writer) = try SweepResults.resume(output, spec: spec, shard: shard)
         var warnings: [String] = existing?.warnings ?? []
         let done = existing?.completedUnits(retryErrors: retryErrors) ?? []
-        let mine = plan.points(shard: shard)
-        let total = mine.count * plan.replicates
-        let resumed = mine.reduce(0) { acc, p in acc + (0..<plan.replicates).filter { done.contains(SweepUnit(point: p.index, replicate: $0)) }.count }
+        let mine = plan.units(shard: shard)
+        let total = mine.count
+        let resumed = mine.filter { done.contains(SweepUnit(point: $0.point.index, replicate: $0.replicate)) }.count
         // Pending units in plan order; batched by shape.
         var units: [CapacityBatch.Unit] = []
         var keys: [(SweepPoint, Int)] = []
-        for p in mine {
-            for r in 0..<plan.replicates where !done.contains(SweepUnit(point: p.index, replicate: r)) {
-                var s = p.spec
-                s.network = p.network(replicate: r)
-                units.append(CapacityBatch.Unit(spec: s, mlpSeed: spec.base.mlp.seed &+ UInt64(r), label: "point \(p.index) (\(p.label)) replicate \(r)"))
-                keys.append((p, r))
-            }
+        for (p, r) in mine where !done.contains(SweepUnit(point: p.index, replicate: r)) {
+            var s = p.spec
+            s.network = p.network(replicate: r)
+            units.append(CapacityBatch.Unit(spec: s, mlpSeed: spec.base.mlp.seed &+ UInt64(r), label: "point \(p.index) (\(p.label)) replicate \(r)"))
+            keys.append((p, r))
         }
         var batcher = CapacityBatch()
         batcher.memoryBudget = memoryBudget
@@ -88,8 +86,10 @@ public struct SweepRunner {
             let label = "N=\(bu[0].spec.network.n), \(batch.count) network(s)"
             status?(Status(done: resumed + measured, total: total, resumed: resumed, batchLabel: label))
             let src = try input(bu[0].spec.network.nIn)
+            // `done` counts only networks whose rows are synced (what an interruption keeps); the
+            // batch in flight shows its own progress in the label.
             let outcomes = try batcher.measure(bu, backend: backend, input: src, warnings: &warnings) { f in
-                status?(Status(done: resumed + measured + Int(Double(batch.count) * f), total: total, resumed: resumed, batchLabel: label))
+                status?(Status(done: resumed + measured, total: total, resumed: resumed, batchLabel: label + String(format: ", %.0f%% simulated", 100 * f)))
             }
             var rows: [SweepRow] = []
             for (j, o) in zip(batch, outcomes) {
@@ -105,7 +105,7 @@ public struct SweepRunner {
             measured += batch.count
             status?(Status(done: resumed + measured, total: total, resumed: resumed, batchLabel: label))
         }
-        return Summary(points: mine.count, networks: total, resumed: resumed, measured: measured, failed: failed, batches: todo.count,
+        return Summary(points: Set(mine.map(\.point.index)).count, networks: total, resumed: resumed, measured: measured, failed: failed, batches: todo.count,
                        seconds: Date().timeIntervalSince(t0), warnings: warnings, output: output)
     }
 }

@@ -25,7 +25,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Argument(help: "Trained-network folders or `wmsim train` output folders.", completion: .directory) var dirs: [String]
     @OptionGroup var backendOptions: BackendOptions
-    @Option(help: "Results file (JSON Lines; default DIR/analysis.jsonl for one DIR, else wmsim-out/analysis-<fingerprint>.jsonl).", completion: .directory) var out: String?
+    @Option(help: "Results file (JSON Lines; default DIR/analysis.jsonl for one DIR, else wmsim-out/analysis-<fingerprint>.jsonl).", completion: .file(extensions: ["jsonl"])) var out: String?
     @Option(help: "Analyse shard i of n (0-based): every n-th network.") var shard: String?
     @Option(help: "Perturbed copies of each base state (default 20).") var copies: Int?
     @Option(help: "S.d. of the perturbation (default 0.5).") var noise: Double?

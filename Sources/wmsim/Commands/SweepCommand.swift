@@ -20,15 +20,15 @@ struct SweepCommand: ParsableCommand {
             Networks sharing N and nIn run together in batched launches. Every batch is
             appended to a JSON Lines file (a header, then one row per network) and synced:
             rerun the same command to resume after an interruption. --shard i/n runs every
-            n-th point; `wmsim merge` joins the shards. Sweeps decode with ridge only unless
+            n-th network (point · replicates + replicate mod n); `wmsim merge` joins the shards. Sweeps decode with ridge only unless
             --decoders says otherwise.
             """)
 
     @OptionGroup var sweep: SweepOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    @Option(help: "Results file (JSON Lines; default wmsim-out/sweep-<fingerprint>[-shard-i-of-n].jsonl). An existing file of the same sweep is resumed.", completion: .directory) var out: String?
-    @Option(help: "Run shard i of n (0-based: 0/4 … 3/4): every n-th point.") var shard: String?
+    @Option(help: "Results file (JSON Lines; default wmsim-out/sweep-<fingerprint>[-shard-i-of-n].jsonl). An existing file of the same sweep is resumed.", completion: .file(extensions: ["jsonl"])) var out: String?
+    @Option(help: "Run shard i of n (0-based: 0/4 … 3/4): every n-th network.") var shard: String?
     @Option(help: "Readout memory per batch in GiB.") var memoryBudget: Double = 2
     @Flag(help: "Print the plan (points, networks, batches, memory) and exit.") var dryRun = false
     @Flag(help: "Rerun the networks whose row holds an error (e.g. out of memory) instead of skipping them on resume.") var retryErrors = false
