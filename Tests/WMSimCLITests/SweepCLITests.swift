@@ -155,6 +155,38 @@ final class SweepCLITests: XCTestCase {
         XCTAssertNotEqual(try CLI.run(["export", file.path]).status, 0, "an existing CSV is not overwritten")
     }
 
+    /// A time-limit kill (SIGTERM) says what is kept and exits 143; the rerun resumes and
+    /// completes the sweep.
+    func testSIGTERMSaysWhatIsKeptAndTheRerunResumes() throws {
+        let dir = CLI.tempDir("sigterm")
+        let file = dir.appendingPathComponent("r.jsonl")
+        let args = ["sweep", "--n", "150", "--backend", "cpu", "--max-lag", "5", "--washout", "50", "--train", "3000", "--validation", "60",
+                    "--test", "100", "--vary", "g=0.5:1:4", "--replicates", "4", "--out", file.path]
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Wait for the first synced batch, then send what SLURM sends at a time limit.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2 { usleep(50_000) }
+        p.terminate()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 143 else {
+            // The sweep finished before the signal (a very fast machine): nothing to check.
+            XCTAssertEqual(p.terminationStatus, 0, text)
+            return
+        }
+        XCTAssertTrue(text.contains("interrupted by SIGTERM") && text.contains("of 16 kept in \(file.path)") && text.contains("rerun the same command"), text)
+        let again = try CLI.run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resuming:"), again.stderr)
+        XCTAssertEqual(try rows(file).count, 16)
+    }
+
     /// A small finished sweep (2 points × 2 seeds) in a fresh folder.
     func smallSweep(_ name: String) throws -> (dir: URL, file: URL) {
         let dir = CLI.tempDir(name)

@@ -94,7 +94,9 @@ struct AnalyzeCommand: ParsableCommand {
         var bar: Progress? = nil
         var runner = AnalysisRunner(spec: spec, shard: sh)
         runner.retryErrors = retryErrors
+        let interruption = Interruption(file: url.path)
         let summary = try runner.run(backend: backend, output: url, status: { st in
+            interruption.update(kept: st.done, total: st.total)
             if bar == nil {
                 bar = Progress("analyze", total: st.total, unit: "networks", start: st.resumed)
                 bar?.lineEvery = 30

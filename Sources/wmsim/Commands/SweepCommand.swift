@@ -68,6 +68,7 @@ struct SweepCommand: ParsableCommand {
         }
         var sources: [Int: InputSource] = [:]
         var bar: Progress? = nil
+        let interruption = Interruption(file: url.path)
         let summary = try runner.run(backend: backend, output: url, input: { nIn in
             if let src = sources[nIn] { return src }
             let src = try InputOptions.source(s.base.input, nIn: nIn)
@@ -78,6 +79,7 @@ struct SweepCommand: ParsableCommand {
                 bar = Progress("sweep", total: st.total, unit: "networks", start: st.resumed)
                 bar?.lineEvery = 30
             }
+            interruption.update(kept: st.done, total: st.total)
             bar?.update(st.done)
         }, note: { Console.note($0) })
         bar?.finish()

@@ -34,7 +34,9 @@ extension TrainCommand {
         }
         let dir = try populationFolder(p)
         var bar: Progress? = nil
+        let interruption = Interruption(file: dir.path)
         let summary = try runner.run(backend: backend, folder: dir, status: { st in
+            interruption.update(kept: st.networksDone, total: st.networks)
             if bar == nil {
                 bar = Progress("train", total: st.trials, unit: "trials", start: st.trialsDone)
                 bar?.lineEvery = 30
