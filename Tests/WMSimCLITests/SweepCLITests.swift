@@ -122,6 +122,18 @@ final class SweepCLITests: XCTestCase {
         let h = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any])
         XCTAssertEqual((h["command"] as? [String])?.dropFirst().first, "sweep")
         XCTAssertEqual(h["host"] as? String, ProcessInfo.processInfo.hostName)
+        // The binary runs from this checkout: its commit is recorded (with -dirty for local changes).
+        let head = Process()
+        head.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        head.arguments = ["git", "-C", CLI.packageRoot.path, "rev-parse", "HEAD"]
+        let shaPipe = Pipe()
+        head.standardOutput = shaPipe
+        try head.run()
+        let sha = String(decoding: shaPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        head.waitUntilExit()
+        if head.terminationStatus == 0, sha.count == 40 {
+            XCTAssertTrue((h["commit"] as? String)?.hasPrefix(sha) ?? false, "\(h["commit"] ?? "none") vs \(sha)")
+        }
         let e = try CLI.run(["export", file.path])
         XCTAssertEqual(e.status, 0, e.stderr)
         let csv = dir.appendingPathComponent("r.csv")

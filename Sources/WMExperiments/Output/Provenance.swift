@@ -5,6 +5,8 @@ import WMCore
 public struct Provenance: Codable, Sendable {
     public var tool = "wmsim"
     public var version = WMSimVersion.string
+    /// The git commit of the running wmsim ("-dirty" with local changes; nil outside a checkout).
+    public var commit: String? = SourceRevision.current
     public var command: [String]
     public var date: String
     public var host: String

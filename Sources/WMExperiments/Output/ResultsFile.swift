@@ -30,6 +30,8 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
     /// each row records the backend it ran on, as shards may run on different nodes).
     public var command: [String]?
     public var host: String?
+    /// The git commit of the wmsim that created the file (nil outside a checkout and in older files).
+    public var commit: String?
 
     /// The header kind of `Spec`'s files.
     public static var kind: String { Spec.resultsKind }
@@ -41,9 +43,10 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
         created = ISO8601DateFormatter().string(from: Date())
         command = CommandLine.arguments
         host = ProcessInfo.processInfo.hostName
+        commit = SourceRevision.current
     }
 
-    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created, command, host }
+    enum CodingKeys: String, CodingKey { case type, kind, fingerprint, spec, shard, tool, version, created, command, host, commit }
 
     /// Files written before headers named their kind hold capacity sweeps; the kind is checked
     /// before the header is decoded (`resultsFileKind`).
@@ -59,6 +62,7 @@ public struct ResultsHeader<Spec: ResultsSpec>: Codable, Sendable {
         created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
         command = try c.decodeIfPresent([String].self, forKey: .command)
         host = try c.decodeIfPresent(String.self, forKey: .host)
+        commit = try c.decodeIfPresent(String.self, forKey: .commit)
     }
 }
 
