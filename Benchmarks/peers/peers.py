@@ -263,6 +263,10 @@ def runner_reservoirpy(net: Net, u: np.ndarray, x0: np.ndarray):
     Win = net.win.reshape(n, 1)
     W = net.W.astype(np.float32)
     attempts = [
+        # ReservoirPy 0.4: no input_bias; the bias is a vector, the input size given.
+        dict(units=n, W=W, Win=Win, bias=np.zeros(n, dtype=np.float32), lr=1.0, activation="tanh",
+             input_dim=1, dtype=np.float32),
+        # ReservoirPy 0.3.
         dict(W=W, Win=Win, bias=np.zeros((n, 1), dtype=np.float32), lr=1.0, activation="tanh",
              input_bias=False, dtype=np.float32),
         dict(W=W, Win=Win, bias=np.zeros((n, 1), dtype=np.float32), lr=1.0, activation="tanh",
@@ -341,7 +345,20 @@ def emit(peer: str, workload: str, batch: int, seconds: float, nnz: int, steps: 
     }
     if extra:
         rec.update(extra)
+    rec["version"] = peer_version(peer)
     print(json.dumps(rec), flush=True)
+
+
+def peer_version(peer: str) -> str:
+    """The library versions a peer's figure was measured with (recorded beside it)."""
+    v = f"numpy {np.__version__}"
+    if peer.startswith("scipy"):
+        v = f"scipy {scipy.__version__}, " + v
+    elif peer.startswith("jax") and jax is not None:
+        v = f"jax {jax.__version__}, " + v
+    elif peer == "reservoirpy" and reservoirpy is not None:
+        v = f"reservoirpy {getattr(reservoirpy, '__version__', '?')}, " + v
+    return v
 
 
 def run_single(wid: str, batch: int, peers: list[str], args, rng_seed: int) -> None:

@@ -55,6 +55,8 @@ struct BenchCommand: ParsableCommand {
         var bestPeerUpdatesPerSecond: Double?
         var ratio: Double?
         var peerFigures: [[String: Double]]?
+        /// Each peer that ran and the library versions it ran with.
+        var peerVersions: [String: String]?
     }
 
     struct Report: Codable {
@@ -104,6 +106,7 @@ struct BenchCommand: ParsableCommand {
                     row.ratio = r.synapticUpdatesPerSecond / best.updates
                 }
                 row.peerFigures = figs.map { ["updates_per_s": $0.updates] }
+                row.peerVersions = Dictionary(figs.compactMap { f in f.version.map { (f.peer, $0) } }, uniquingKeysWith: { a, _ in a })
             }
             rows.append(row)
             print(line(row))
@@ -140,7 +143,7 @@ struct BenchCommand: ParsableCommand {
 
 /// The Python peer script of Benchmarks/peers.
 enum PeerScript {
-    struct Figure { var peer: String; var updates: Double }
+    struct Figure { var peer: String; var updates: Double; var version: String? }
 
     /// `WMSIM_PEERS` or Benchmarks/peers/peers.py found from the working folder or the binary upwards.
     static func locate() throws -> String {
@@ -168,7 +171,7 @@ enum PeerScript {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let peer = obj["peer"] as? String, let u = obj["synaptic_updates_per_s"] as? Double else { return nil }
-            return Figure(peer: peer, updates: u)
+            return Figure(peer: peer, updates: u, version: obj["version"] as? String)
         }
     }
 }
