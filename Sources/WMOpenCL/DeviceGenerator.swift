@@ -27,6 +27,11 @@ enum DeviceGenerator {
         try gi.setArg(5, w.win)
         try queue.enqueue(gi, global: global, local: local)
 
+        if w.format == .procedural {
+            // Nothing more to store: the step regenerates the rows.
+            try queue.finish()
+            return
+        }
         if w.format == .dense {
             let total = m * n * n
             try MemoryCheck.device(bytes: total * 4, device: device, what: "dense weights")
@@ -84,6 +89,20 @@ enum DeviceGenerator {
             try queue.enqueue(k, global: global, local: local)
         }
         try queue.finish()
+    }
+}
+
+extension DeviceGenerator {
+    /// Synapses of every network of `ensemble`, counted on the device from the structure alone
+    /// (`gen_row_counts`; what procedural weights would regenerate).
+    static func countSynapses(ensemble: Ensemble, keys: CLBuffer, program: CLProgram, context: CLContext, queue: CLQueue) throws -> Int {
+        let n = ensemble.n, m = ensemble.count
+        let lnq = try CLBuffer(context: context, copying: ensemble.networks.map { NetworkGenerator.skipConstant($0.sp) })
+        let counts = try CLBuffer(context: context, bytes: m * n * 4)
+        let kc = try program.kernel("gen_row_counts")
+        try kc.setArg(0, Int32(n)); try kc.setArg(1, lnq); try kc.setArg(2, keys); try kc.setArg(3, counts)
+        try queue.enqueue(kc, global: [roundUp(n, 64), m], local: [64, 1])
+        return try counts.read(Int32.self, count: m * n, queue: queue).reduce(0) { $0 + Int($1) }
     }
 }
 

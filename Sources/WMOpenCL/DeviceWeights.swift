@@ -6,6 +6,8 @@ import WMCore
 /// ELL: common width W, column-major per network, row lengths `rowLen[m·N + i]`.
 /// Dense: `N×N` per network, column-major on GPUs (neighbouring rows contiguous, coalesced) and
 /// row-major on CPU devices (vectorised partial sums); see `Kernels/step.cl`. Indices are 16-bit when N ≤ 65536.
+/// Procedural: no recurrent weights, only each network's skip constant `lnq[m]` (double) and
+/// scale `scale[m]`, from which `Kernels/procedural.cl` regenerates the rows every step.
 final class DeviceWeights {
     let format: WeightFormat
     let index16: Bool
@@ -16,6 +18,8 @@ final class DeviceWeights {
     var col: CLBuffer?
     var val: CLBuffer?
     var dense: CLBuffer?
+    var lnq: CLBuffer?
+    var scale: CLBuffer?
     var win: CLBuffer!
     var totalNNZ = 0
 
@@ -50,6 +54,8 @@ final class DeviceWeights {
         let m = nets.count
         win = try CLBuffer(context: context, copying: nets.flatMap(\.input))
         switch format {
+        case .procedural:
+            break
         case .dense, .auto:
             dense = try CLBuffer(context: context, copying: nets.flatMap { denseLayout($0.recurrent.dense(), n) })
         case .csr:
@@ -101,6 +107,18 @@ final class DeviceWeights {
         }
     }
 
+    /// The procedural parameters of `specs`: skip constants and scales.
+    func setProcedural(_ specs: [NetworkSpec], context: CLContext) throws {
+        lnq = try CLBuffer(context: context, copying: specs.map { NetworkGenerator.skipConstant($0.sp) })
+        scale = try CLBuffer(context: context, copying: specs.map { Float($0.recurrentScale) })
+    }
+
+    /// The input weights of every network.
+    func downloadInput(m: Int, n: Int, nIn: Int, queue: CLQueue) throws -> [[Float]] {
+        let winAll = try win.read(Float.self, count: m * n * nIn, queue: queue)
+        return (0..<m).map { Array(winAll[($0 * n * nIn)..<(($0 + 1) * n * nIn)]) }
+    }
+
     /// Reads the column indices back as Int32.
     private func readIndices(count: Int, queue: CLQueue) throws -> [Int32] {
         guard let col else { return [] }
@@ -110,10 +128,11 @@ final class DeviceWeights {
 
     /// Downloads the recurrent weights of every network as CSR, and the input weights.
     func download(m: Int, n: Int, nIn: Int, queue: CLQueue) throws -> (recurrent: [CSRMatrix], input: [[Float]]) {
-        let winAll = try win.read(Float.self, count: m * n * nIn, queue: queue)
-        let inputs = (0..<m).map { Array(winAll[($0 * n * nIn)..<(($0 + 1) * n * nIn)]) }
+        let inputs = try downloadInput(m: m, n: n, nIn: nIn, queue: queue)
         var mats: [CSRMatrix] = []
         switch format {
+        case .procedural:
+            throw WMError.unsupported("procedural weights are not stored; the engine regenerates them to download (internal)")
         case .dense, .auto:
             let d = try dense!.read(Float.self, count: m * n * n, queue: queue)
             for mm in 0..<m {

@@ -13,6 +13,9 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
     case step
     /// Many steps per launch, state in local memory (`fused_*`); uses `step`'s epilogue.
     case fused
+    /// Procedural weights (`step_procedural`, `fused_procedural`): rows regenerated every step;
+    /// uses `generate`'s skips and values and the step and fused bodies. Needs fp64.
+    case procedural
     /// Lag-target moments in double (`moments_*`).
     case moments
     /// Tiled SGEMM, MLP epilogues and Adam (`dense_*`, `mlp_*`).
@@ -31,6 +34,7 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
     public var requires: [KernelFamily] {
         switch self {
         case .fused: return [.step]
+        case .procedural: return [.generate, .step, .fused]
         case .feedback: return [.rls]
         default: return []
         }
@@ -41,8 +45,9 @@ public enum KernelFamily: String, CaseIterable, Sendable, Comparable {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 
-    /// What a simulation engine builds: generation, input, both step kernels and the moments.
-    public static let engine: [KernelFamily] = [.generate, .input, .step, .fused, .moments]
+    /// What a simulation engine builds: generation, input, the step kernels (stored and
+    /// procedural) and the moments.
+    public static let engine: [KernelFamily] = [.generate, .input, .step, .fused, .procedural, .moments]
 }
 
 /// The OpenCL C sources of wmsim, embedded at build time from `Kernels/` (see the EmbedKernels

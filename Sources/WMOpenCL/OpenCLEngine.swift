@@ -30,6 +30,8 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     private var recBuffer: CLBuffer?
     private var recIdx: CLBuffer?
     private var recIdxKey: [Int]? = nil
+    /// Synapses counted once for procedural weights (nothing stored to count).
+    private var proceduralSynapses: Int?
 
     init(backend: OpenCLBackend, ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws {
         try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
@@ -38,14 +40,15 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         self.input = input
         let dev = backend.device.info
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials
-        let fmt = options.format.resolve(n: n, sp: ensemble.networks.map(\.sp).max() ?? 1)
+        let fmt = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil,
+                                                 capabilities: backend.capabilities).format
         format = fmt
         chunkSteps = Swift.max(1, options.chunkSteps)
 
         // Refuse before allocating.
         let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false,
                                  indexBytes: WeightFormat.uses16BitIndices(n: n) ? 2 : 4)
-        try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(fmt.rawValue)) on \(dev.deviceName)")
+        try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(MemoryEstimate.formatLabel(fmt))) on \(dev.deviceName)")
         try MemoryCheck.device(bytes: ensemble.stateCount * 4, device: dev, what: "state")
 
         let index16 = WeightFormat.uses16BitIndices(n: n)
@@ -62,9 +65,12 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         if onDevice {
             try DeviceGenerator.generate(into: weights, ensemble: ensemble, keys: keys, program: program, context: ctx, queue: q, device: dev)
         } else {
-            if nets == nil { nets = try ensemble.networks.map { try NetworkGenerator.generate($0) } }
+            if nets == nil {
+                nets = try ensemble.networks.map { try fmt == .procedural ? NetworkGenerator.procedural($0) : NetworkGenerator.generate($0) }
+            }
             try weights.upload(nets!, n: n, nIn: ensemble.nIn, context: ctx, queue: q)
         }
+        if fmt == .procedural { try weights.setProcedural(ensemble.networks, context: ctx) }
         // Spectral-radius gains: from the given networks, or computed on the host (N ≤ 4096).
         var g = [Float](repeating: 1, count: m)
         for (mm, s) in ensemble.networks.enumerated() {
@@ -109,13 +115,29 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     }
 
     public func networks() throws -> [Network] {
-        let (rec, inp) = try weights.download(m: ensemble.count, n: ensemble.n, nIn: ensemble.nIn, queue: backend.queue)
+        let m = ensemble.count, n = ensemble.n, nIn = ensemble.nIn
+        if format == .procedural {
+            // Regenerated on the device into a temporary CSR: the values the step kernels sum.
+            let csr = DeviceWeights(format: .csr, index16: weights.index16, denseColumnMajor: weights.denseColumnMajor)
+            try DeviceGenerator.generate(into: csr, ensemble: ensemble, keys: keys, program: program, context: backend.context,
+                                         queue: backend.queue, device: backend.device.info)
+            let rec = try csr.download(m: m, n: n, nIn: nIn, queue: backend.queue).recurrent
+            let inp = try weights.downloadInput(m: m, n: n, nIn: nIn, queue: backend.queue)
+            return (0..<m).map { Network(spec: specs[$0], recurrent: rec[$0], input: inp[$0], recurrentGain: gains[$0]) }
+        }
+        let (rec, inp) = try weights.download(m: m, n: n, nIn: nIn, queue: backend.queue)
         return (0..<ensemble.count).map { Network(spec: specs[$0], recurrent: rec[$0], input: inp[$0], recurrentGain: gains[$0]) }
     }
 
     /// Stored synapses over the ensemble: sparse formats know their count without a download;
     /// dense storage is read back and its non-zero entries counted.
     public func synapseCount() throws -> Int {
+        if format == .procedural {
+            if let c = proceduralSynapses { return c }
+            let c = try DeviceGenerator.countSynapses(ensemble: ensemble, keys: keys, program: program, context: backend.context, queue: backend.queue)
+            proceduralSynapses = c
+            return c
+        }
         if (format == .csr || format == .ell) && weights.totalNNZ > 0 { return weights.totalNNZ }
         return try networks().reduce(0) { $0 + $1.recurrent.nnz }
     }
@@ -216,6 +238,8 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
     /// Sets the arguments shared by step_* (0…12) and the format's weight arguments after them.
     private func setWeightArgs(_ k: CLKernel, from first: Int) throws {
         switch format {
+        case .procedural:
+            try k.setArg(first, weights.lnq!); try k.setArg(first + 1, weights.scale!)
         case .dense, .auto:
             try k.setArg(first, weights.dense!)
         case .csr:

@@ -280,6 +280,53 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// Procedural weights regenerate the stored rows (same synapses, values and summation order):
+    /// trajectories bit-identical to CSR and ELL for sizes that are not multiples of the 16-row
+    /// slices, every batch path (B = 1, 3, 9, 45), both rules, noise and an exact spectral radius.
+    func testProceduralIsBitIdenticalToStored() throws {
+        for (n, sp) in [(1, 1.0), (7, 0.6), (61, 0.3), (300, 0.1), (1000, 0.02)] {
+            for trials in [1, 3, 9, 45] where n <= 300 || trials <= 3 {
+                var s = NetworkSpec()
+                s.n = n; s.sp = sp; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
+                s.rule = trials % 2 == 0 ? .template : .leaky; s.leak = 0.6; s.bias = 0.05; s.noise = 0.01; s.seed = UInt64(n + trials)
+                if n == 61 { s.spectralRadius = 0.8 }
+                let ens = Ensemble(spec: s, count: 2, trials: trials)
+                let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 2)
+                let csrEngine = try engine(ens, input: input, format: .csr)
+                let procEngine = try engine(ens, input: input, format: .procedural)
+                XCTAssertEqual(procEngine.format, .procedural)
+                let tag = "N = \(n), B = \(trials)"
+                // Structure and values: the regenerated networks are the stored ones.
+                let stored = try csrEngine.networks(), regenerated = try procEngine.networks()
+                XCTAssertEqual(regenerated, stored, tag)
+                XCTAssertEqual(try procEngine.synapseCount(), try csrEngine.synapseCount(), tag)
+                XCTAssertGreaterThan(try procEngine.synapseCount(), 0, tag)
+                let csr = try csrEngine.run(steps: 20, record: RecordRequest(every: 1)).data
+                let proc = try procEngine.run(steps: 20, record: RecordRequest(every: 1)).data
+                let ell = try engine(ens, input: input, format: .ell).run(steps: 20, record: RecordRequest(every: 1)).data
+                XCTAssertTrue(csr.allSatisfy(\.isFinite), tag)
+                XCTAssertGreaterThan(csr.map(abs).max()!, 1e-2, "the trajectory moves: \(tag)")
+                XCTAssertEqual(proc.map(\.bitPattern), csr.map(\.bitPattern), "procedural vs csr, \(tag)")
+                XCTAssertEqual(proc.map(\.bitPattern), ell.map(\.bitPattern), "procedural vs ell, \(tag)")
+            }
+        }
+    }
+
+    /// Procedural weights cannot stand for networks supplied ready-made (they are regenerated from
+    /// the spec's seed), and `auto` never picks them for such networks.
+    func testProceduralIsRefusedForGivenNetworks() throws {
+        var s = NetworkSpec()
+        s.n = 50; s.sp = 0.2; s.nIn = 1
+        let net = try NetworkGenerator.generate(s)
+        let input = try InputSource(spec: InputSpec(), nIn: 1)
+        XCTAssertThrowsError(try engine(Ensemble(networks: [s]), networks: [net], input: input, format: .procedural)) { e in
+            guard case let .invalidParameter(name, _, expected) = e as? WMError else { return XCTFail("wrong error \(e)") }
+            XCTAssertEqual(name, "format")
+            XCTAssertTrue(expected.contains("stored format"), expected)
+        }
+        XCTAssertEqual(try engine(Ensemble(networks: [s]), networks: [net], input: input, format: .auto).format, .dense)
+    }
+
     /// Row sums of CSR `m` for `trials` trials (x and the result `[i·B + b]`) through the engine's
     /// `CPUEngine.accumulate`, one row at a time.
     private func csrRowSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {

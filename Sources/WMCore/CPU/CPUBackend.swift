@@ -55,16 +55,18 @@ public final class CPUBackend: Backend {
 
     public func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine {
         try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
-        let fmt = options.format.resolve(n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1)
-        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr, indexBytes: 4)
-            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(fmt.rawValue)) in host memory")
+        let fmt = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil, capabilities: capabilities).format
+        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
+            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt))) in host memory")
         let nets: [Network]
         if let given = networks {
             nets = given
+        } else if fmt == .procedural {
+            nets = try ensemble.networks.map { try NetworkGenerator.procedural($0) }
         } else {
             nets = try ensemble.networks.map { try NetworkGenerator.generate($0) }
         }
-        return try CPUEngine(ensemble: ensemble, networks: nets, input: input, options: options, info: info)
+        return try CPUEngine(ensemble: ensemble, networks: nets, format: fmt, input: input, options: options, info: info)
     }
 
     /// The CPU model from /proc/cpuinfo, or a generic name.

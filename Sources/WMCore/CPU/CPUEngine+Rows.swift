@@ -24,7 +24,8 @@ extension CPUEngine {
     }
 
     /// `y[i·B + b] = Σ_p w_p · x[col_p·B + b]` for rows lo..<hi, accumulated in stored order
-    /// (column order, as the kernels do). Nothing to do for dense storage.
+    /// (column order, as the kernels do; procedural rows in the same order, so bit-identical to
+    /// CSR). Nothing to do for dense storage.
     func sums(network mm: Int, lo: Int, hi: Int, sh: Shared) {
         let n = ensemble.n, bt = ensemble.trials
         let xm = sh.x + mm * n * bt, ym = sh.y + mm * n * bt
@@ -42,6 +43,14 @@ extension CPUEngine {
                         }
                     }
                 }
+            }
+        case let .procedural(p):
+            // Each row is regenerated into a scratch row, then summed exactly as a CSR row.
+            let row = RowBuffer(capacity: Int(p.expectedRowLength * 1.5) + 16)
+            for i in lo..<hi {
+                let count = p.fill(row: i, into: row)
+                CPUEngine.accumulate(into: ym + i * bt, trials: bt, x: xm, values: row.values, columns: row.columns,
+                                     first: 0, count: count, stride: 1)
             }
         case let .ell(e):
             if e.narrowColumns {

@@ -13,6 +13,8 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     public let backendInfo: BackendInfo
     public private(set) var time = 0
 
+    /// The networks; with procedural weights their `recurrent` is empty (only Jin and the gain are
+    /// kept) and `networks()` regenerates J.
     let nets: [Network]
     let weights: [CPUWeights]
     let coeffs: [NetworkCoefficients]
@@ -30,17 +32,21 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     /// Per-step non-finite flags, reused across steps.
     var badScratch: [Int] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    /// Stored synapses over the ensemble (sparse step work per trial).
-    lazy var storedSynapses: Int = nets.reduce(0) { $0 + $1.recurrent.nnz }
+    /// Synapses over the ensemble (sparse step work per trial); procedural rows are counted once
+    /// by regenerating their structure.
+    lazy var storedSynapses: Int = weights.enumerated().reduce(0) { total, w in
+        if case let .procedural(p) = w.element { return total + p.synapseCount() }
+        return total + nets[w.offset].recurrent.nnz
+    }
 
-    init(ensemble: Ensemble, networks: [Network], input: InputSource, options: EngineOptions, info: BackendInfo) throws {
+    /// `format` is resolved (`WeightFormatChoice`); procedural weights are built from the specs and
+    /// `networks` then carry only Jin and the gains.
+    init(ensemble: Ensemble, networks: [Network], format fmt: WeightFormat, input: InputSource, options: EngineOptions, info: BackendInfo) throws {
         self.ensemble = ensemble
-        let maxSp = ensemble.networks.map(\.sp).max() ?? 1
-        format = options.format.resolve(n: ensemble.n, sp: maxSp)
+        format = fmt
         backendInfo = info
         nets = networks
-        let fmt = format
-        weights = networks.map { CPUWeights($0.recurrent, format: fmt) }
+        weights = fmt == .procedural ? networks.map { CPUWeights(procedural: $0.spec) } : networks.map { CPUWeights($0.recurrent, format: fmt) }
         coeffs = networks.map { NetworkCoefficients(spec: $0.spec, gain: $0.recurrentGain) }
         rngs = ensemble.networks.map { Philox4x32(seed: $0.seed) }
         self.input = input
@@ -68,7 +74,16 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         x = s
     }
 
-    public func networks() throws -> [Network] { nets }
+    public func networks() throws -> [Network] {
+        guard format == .procedural else { return nets }
+        return nets.map { net in
+            var full = net
+            full.recurrent = NetworkGenerator.recurrent(net.spec)
+            return full
+        }
+    }
+
+    public func synapseCount() throws -> Int { storedSynapses }
 
     public func advance(steps: Int, record: RecordRequest?, sink: (RecordedChunk) throws -> Void, progress: ((Int) -> Void)?) throws {
         guard steps >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(steps)", expected: "≥ 0") }

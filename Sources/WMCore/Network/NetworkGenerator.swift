@@ -100,6 +100,19 @@ public enum NetworkGenerator {
         return w
     }
 
+    /// A network for procedural weights: Jin and the gain, with J left empty (N × N, no entries)
+    /// because the engine regenerates its rows every step. With `spec.spectralRadius` J is drawn
+    /// once for the exact gain and dropped.
+    public static func procedural(_ spec: NetworkSpec) throws -> Network {
+        try spec.validate()
+        let empty = CSRMatrix(rows: spec.n, cols: spec.n, rowPtr: [Int32](repeating: 0, count: spec.n + 1), colIndex: [], values: [])
+        var net = Network(spec: spec, recurrent: empty, input: input(spec))
+        if let target = spec.spectralRadius {
+            net.recurrentGain = try SpectralRadius.rescaleGain(recurrent(spec), target: target)
+        }
+        return net
+    }
+
     /// The whole network: J, Jin and — when `spec.spectralRadius` is set — the exact rescaling gain.
     public static func generate(_ spec: NetworkSpec) throws -> Network {
         try spec.validate()

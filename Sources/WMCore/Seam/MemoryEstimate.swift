@@ -15,10 +15,11 @@ public struct MemoryEstimate: Sendable {
     }
 
     /// Bytes of one network's recurrent weights stored in `format` (already resolved; `auto` is
-    /// counted as dense), in double so that impossible sizes do not overflow.
+    /// counted as dense, procedural as 0), in double so that impossible sizes do not overflow.
     public static func weightBytes(_ s: NetworkSpec, format: WeightFormat, indexBytes: Int) -> Double {
         let n = Double(s.n), idx = Double(indexBytes), nnz = nnzBound(s)
         switch format {
+        case .procedural: return 0
         case .dense, .auto: return n * n * 4
         case .csr: return nnz * (4 + idx) + (n + 1) * 4
         case .ell:
@@ -44,6 +45,11 @@ public struct MemoryEstimate: Sendable {
         state = 2 * ensemble.stateCount * 4
         input = chunkSteps * ensemble.trials * ensemble.nIn * 4
         records = chunkSteps * ensemble.count * ensemble.trials * recordWidth * 4
+    }
+
+    /// How a refusal names the weights: stored formats point to the one that stores nothing.
+    public static func formatLabel(_ format: WeightFormat) -> String {
+        format.isStored ? "\(format.rawValue) weights; --format procedural stores none" : "procedural weights"
     }
 
     /// Throws `insufficientMemory` when the total exceeds `available` (with the estimate).

@@ -11,7 +11,7 @@ import WMCore
 /// - `effectiveGBPerSecond` = `bytesPerStep` · steps / seconds / 1e9, where `bytesPerStep` is the
 ///   compulsory traffic of one step: the recurrent weights in the format used (dense N²·4; CSR
 ///   nnz·(4 + idx) + (N+1)·4; ELL nnz·(4 + idx) + N·4, padding not counted; idx = 2 bytes when
-///   N ≤ 65536, else 4), the input weights N·nIn·4, and reading and writing the state 2·N·B·4,
+///   N ≤ 65536, else 4; procedural 0), the input weights N·nIn·4, and reading and writing the state 2·N·B·4,
 ///   summed over networks. Re-reads of x through caches are not counted.
 public struct ThroughputResult: Codable, Sendable, Hashable {
     /// Workload id ("A", "B", "C", "E").
@@ -143,6 +143,7 @@ public enum Throughput {
         case .dense, .auto: perNet += nd * nd * 4
         case .csr: perNet += (nd + 1) * 4; weights = Double(nnz) * (4 + idx)
         case .ell: perNet += nd * 4; weights = Double(nnz) * (4 + idx)
+        case .procedural: break  // nothing read: the rows are regenerated in registers
         }
         return weights + m * perNet
     }
