@@ -16,6 +16,7 @@
 /// | feedbackStructure | network seed | (row i, column j, 0) | 53-bit uniform from words 0,1 (selection sampling) |
 /// | feedbackWeight | network seed | (neuron i, column k, matrix 0 wi / 1 wf / 2 wfd / 3 x0) | normal from words 0,1 |
 /// | analysisStart | analysis seed | (start s, neuron i, 0) | normal from words 0,1 |
+/// | readoutSubset | 0 (fixed) | (neuron i, 0, 0) | 53-bit uniform from words 0,1 (selection sampling) |
 public enum RandomStream: UInt32, Sendable {
     case recurrentStructure = 1
     case recurrentValue = 2
@@ -30,4 +31,6 @@ public enum RandomStream: UInt32, Sendable {
     case feedbackWeight = 11
     /// Perturbations of the starts of a trained network's analysis (classification, fixed points).
     case analysisStart = 12
+    /// The neurons a capacity readout reads (`--readout-neurons`; host only).
+    case readoutSubset = 13
 }

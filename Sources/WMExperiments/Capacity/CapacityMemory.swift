@@ -7,36 +7,41 @@ extension CapacitySpec {
     /// every network's readout moments (three segments of an N×N scatter in double, kept until
     /// the decoders run), the ridge fit of one network (its eigendecomposition), and for the MLP
     /// the stored states of every network and one network's layers and Adam state.
+    /// The readout parts (moments, ridge, MLP) count the states the decoders read
+    /// (`readoutWidth`: n with `readoutNeurons`, else N); the engine's part counts N, and nothing
+    /// for procedural weights.
     /// `CapacityMeasurement` checks it before allocating anything; sweeps and optimisations check
     /// their largest point up front.
     public func memory(networks count: Int? = nil, backend: any Backend) -> RunMemoryEstimate {
         let P = RunMemoryEstimate.Part.self
         let c = backend.capabilities
         let m = Double(count ?? networks)
-        let nd = Double(network.n), k = Double(maxLag), bt = Double(trials)
+        let nd = Double(readoutWidth), nNet = Double(network.n), k = Double(maxLag), bt = Double(trials)
         let steps = Double(washout) + Double(train) + Double(validation) + Double(test)
         let group = Swift.min(m, Double(ComputePolicy(backend).networksPerEngine(count ?? networks)))
-        let fmt = format.resolve(n: network.n, sp: network.sp)
+        let fmt = weightFormat(networks: count, backend: backend).format
         let idx = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : (WeightFormat.uses16BitIndices(n: network.n) ? 2 : 4)
-        let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx) + nd * Double(network.nIn) * 4
+        let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx) + nNet * Double(network.nIn) * 4
         // The generated CSR stays on the host beside the engine's weights, except where the
-        // engine computes on it in host memory (the CPU backend with --format csr).
-        let csr = c.usesHostMemory && fmt == .csr ? 0 : MemoryEstimate.nnzBound(network) * 8 + (nd + 1) * 4
-        let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell" : ""
+        // engine computes on it in host memory (the CPU backend with --format csr) or nothing is
+        // stored (procedural).
+        let csr = (c.usesHostMemory && fmt == .csr) || fmt == .procedural ? 0 : MemoryEstimate.nnzBound(network) * 8 + (nNet + 1) * 4
+        let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell" : (fmt.isStored ? "; --format procedural stores no weights" : "")
+        let readoutHint = readoutNeurons == nil ? " or read a subset of the neurons (--readout-neurons)" : " or fewer readout neurons (--readout-neurons)"
         var parts: [RunMemoryEstimate.Part] = [
             P.init("engine (\(Int(group)) network(s) of N = \(network.n), \(fmt.rawValue) weights, states)",
-                   host: P.bytes(group * csr), device: P.bytes(group * (weights + 2 * nd * bt * 4)),
+                   host: P.bytes(group * csr), device: P.bytes(group * (weights + 2 * nNet * bt * 4)),
                    largestBuffer: P.bytes(group * weights),
                    remedy: "a smaller N or sparser weights\(formatHint)"),
             P.init("input stream (\(Int(steps)) steps × \(trials) trial(s))", host: P.bytes(steps * bt * (Double(network.nIn) + 1) * 4),
                    remedy: "shorter segments or fewer trials"),
-            P.init("readout moments of \(Int(m)) network(s) (3 segments × (N² + N·K) doubles each)",
+            P.init("readout moments of \(Int(m)) network(s) (3 segments × (n² + n·K) doubles each, n = \(readoutWidth) neurons read)",
                    host: P.bytes(m * 3 * (nd * nd + nd * k + nd + 2 * k) * 8),
-                   remedy: "fewer networks measured together (--networks, or --memory-budget for a sweep) or a smaller N: the scatter grows as N²"),
+                   remedy: "fewer networks measured together (--networks, or --memory-budget for a sweep) or a smaller N\(readoutHint): the scatter grows as n²"),
         ]
         if decoders.contains(.ridge) {
-            parts.append(P.init("ridge fit of one network (eigendecomposition, ~3 N² doubles)", host: P.bytes((3 * nd * nd + 6 * nd * k) * 8),
-                                largestBuffer: 0, remedy: "a smaller N"))
+            parts.append(P.init("ridge fit of one network (eigendecomposition, ~3 n² doubles)", host: P.bytes((3 * nd * nd + 6 * nd * k) * 8),
+                                largestBuffer: 0, remedy: "a smaller N\(readoutHint)"))
         }
         if decoders.contains(.mlp), let lags = storedLags {
             let l = Double(lags.count), h1 = Double(mlp.hidden1), h2 = Double(mlp.hidden2)
@@ -55,14 +60,26 @@ extension CapacitySpec {
             let onDevice = c.denseOpsOnDevice
             // The host trains one network per core at once (ComputePolicy.mlpTrainers).
             let workers = onDevice ? 1 : Swift.min(m, Double(Swift.max(1, c.computeUnits)))
-            parts.append(P.init("MLP stored states of \(Int(m)) network(s) (\(Int(samples)) samples × (N + \(lags.count)) floats each)",
+            parts.append(P.init("MLP stored states of \(Int(m)) network(s) (\(Int(samples)) samples × (n + \(lags.count)) floats each)",
                                 host: P.bytes(stored), remedy: "fewer networks, shorter segments or fewer MLP lags (--mlp-lags)"))
-            parts.append(P.init("MLP training of \(Int(workers)) network(s) at once (layers N×\(mlp.hidden1)×\(mlp.hidden2)×\(lags.count) with Adam state, row copies, activations)",
+            parts.append(P.init("MLP training of \(Int(workers)) network(s) at once (layers n×\(mlp.hidden1)×\(mlp.hidden2)×\(lags.count) with Adam state, row copies, activations)",
                                 host: onDevice ? 0 : P.bytes(workers * one), device: onDevice ? P.bytes(one) : 0,
                                 largestBuffer: P.bytes(Swift.max(nd * h1, trainRows * Swift.max(nd, h1, h2)) * 4),
                                 remedy: "smaller hidden layers (--mlp-hidden), a smaller --mlp-batch or shorter segments"))
         }
         return RunMemoryEstimate(parts)
+    }
+
+    /// The weight format the engines of a run of `networks` networks (default `self.networks`)
+    /// will use on `backend`, and the note when `auto` falls back to procedural weights (the
+    /// choice the engines make, `WeightFormatChoice`). A choice the engine will refuse falls back
+    /// here to the stored format, so the estimate stays an estimate.
+    public func weightFormat(networks count: Int? = nil, backend: any Backend) -> WeightFormatChoice {
+        let m = count ?? networks
+        let group = Swift.max(1, Swift.min(m, ComputePolicy(backend).networksPerEngine(m)))
+        let ens = Ensemble(spec: network, count: group, trials: trials)
+        return (try? WeightFormatChoice.resolve(format, ensemble: ens, networksGiven: false, capabilities: backend.capabilities))
+            ?? WeightFormatChoice(format: format.resolve(n: network.n, sp: network.sp))
     }
 
     /// Settings of a decoder that does not run do not identify a run: for fingerprints they are

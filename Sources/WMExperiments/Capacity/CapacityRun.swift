@@ -38,6 +38,10 @@ public enum CapacityRun {
                                storeLags: [Int]?, moments: MomentsPlacement = .auto,
                                progress: ((Int, Int) -> Void)? = nil) throws -> (collected: [Collected], info: RunInfo) {
         try spec.validate()
+        if spec.readoutNeurons != nil && moments == .device {
+            throw WMError.invalidParameter(name: "--moments", value: "device",
+                                           expected: "auto or host with --readout-neurons: the device reduction reads every neuron, the subset's moments are summed on the host")
+        }
         let policy = ComputePolicy(backend)
         try policy.check(moments)
         let networks = networks ?? MeasuredNetworks(spec)
@@ -46,7 +50,12 @@ public enum CapacityRun {
         guard ensemble.nIn == input.nIn else {
             throw WMError.incompatibleEnsemble("the networks have nIn = \(ensemble.nIn), the input stream \(input.nIn) channel(s)")
         }
-        let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        let m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        // The decoders read `n` states per sample: every neuron, or the readout subset.
+        let n = spec.readoutNeurons ?? ensemble.n
+        guard n <= ensemble.n else {
+            throw WMError.invalidParameter(name: "readoutNeurons", value: "\(n)", expected: "1…N = \(ensemble.n): a subset of the network's neurons")
+        }
         let total = spec.totalSteps
         if spec.input.kind == .file, input.fileSteps < total {
             throw WMError.invalidParameter(name: "input file", value: "\(input.fileSteps) steps", expected: "at least washout + train + validation + test = \(total)")
@@ -124,7 +133,9 @@ public enum CapacityRun {
     static func runGroup(_ ensemble: Ensemble, ids: [Int], given: [Network]?, spec: CapacitySpec, policy: ComputePolicy,
                          input: InputSource, u: [Float], storeLags: [Int]?, moments: MomentsPlacement = .auto,
                          into collected: inout [Collected], progress: @escaping (Int) -> Void) throws -> (any SimulationEngine, Bool) {
-        let n = ensemble.n, m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        let m = ensemble.count, bt = ensemble.trials, k = spec.maxLag
+        let readout = spec.readoutNeurons.map { ReadoutSubset.neurons($0, of: ensemble.n) }
+        let n = readout?.count ?? ensemble.n  // states per sample the decoders read
         let total = spec.totalSteps
         var opt = EngineOptions()
         opt.format = spec.format
@@ -135,7 +146,7 @@ public enum CapacityRun {
 
         // Ridge only, where the policy says so: the moments are reduced where the states are and
         // only the sums come back (one download per segment).
-        if storeLags == nil, try policy.momentsOnDevice(moments, engine: engine, lags: k, streamValues: u.count) {
+        if storeLags == nil, readout == nil, try policy.momentsOnDevice(moments, engine: engine, lags: k, streamValues: u.count) {
             let times = segmentTimes(spec)
             let d = Float(u.reduce(0.0) { $0 + Double($1) } / Double(Swift.max(1, u.count)))
             let plan = LagMomentsPlan(segments: times, lags: k, stream: u, targetShift: d)
@@ -148,7 +159,7 @@ public enum CapacityRun {
         }
         let lagsStored = storeLags ?? []
         var targets = [Float]()
-        try engine.advance(steps: total, record: RecordRequest(every: 1, neurons: nil), sink: { chunk in
+        try engine.advance(steps: total, record: RecordRequest(every: 1, neurons: readout), sink: { chunk in
             let rowStride = m * bt * n
             chunk.data.withUnsafeBufferPointer { data in
                 var r = 0

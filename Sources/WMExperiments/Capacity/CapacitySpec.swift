@@ -43,8 +43,18 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public var threshold = 0.5
     /// Weight storage.
     public var format = WeightFormat.auto
+    /// The decoders read this many recorded neurons, a seeded random subset (`ReadoutSubset`),
+    /// instead of all N; nil = all. Left out of the spec's JSON when nil, so the fingerprints of
+    /// runs without it are unchanged.
+    public var readoutNeurons: Int? = nil
 
     public init() {}
+
+    /// States each decoder reads per sample: `readoutNeurons`, or N.
+    public var readoutWidth: Int { readoutNeurons ?? network.n }
+
+    /// The neurons the decoders read (`ReadoutSubset`), or nil for all of them.
+    public var readoutSubset: [Int]? { readoutNeurons.map { ReadoutSubset.neurons($0, of: network.n) } }
 
     /// Total steps per trial.
     public var totalSteps: Int { washout + train + validation + test }
@@ -112,6 +122,12 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         for l in resolvedMLPLags where l < 1 || l > maxLag {
             throw WMError.invalidParameter(name: "mlpLags", value: "\(l)", expected: "lags in 1…\(maxLag)")
         }
+        if let r = readoutNeurons {
+            guard r >= 1, r <= network.n else {
+                throw WMError.invalidParameter(name: "readoutNeurons", value: "\(r)",
+                                               expected: "1…N = \(network.n): a subset of the network's neurons (omit it to read all of them)")
+            }
+        }
         guard threshold.isFinite else { throw WMError.invalidParameter(name: "threshold", value: "\(threshold)", expected: "a finite r") }
     }
 
@@ -146,7 +162,7 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, absoluteLambda, initLow, initHigh
-        case decoders, mlp, mlpLags, mlpPerLag, threshold, format
+        case decoders, mlp, mlpLags, mlpPerLag, threshold, format, readoutNeurons
     }
 
     public init(from decoder: any Decoder) throws {
@@ -171,5 +187,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         try c.fill(&mlpPerLag, .mlpPerLag)
         try c.fill(&threshold, .threshold)
         try c.fill(&format, .format)
+        readoutNeurons = try c.decodeIfPresent(Int.self, forKey: .readoutNeurons)
     }
 }

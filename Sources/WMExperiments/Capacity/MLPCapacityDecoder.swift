@@ -12,7 +12,7 @@ struct MLPCapacityDecoder: CapacityDecoder {
     func storedLags(_ spec: CapacitySpec) -> [Int]? { spec.resolvedMLPLags }
 
     func decode(_ collected: [CapacityRun.Collected], active todo: [Int], context: DecoderContext) throws -> DecoderOutcome {
-        let spec = context.spec, n = context.networks.n, mlpLags = spec.resolvedMLPLags, progress = context.progress
+        let spec = context.spec, n = spec.readoutNeurons ?? context.networks.n, mlpLags = spec.resolvedMLPLags, progress = context.progress
         let seeds = todo.map { context.seeds[$0] }
         let results = MLPResults(count: todo.count)
         @Sendable func train(_ i: Int, _ ops: any DenseOps) {

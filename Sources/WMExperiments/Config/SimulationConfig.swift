@@ -8,7 +8,7 @@ import WMCore
 /// networks = 4          # ensemble size; seeds network.seed, +1, +2, …
 /// trials = 2
 /// steps = 5000
-/// format = "auto"       # auto | dense | ell | csr
+/// format = "auto"       # auto | dense | ell | csr | procedural
 /// recordEvery = 10
 /// recordNeurons = [0, 1, 2]
 /// initLow = 0.0

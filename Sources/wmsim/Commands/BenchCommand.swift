@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Option(help: "Workloads, e.g. A,B,C,E,F,P.") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
-    @Option(help: "Weight storage.") var format: WeightFormat = .auto
+    @Option(help: "Weight storage: auto, dense, ell, csr, procedural; several separated by commas run each workload in each (e.g. ell,procedural).") var format: String = "auto"
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
     @Flag(help: "10× fewer steps (smoke test).") var quick = false
     @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
@@ -89,28 +89,45 @@ struct BenchCommand: ParsableCommand {
         let peerScript = peers ? try PeerScript.locate() : nil
         let bw = try backend.measureCopyBandwidth()
         Console.note(String(format: "device copy bandwidth: %.1f GB/s", bw))
+        let formats = try format.split(separator: ",").map { f -> WeightFormat in
+            guard let v = WeightFormat(rawValue: f.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("bad --format '\(f)'; choose from \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return v
+        }
         var rows: [Row] = []
         for w in list {
-            Console.note("running \(w.name) (\(w.description))…")
-            let r: ThroughputResult
-            do { r = try Throughput.run(w, backend: backend, format: format, repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w)) } catch let e as WMError {
-                throw CLIError(e.description)
-            }
-            var row = Row(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw)
-            if let script = peerScript {
-                Console.note("  peers on \(w.name)…")
-                let figs = try PeerScript.run(script, python: python, workload: w.id, batch: w.batch, quick: quick, repeats: repeats)
-                if let best = figs.max(by: { $0.updates < $1.updates }) {
-                    row.bestPeer = best.peer
-                    row.bestPeerUpdatesPerSecond = best.updates
-                    row.ratio = r.synapticUpdatesPerSecond / best.updates
+            // The peers run once per workload; each format's row is compared with the same figures.
+            var peerFigures: [PeerScript.Figure]? = nil
+            for fmt in formats {
+                Console.note("running \(w.name) (\(w.description))\(formats.count > 1 ? ", --format \(fmt.rawValue)" : "")…")
+                if let note = try? WeightFormatChoice.resolve(fmt, ensemble: StandardWorkloads.ensemble(for: w), networksGiven: false,
+                                                              capabilities: backend.capabilities).note {
+                    Console.note(note)
                 }
-                row.peerFigures = figs.map { ["updates_per_s": $0.updates] }
-                row.peerVersions = Dictionary(figs.compactMap { f in f.version.map { (f.peer, $0) } }, uniquingKeysWith: { a, _ in a })
+                let r: ThroughputResult
+                do { r = try Throughput.run(w, backend: backend, format: fmt, repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w)) } catch let e as WMError {
+                    throw CLIError(e.description)
+                }
+                var row = Row(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw)
+                if let script = peerScript {
+                    if peerFigures == nil {
+                        Console.note("  peers on \(w.name)…")
+                        peerFigures = try PeerScript.run(script, python: python, workload: w.id, batch: w.batch, quick: quick, repeats: repeats)
+                    }
+                    let figs = peerFigures ?? []
+                    if let best = figs.max(by: { $0.updates < $1.updates }) {
+                        row.bestPeer = best.peer
+                        row.bestPeerUpdatesPerSecond = best.updates
+                        row.ratio = r.synapticUpdatesPerSecond / best.updates
+                    }
+                    row.peerFigures = figs.map { ["updates_per_s": $0.updates] }
+                    row.peerVersions = Dictionary(figs.compactMap { f in f.version.map { (f.peer, $0) } }, uniquingKeysWith: { a, _ in a })
+                }
+                rows.append(row)
+                print(line(row))
+                fflush(nil)  // keep finished rows even if a later workload is interrupted
             }
-            rows.append(row)
-            print(line(row))
-            fflush(nil)  // keep finished rows even if a later workload is interrupted
         }
         let forceRows = try runForce(batches: forceBatches, backend: backend, bandwidth: bw, peerScript: peerScript)
         let fixedPointRows = try runFixedPoints(starts: fixedPointStarts, backend: backend, peerScript: peerScript)

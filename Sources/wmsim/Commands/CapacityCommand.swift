@@ -65,9 +65,11 @@ struct CapacityCommand: ParsableCommand {
             if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network is measured") }
         }
         let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        if loaded == nil, let note = s.weightFormat(backend: backend).note { Console.note(note) }
         let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
-        Console.note("capacity: \(loaded?.count ?? s.networks) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(loaded?.first?.spec.n ?? s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))")
+        Console.note("capacity: \(loaded?.count ?? s.networks) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(loaded?.first?.spec.n ?? s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))"
+                     + (s.readoutNeurons.map { ", reading \($0) neurons (a fixed random subset)" } ?? ""))
         var bars: [String: Progress] = [:]
         let result: CapacityResult
         do {

@@ -30,7 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Networks M in the ensemble (seeds seed, seed+1, …; default 1).") var networks: Int?
     @Option(help: "Independent trials B per network (default 1).") var trials: Int?
     @Option(help: "Steps T (default 1000).") var steps: Int?
-    @Option(help: "Weight storage: auto, dense, ell, csr (default auto).") var format: WeightFormat?
+    @Option(help: "Weight storage: auto, dense, ell, csr, procedural (default auto; auto falls back to procedural when stored weights do not fit).") var format: WeightFormat?
     @Option(help: "Record every k-th step (default 1).") var recordEvery: Int?
     @Option(help: "Neurons to record, e.g. 0,5,10-20 (default: all).") var recordNeurons: String?
     @Flag(help: "Record nothing (only the summary).") var noRecord = false
@@ -117,11 +117,17 @@ struct SimulateCommand: ParsableCommand {
         opt.initLow = cfg.initLow
         opt.initHigh = cfg.initHigh
         opt.chunkSteps = chunk
+        if let note = try WeightFormatChoice.resolve(cfg.format, ensemble: ensemble, networksGiven: loaded != nil, capabilities: backend.capabilities).note {
+            Console.note(note)
+        }
         let setupStart = Date()
         let engine = try backend.makeEngine(ensemble: ensemble, networks: loaded, input: source, options: opt)
         let setup = Date().timeIntervalSince(setupStart)
-        let nets = try engine.networks()
-        let nnz = nets.reduce(0) { $0 + $1.recurrent.nnz }
+        // Procedural weights are regenerated in full only to be saved; the summary needs their
+        // specs and gains alone.
+        let nets = engine.format == .procedural && !saveNetwork
+            ? try ensemble.networks.map { try NetworkGenerator.procedural($0) } : try engine.networks()
+        let nnz = try engine.synapseCount()
         var files: [String] = []
         if saveNetwork {
             try NetworkArchive.save(nets, to: outDir.appendingPathComponent("network"), dense: denseNetwork)

@@ -35,7 +35,8 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Z-score each neuron's state before the MLP (statistics of the training segment): true or false (default true; docs/capacity.md says what it changes).")
     var mlpStandardize: Bool?
     @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
-    @Option(help: "Weight storage: auto, dense, ell, csr.") var format: WeightFormat?
+    @Option(help: "The decoders read this many neurons, a fixed random subset (the same on every backend; docs/model.md §2), instead of all N: no N × N Gram matrix (default all).") var readoutNeurons: Int?
+    @Option(help: "Weight storage: auto, dense, ell, csr, procedural (auto falls back to procedural when stored weights do not fit).") var format: WeightFormat?
 
     func apply(to s: inout CapacitySpec) throws {
         if let v = trials { s.trials = v }
@@ -78,5 +79,6 @@ struct CapacityOptions: ParsableArguments {
         if let v = mlpStandardize { s.mlp.standardize = v }
         if let v = threshold { s.threshold = v }
         if let v = format { s.format = v }
+        if let v = readoutNeurons { s.readoutNeurons = v }
     }
 }
