@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer throughput figures for wmsim's standard workloads (shared/benchmarks/README.md).
 
-Runs workloads A, B, C (batch 1 and 64) and E (batch 1, a loop over 500 networks) with the
+Runs workloads A, B, C (batch 1 and 64), D (N = 10^6, 100 synapses per neuron; on request) and E (batch 1, a loop over 500 networks) with the
 same network statistics as wmsim: W = Bernoulli(sp) * N(0,1) * g/sqrt(N*sp), leaky rule with
 a = 1 (x <- tanh(W x + win * u[t])), no bias, one input channel with gIn = 10 and spIn = 0.05
 (win = Bernoulli(spIn) * N(0,1) * gIn/sqrt(spIn)), input i.i.d. uniform(-1, 1), float32,
@@ -18,7 +18,7 @@ packages are skipped with a note on stderr. Output: one JSON object per line on 
 plus "steps_per_s", "n", "sp" and "repeats". synaptic_updates_per_s = nnz * steps * batch / s,
 with nnz the stored synapses (also for dense peers: nnz, not N^2).
 
-Usage: peers.py [--workloads A,B,C,E] [--batches 1,64] [--quick] [--repeats 3]
+Usage: peers.py [--workloads A,B,C,D,E] [--batches 1,64] [--quick] [--repeats 3]
                 [--peers scipy-csr,numpy-dense,...] [--dense-max-n 4096] [--seed 1]
 """
 
@@ -86,6 +86,7 @@ WORKLOADS = {
     "A": (1_000, 0.25, 10_000),
     "B": (10_000, 0.01, 2_000),
     "C": (100_000, 0.001, 200),
+    "D": (1_000_000, 0.0001, 20),
 }
 E_COUNT, E_STEPS = 500, 2_000
 G, GIN, SPIN = 0.95, 10.0, 0.05
@@ -430,7 +431,7 @@ def parse_list(s: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="A,B,C", help="comma-separated subset of A,B,C,E (default A,B,C)")
+    ap.add_argument("--workloads", default="A,B,C", help="comma-separated subset of A,B,C,D,E (default A,B,C)")
     ap.add_argument("--batches", default="1,64", help="comma-separated batch sizes for A, B, C (default 1,64); E always runs batch 1")
     ap.add_argument("--quick", action="store_true", help="10x fewer steps")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default 3)")
@@ -443,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     workloads = [w.upper() for w in parse_list(args.workloads)]
     for w in workloads:
         if w not in WORKLOADS and w != "E":
-            ap.error(f"unknown workload {w!r} (expected A, B, C or E)")
+            ap.error(f"unknown workload {w!r} (expected A, B, C, D or E)")
     try:
         batches = [int(b) for b in parse_list(args.batches)]
     except ValueError:

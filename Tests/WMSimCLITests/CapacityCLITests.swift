@@ -74,6 +74,8 @@ final class CapacityCLITests: XCTestCase {
         XCTAssertEqual(multi.status, 0, multi.stderr)
         XCTAssertTrue(multi.stdout.contains("ridge: MC = Σ r²"), multi.stdout)
         try fails(["--mlp-lr", "1e9", "--decoders", "mlp"], "mlp")
+        // A readout subset larger than N names the range.
+        try fails(["--readout-neurons", "100000"], "readoutNeurons = 100000: expected 1…N")
         // A float for an integer key names the key (the decoder itself says only "not valid JSON").
         let toml = dir.appendingPathComponent("c.toml")
         try "networks = 2.5\n".write(to: toml, atomically: true, encoding: .utf8)
@@ -94,6 +96,35 @@ final class CapacityCLITests: XCTestCase {
         let f = try CLI.run(args + ["--force"])
         XCTAssertEqual(f.status, 0, f.stderr)
         XCTAssertNotNil(try CLI.json(file)["rows"])
+    }
+
+    /// `--readout-neurons`: recorded in capacity.json's spec, announced on stderr.
+    func testCapacityWithReadoutSubsetRecordsIt() throws {
+        let dir = CLI.tempDir("cap-readout")
+        let r = try CLI.run(["capacity"] + small + ["--decoders", "ridge", "--readout-neurons", "10", "--backend", "cpu", "--out", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reading 10 neurons"), r.stderr)
+        let result = try XCTUnwrap(try CLI.json(dir.appendingPathComponent("capacity.json"))["result"] as? [String: Any])
+        let spec = try XCTUnwrap(result["spec"] as? [String: Any])
+        XCTAssertEqual(spec["readoutNeurons"] as? Int, 10)
+    }
+
+    /// Procedural weights through the CLI: the same rates as ELL, bit for bit on the CPU backend,
+    /// and the summary names the format and counts the same synapses.
+    func testSimulateProceduralMatchesStored() throws {
+        var out: [String: (Data, [String: Any])] = [:]
+        for fmt in ["ell", "procedural"] {
+            let dir = CLI.tempDir("sim-\(fmt)")
+            let r = try CLI.run(["simulate", "--n", "301", "--sp", "0.05", "--g", "0.9", "--networks", "2", "--trials", "2", "--steps", "30",
+                                 "--format", fmt, "--out", dir.path, "--backend", "cpu"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            out[fmt] = (try Data(contentsOf: dir.appendingPathComponent("rates.npy")), try CLI.json(dir.appendingPathComponent("summary.json")))
+        }
+        let ell = try XCTUnwrap(out["ell"]), proc = try XCTUnwrap(out["procedural"])
+        XCTAssertEqual(proc.0, ell.0, "rates.npy bit for bit")
+        XCTAssertEqual(proc.1["format"] as? String, "procedural")
+        XCTAssertEqual(proc.1["synapses"] as? Int, ell.1["synapses"] as? Int)
+        XCTAssertGreaterThan(proc.1["synapses"] as? Int ?? 0, 0)
     }
 
     func testBenchQuickRunsAndWritesJSON() throws {

@@ -32,12 +32,16 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     /// Per-step non-finite flags, reused across steps.
     var badScratch: [Int] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    /// Synapses over the ensemble (sparse step work per trial); procedural rows are counted once
-    /// by regenerating their structure.
+    /// Synapses over the ensemble, exact; procedural rows are counted once, when asked, by
+    /// regenerating their structure.
     lazy var storedSynapses: Int = weights.enumerated().reduce(0) { total, w in
         if case let .procedural(p) = w.element { return total + p.synapseCount() }
         return total + nets[w.offset].recurrent.nnz
     }
+    /// Sparse step work per trial, for the choice of threads: exact for stored weights, the
+    /// expectation N²·sp for procedural ones (counting them costs a step's worth of logarithms).
+    lazy var stepSynapses: Int = format == .procedural
+        ? ensemble.networks.reduce(0) { $0 + Int(Double($1.n) * Double($1.n) * $1.sp) } : storedSynapses
 
     /// `format` is resolved (`WeightFormatChoice`); procedural weights are built from the specs and
     /// `networks` then carry only Jin and the gains.
@@ -165,7 +169,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         let t = time
         // Work per step beyond BLAS: the epilogue (dense) or the sparse rows. Small steps run on
         // the calling thread — a parallel dispatch costs more than it saves below ~10⁵ operations.
-        let work = format == .dense ? m * n * bt * 8 : storedSynapses * bt
+        let work = format == .dense ? m * n * bt * 8 : stepSynapses * bt
         let parallel = work >= 1 << 17
         let blocksPerNet = parallel ? Swift.max(1, Swift.min(n / 64, cores * 4)) : 1
         // Whole multiples of 16 rows: a block then starts on a cache line of each ELL slot.

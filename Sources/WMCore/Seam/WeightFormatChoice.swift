@@ -1,3 +1,5 @@
+import Foundation
+
 /// The weight format an engine uses for an ensemble on a backend, decided in one place for both
 /// backends, their engines, the memory estimates of experiments and the notes the CLI prints.
 ///
@@ -45,7 +47,13 @@ public struct WeightFormatChoice: Sendable, Hashable {
             : "would need one allocation of about \(formatBytes(RunMemoryEstimate.Part.bytes(need.weights))), the device's largest is \(formatBytes(c.maxAllocationBytes))"
         return WeightFormatChoice(format: .procedural,
                                   note: "--format auto: \(stored.rawValue) weights of \(ensemble.count) network(s) of N = \(n) \(why); "
-                                      + "using procedural weights (regenerated from the seed every step: no weight memory, more arithmetic per synapse)")
+                                      + "using procedural weights (no weight memory: every step regenerates the "
+                                      + String(format: "%.3g", expectedSynapses(ensemble)) + " synapses from the seed, more arithmetic per synapse)")
+    }
+
+    /// Expected synapses of the ensemble, Σ N²·sp (the work of one procedural step per trial).
+    public static func expectedSynapses(_ ensemble: Ensemble) -> Double {
+        ensemble.networks.reduce(0) { $0 + Double($1.n) * Double($1.n) * $1.sp }
     }
 
     /// Bytes the engine would hold for `ensemble` with weights stored in `format` (resolved): the

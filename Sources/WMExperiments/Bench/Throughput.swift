@@ -14,7 +14,7 @@ import WMCore
 ///   N ≤ 65536, else 4; procedural 0), the input weights N·nIn·4, and reading and writing the state 2·N·B·4,
 ///   summed over networks. Re-reads of x through caches are not counted.
 public struct ThroughputResult: Codable, Sendable, Hashable {
-    /// Workload id ("A", "B", "C", "E").
+    /// Workload id ("A", "B", "C", "D", "E").
     public var workload: String
     /// Trials per network.
     public var batch: Int

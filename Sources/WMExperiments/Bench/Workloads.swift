@@ -12,12 +12,13 @@ import WMCore
 /// | A | 1 000 | 0.25 | 0.95 | 10 000 | 1 |
 /// | B | 10 000 | 0.01 | 0.95 | 2 000 | 1 |
 /// | C | 100 000 | 0.001 | 0.95 | 200 | 1 |
+/// | D | 1 000 000 | 0.0001 (100 synapses per neuron) | 0.95 | 20 | 1 |
 /// | E | 100…2000 | 0.05…0.5 | 0.5…1.5 | 2 000 | 500 (gIn 0.1…10) |
 ///
 /// For E, `n` and `sp` hold the upper ends of the ranges; the networks themselves come from
 /// `StandardWorkloads.ensembles(for:)`.
 public struct Workload: Sendable, Codable, Hashable {
-    /// "A", "B", "C" or "E".
+    /// "A", "B", "C", "D" or "E".
     public var id: String
     /// Neurons per network (E: the largest N drawn, 2000).
     public var n: Int
@@ -82,7 +83,8 @@ public enum StandardWorkloads {
     /// The input source for a workload's ensembles (nIn = 1).
     public static func inputSource() throws -> InputSource { try InputSource(spec: inputSpec, nIn: 1) }
 
-    /// A, B, C at batch 1 and 64, then E at batch 1. `quick` divides steps by 10.
+    /// A, B, C at batch 1 and 64, then E at batch 1. `quick` divides steps by 10. D (10⁸ synapses,
+    /// minutes per run with procedural weights on a CPU) runs only when asked for.
     public static func all(quick: Bool) -> [Workload] {
         var out: [Workload] = []
         for id in ["A", "B", "C"] {
@@ -92,7 +94,7 @@ public enum StandardWorkloads {
         return out
     }
 
-    /// The workload `id` ("A", "B", "C", "E"; case-insensitive) at `batch`, or nil for an unknown id.
+    /// The workload `id` ("A", "B", "C", "D", "E"; case-insensitive) at `batch`, or nil for an unknown id.
     public static func workload(_ id: String, batch: Int, quick: Bool = false) -> Workload? {
         let q = quick ? quickFactor : 1
         switch id.uppercased() {
@@ -105,6 +107,11 @@ public enum StandardWorkloads {
         case "C":
             return Workload(id: "C", n: 100_000, sp: 0.001, steps: 200 / q, batch: batch,
                             description: "N = 100000, sp = 0.001 (nnz ≈ 10 M), large sparse")
+        case "D":
+            // The large-N workload of issue 16: 10⁸ synapses, stored (~1.6 GB on the CPU backend
+            // with the generated CSR) or procedural (no weight memory).
+            return Workload(id: "D", n: 1_000_000, sp: 0.0001, steps: 20 / q, batch: batch,
+                            description: "N = 1000000, sp = 0.0001 (100 synapses per neuron, nnz ≈ 100 M), large N")
         case "E":
             return Workload(id: "E", n: 2_000, sp: 0.5, steps: 2_000 / q, batch: batch, networks: 500,
                             description: "500 networks, N uniform in 100…2000 (rounded to a multiple of 100 and grouped by N), sp 0.05…0.5, g 0.5…1.5, gIn 0.1…10")

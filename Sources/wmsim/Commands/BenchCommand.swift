@@ -10,7 +10,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Throughput on the standard workloads (synaptic updates/s, steps/s, GB/s vs the measured bandwidth).",
         discussion: """
             Workloads (Benchmarks/README.md): A N=1000 sp=0.25 10000 steps; B N=10^4
-            sp=0.01 2000 steps; C N=10^5 sp=0.001 200 steps; E 500 networks of N 100–2000.
+            sp=0.01 2000 steps; C N=10^5 sp=0.001 200 steps; D N=10^6 sp=10^-4 (100
+            synapses per neuron) 20 steps; E 500 networks of N 100–2000. --format
+            ell,procedural runs each workload stored and procedural, beside the same peers.
             Leaky rule a=1, tanh, gIn=10, spIn=0.05, uniform input, nothing recorded.
             Synaptic updates/s = nnz·steps·batch/s (nnz, not N², also for dense storage).
             GB/s counts the bytes the format must read per step; the share is against a
@@ -29,7 +31,7 @@ struct BenchCommand: ParsableCommand {
             """)
 
     @OptionGroup var backendOptions: BackendOptions
-    @Option(help: "Workloads, e.g. A,B,C,E,F,P.") var workloads: String = "A,B,C"
+    @Option(help: "Workloads, e.g. A,B,C,D,E,F,P.") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural; several separated by commas run each workload in each (e.g. ell,procedural).") var format: String = "auto"
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
@@ -78,7 +80,7 @@ struct BenchCommand: ParsableCommand {
         for id in ids where id != "F" && id != "P" {
             for b in (id == "E" ? [1] : bs) {
                 guard let w = StandardWorkloads.workload(id, batch: b, quick: quick) else {
-                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, E, F, P")
+                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, D, E, F, P")
                 }
                 list.append(w)
             }

@@ -1,0 +1,37 @@
+import XCTest
+import WMCore
+import WMTestSupport
+@testable import WMExperiments
+
+/// The standard workloads and `Throughput.run` with stored and procedural weights.
+final class BenchWorkloadTests: XCTestCase {
+    /// D is the large-N workload of issue 16: N = 10⁶ at 100 synapses per neuron.
+    func testWorkloadDIsDefined() throws {
+        let d = try XCTUnwrap(StandardWorkloads.workload("d", batch: 1))
+        XCTAssertEqual(d.id, "D")
+        XCTAssertEqual(d.n, 1_000_000)
+        XCTAssertEqual(Double(d.n) * d.sp, 100, accuracy: 1e-9)
+        XCTAssertEqual(StandardWorkloads.workload("D", batch: 64, quick: true)?.steps, 2)
+        let ens = StandardWorkloads.ensemble(for: d)
+        XCTAssertEqual(ens.n, 1_000_000)
+        XCTAssertFalse(StandardWorkloads.all(quick: true).contains { $0.id == "D" }, "D runs only when asked for")
+    }
+
+    /// The same workload stored and procedural, on both backends: the same synapses counted, the
+    /// format named, no weight traffic counted for procedural weights.
+    func testThroughputStoredAndProcedural() throws {
+        let w = Workload(id: "T", n: 301, sp: 0.05, steps: 5, batch: 3, description: "test")
+        for backend in TestBackends.all() {
+            let stored = try Throughput.run(w, backend: backend, format: .ell, repeats: 1, warmupSteps: 1)
+            let proc = try Throughput.run(w, backend: backend, format: .procedural, repeats: 1, warmupSteps: 1)
+            let tag = backend.info.kind
+            XCTAssertEqual(stored.format, "ell", tag)
+            XCTAssertEqual(proc.format, "procedural", tag)
+            XCTAssertEqual(proc.nnz, stored.nnz, tag)
+            XCTAssertGreaterThan(proc.nnz, 3000, tag)
+            XCTAssertGreaterThan(proc.synapticUpdatesPerSecond, 0, tag)
+            XCTAssertLessThan(proc.bytesPerStep, stored.bytesPerStep, "procedural reads no weights: \(tag)")
+            XCTAssertEqual(proc.bytesPerStep, Throughput.bytesPerStep(n: 301, nIn: 1, batch: 3, networks: 1, format: .procedural, nnz: proc.nnz), tag)
+        }
+    }
+}
