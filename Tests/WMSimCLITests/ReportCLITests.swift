@@ -67,6 +67,10 @@ final class ReportCLITests: XCTestCase {
         let none = try CLI.run(["report", empty.path])
         XCTAssertEqual(none.status, 1)
         XCTAssertTrue(none.stderr.contains("holds no wmsim results"), none.stderr)
+        // `wmsim stats` given an output folder instead of its results file says so.
+        let folder = try CLI.run(["stats", empty.path])
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertTrue(folder.stderr.contains("is a folder, not a results file"), folder.stderr)
         let missing = try CLI.run(["report", empty.appendingPathComponent("nope").path])
         XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
         // A broken result among good ones is named on the page; the others are still shown.

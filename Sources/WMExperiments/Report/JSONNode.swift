@@ -24,7 +24,7 @@ public struct JSONNode: Sendable {
     public static func read(_ url: URL, source: String) throws -> JSONNode {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw WMError.file(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw WMError.file(path: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "cannot read it" : "does not exist")
         }
         do {
             return JSONNode(value: try JSONDecoder().decode(JSONValue.self, from: data), source: source)
@@ -37,7 +37,7 @@ public struct JSONNode: Sendable {
     public static func readLines(_ url: URL, source: String) throws -> [JSONNode] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw WMError.file(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw WMError.file(path: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "cannot read it" : "does not exist")
         }
         var out: [JSONNode] = []
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
