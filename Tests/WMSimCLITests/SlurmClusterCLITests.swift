@@ -72,13 +72,18 @@ final class SlurmClusterCLITests: XCTestCase {
         let shard0 = job.appendingPathComponent("results/shard-0.jsonl")
         var kept = 0
         var cancelledWhileRunning = false
-        while true {
+        for look in 0... {
             kept = Self.rowCount(shard0)
             if kept >= perShard { break }  // it finished between two looks: a very fast machine
             if kept >= 1 {
                 _ = try Self.slurm(["scancel", "\(array)_0"])
                 cancelledWhileRunning = true
                 break
+            }
+            // A task that ended without a row (wmsim failed) fails the test now, not at the deadline.
+            if look % 10 == 9, let state = Self.field(try Self.slurm(["scontrol", "show", "job", "-o", "\(array)_0"]).stdout, "JobState"),
+               Self.ended.contains(state), Self.rowCount(shard0) == 0 {
+                throw Failure(description: "task 0 ended (\(state)) without a result\n" + Self.diagnose(job, submitted))
             }
             if Date() > deadline { throw Failure(description: "task 0 synced no batch in time\n" + Self.diagnose(job, submitted)) }
             usleep(100_000)
@@ -189,7 +194,6 @@ final class SlurmClusterCLITests: XCTestCase {
     /// Waits until job `id` has ended: its state and exit code (scontrol keeps ended jobs for
     /// MinJobAge, 5 minutes by default; there is no sacct without accounting).
     static func waitForEnd(_ id: String, deadline: Date, job: URL, _ submitted: [String]) throws -> (state: String, exitCode: String) {
-        let ended: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL", "DEADLINE"]
         var line = ""
         while Date() < deadline {
             line = (try? slurm(["scontrol", "show", "job", "-o", id]).stdout) ?? ""
@@ -202,6 +206,10 @@ final class SlurmClusterCLITests: XCTestCase {
         throw Failure(description: "job \(id) did not end in time: \(line)\n" + diagnose(job, submitted))
     }
 
+    /// The states of a job that has ended.
+    static let ended: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL", "DEADLINE"]
+
+    /// The value of `name=` in a `scontrol show job -o` line.
     static func field(_ line: String, _ name: String) -> String? {
         line.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
