@@ -73,15 +73,59 @@ final class ReportCLITests: XCTestCase {
         XCTAssertTrue(folder.stderr.contains("is a folder, not a results file"), folder.stderr)
         let missing = try CLI.run(["report", empty.appendingPathComponent("nope").path])
         XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
-        // A broken result among good ones is named on the page; the others are still shown.
+        // A result is never overwritten by the page, --force or not.
+        let clobber = try CLI.run(["report", "cap", "--output", "cap/capacity.json", "--force"], cwd: o.root)
+        XCTAssertNotEqual(clobber.status, 0)
+        XCTAssertTrue(clobber.stderr.contains("must name an .html file"), clobber.stderr)
+        XCTAssertNoThrow(try CLI.json(o.root.appendingPathComponent("cap/capacity.json")))
+        // A broken result among good ones is named on the page; the others are still shown:
+        // a foreign sweep header and a truncated optimize.json.
         let mixed = CLI.tempDir("report-mixed")
         try FileManager.default.copyItem(at: o.root.appendingPathComponent("cap"), to: mixed.appendingPathComponent("cap"))
         try #"{"type":"header","kind":"capacity-sweep","spec":{"nonsense":1}}"#.write(to: mixed.appendingPathComponent("bad.jsonl"), atomically: true, encoding: .utf8)
-        let r = try CLI.run(["report", mixed.path])
+        try FileManager.default.createDirectory(at: mixed.appendingPathComponent("opt"), withIntermediateDirectories: true)
+        let optimize = try Data(contentsOf: o.root.appendingPathComponent("opt/optimize.json"))
+        try optimize.prefix(optimize.count / 2).write(to: mixed.appendingPathComponent("opt/optimize.json"))
+        let r = try CLI.run(["report", mixed.path, "--output", mixed.appendingPathComponent("new/folder/page.html").path])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let page = try String(contentsOf: mixed.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(page.contains("Not shown — bad.jsonl"))
-        XCTAssertTrue(page.contains("<h2>Memory capacity — cap/capacity.json"))
+        let page = try String(contentsOf: mixed.appendingPathComponent("new/folder/page.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("Not shown — ") && page.contains("bad.jsonl"), "the foreign file is not named")
+        XCTAssertTrue(page.contains("opt/optimize.json could not be shown: not valid JSON"), "the truncated file is not named")
+        XCTAssertTrue(page.contains("<h2>Memory capacity — "))
+        // Given alone, the truncated file is an error that says why.
+        let alone = try CLI.run(["report", mixed.appendingPathComponent("opt/optimize.json").path])
+        XCTAssertEqual(alone.status, 1)
+        XCTAssertTrue(alone.stderr.contains("not valid JSON"), alone.stderr)
+    }
+
+    /// Statistics made from a results file that has changed since are shown with a warning, and
+    /// a retried network is counted once, as the results readers count it.
+    func testReportSaysWhenStatsAreStaleAndCountsRetriesOnce() throws {
+        let o = try Self.outputs.get()
+        let dir = CLI.tempDir("report-stale")
+        let lines = try String(contentsOf: o.root.appendingPathComponent("sweep.jsonl"), encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(7).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("s.jsonl"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(["stats", "s.jsonl", "--resamples", "1000"], cwd: dir).status, 0)
+        try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("s.jsonl"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(["report", "s.jsonl"], cwd: dir).status, 0)
+        let page = try String(contentsOf: dir.appendingPathComponent("s.report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("made when the results file had 6 row(s); it has 12 now"), "no stale-stats warning")
+        // The reproduce line names the folder the sweep ran in.
+        XCTAssertTrue(page.contains("cd \(dir.standardizedFileURL.path)"), "no working folder in the reproduce line")
+
+        // A training population whose first network failed and was retried.
+        let pop = dir.appendingPathComponent("pop")
+        try FileManager.default.copyItem(at: o.root.appendingPathComponent("pop"), to: pop)
+        let results = pop.appendingPathComponent("results.jsonl")
+        var rows = try String(contentsOf: results, encoding: .utf8).split(separator: "\n").map(String.init)
+        var failed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(rows[1].utf8)) as? [String: Any])
+        failed["error"] = "simulated failure"
+        rows.insert(String(decoding: try JSONSerialization.data(withJSONObject: failed), as: UTF8.self), at: 1)
+        try (rows.joined(separator: "\n") + "\n").write(to: results, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(["report", pop.path]).status, 0)
+        let popPage = try String(contentsOf: pop.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(popPage.contains("2 network(s) in the file: ") && popPage.contains("0 failed to run"), "a retried network was counted twice")
+        XCTAssertFalse(popPage.contains("simulated failure"))
     }
 
     /// The page in a real browser: it loads without console messages, every figure is decoded

@@ -36,27 +36,52 @@ public struct HTMLReport: Sendable {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// Four significant digits; integers as integers; "—" for NaN.
-    public static func format(_ v: Double) -> String {
+    /// `digits` significant digits (4 in tables; 17, the shortest exact form, for settings);
+    /// integers in full; "—" for NaN.
+    public static func format(_ v: Double, digits: Int = 4) -> String {
         if v.isNaN { return "—" }
         if v.isInfinite { return v > 0 ? "∞" : "−∞" }
-        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return String(format: "%.4g", v)
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        if digits >= 17 { return "\(v)" }
+        return String(format: "%.\(digits)g", v)
     }
 
-    /// A number from a file, with its address.
-    public static func num(_ node: JSONNode) -> String {
+    /// A number from a file, with its address (4 significant digits; `full`: exact). A value
+    /// that is missing (a failed network's null) is shown as "—" without an address.
+    public static func num(_ node: JSONNode, full: Bool = false) -> String {
+        guard node.exists else { return "—" }
+        switch node.value {
+        case .array?, .object?: return esc(node.text)
+        default: break
+        }
         let line = node.line.map { " data-line=\"\($0)\"" } ?? ""
-        let shown = node.double.map(format) ?? esc(node.text)
+        var shown = esc(node.text)
+        if case .number(let d)? = node.value { shown = format(d, digits: full ? 17 : 4) }
+        if case .string(let s)? = node.value, let d = node.double, ["NaN", "Infinity", "-Infinity"].contains(s) { shown = format(d) }
         return "<span class=\"num\" data-src=\"\(esc(node.source))\"\(line) data-ptr=\"\(esc(node.pointer))\">\(shown)</span>"
     }
 
-    /// "mean [lo, hi]" from a value and a two-element CI, both with addresses.
-    public static func interval(_ value: JSONNode, _ ci: JSONNode) -> String {
+    /// "mean [lo, hi]" from a value and a two-element CI, both with addresses. `clipAtZero`:
+    /// for quantities that cannot be negative (MC), a lower bound below 0 is shown as 0 and said
+    /// so, as the command line does.
+    public static func interval(_ value: JSONNode, _ ci: JSONNode, clipAtZero: Bool = false) -> String {
         guard ci.array.count == 2, let lo = ci[0].double, let hi = ci[1].double, lo.isFinite, hi.isFinite else {
             return num(value) + " <span class=\"note\">(no CI)</span>"
         }
+        if clipAtZero && lo < 0 {
+            return num(value) + " [0, " + num(ci[1]) + "] <span class=\"note\">(t-interval clipped at 0; it reaches \(num(ci[0])))</span>"
+        }
         return num(value) + " [" + num(ci[0]) + ", " + num(ci[1]) + "]"
+    }
+
+    /// A derived "mean [lo, hi]" of values (Student t, as everywhere), clipped at 0 when asked.
+    public static func derivedInterval(_ values: [Double], clipAtZero: Bool) -> String {
+        guard !values.isEmpty else { return "—" }
+        let m = MeanInterval(values)
+        let lo = m.low, hi = m.high
+        guard lo.isFinite, hi.isFinite else { return format(m.mean) + " <span class=\"note\">(no CI: \(values.count) value(s))</span>" }
+        if clipAtZero && lo < 0 { return format(m.mean) + " [0, \(format(hi))] <span class=\"note\">(clipped at 0)</span>" }
+        return format(m.mean) + " [\(format(lo)), \(format(hi))]"
     }
 
     /// A table; cells are HTML.
@@ -77,7 +102,7 @@ public struct HTMLReport: Sendable {
         func walk(_ n: JSONNode, _ prefix: String) {
             for k in n.keys where !skip.contains(prefix + k) {
                 let child = n[k]
-                if case .object? = child.value { walk(child, prefix + k + ".") } else { rows.append([esc(prefix + k), esc(child.text)]) }
+                if case .object? = child.value { walk(child, prefix + k + ".") } else { rows.append([esc(prefix + k), num(child, full: true)]) }
             }
         }
         walk(node, "")
@@ -115,8 +140,11 @@ public struct HTMLReport: Sendable {
         }.joined(separator: " ")
     }
 
-    /// Where and how a result was made, and how to make it again.
-    public static func provenance(command: [String], commit: String?, version: String?, created: String?, host: String?, backend: String?) -> String {
+    /// Where and how a result was made, and how to make it again. `result` (the file shown) lets
+    /// the page name the folder the command ran in: the command's relative output path, ended
+    /// where the result is.
+    public static func provenance(command: [String], commit: String?, version: String?, created: String?, host: String?, backend: String?,
+                                  result: URL? = nil) -> String {
         var rows: [[String]] = []
         if let v = version { rows.append(["wmsim version", esc(v)]) }
         if let c = commit { rows.append(["commit", "<code>\(esc(c))</code>"]) }
@@ -124,25 +152,49 @@ public struct HTMLReport: Sendable {
         if let h = host { rows.append(["host", esc(h)]) }
         if let b = backend { rows.append(["backend", esc(b)]) }
         var o = table(["", ""], rows, numericFrom: 2)
-        if !command.isEmpty {
-            var args = command
-            // The binary's own path is machine-specific; `wmsim` is what a reader types.
-            if let first = args.first, first.hasSuffix("/wmsim") || first == "wmsim" { args[0] = "wmsim" }
-            o += "<p>Reproduce"
-            if let c = commit, !c.isEmpty {
-                let clean = c.hasSuffix("-dirty") ? String(c.dropLast(6)) : c
-                o += " with the same commit (<code>git checkout \(esc(clean))</code>, then <code>swift build -c release</code>)"
-                if c.hasSuffix("-dirty") { o += "; <span class=\"warn\">the run had local changes not in that commit</span>" }
-            }
-            o += ", from the folder it ran in:</p><pre class=\"cmd\">\(esc(shellLine(args)))</pre>\n"
+        guard !command.isEmpty else { return o }
+        var args = command
+        // The binary's own path is machine-specific; `wmsim` is what a reader types.
+        if let first = args.first, first.hasSuffix("/wmsim") || first == "wmsim" { args[0] = "wmsim" }
+        o += "<p>Reproduce"
+        if let c = commit, !c.isEmpty {
+            let clean = c.hasSuffix("-dirty") ? String(c.dropLast(6)) : c
+            o += " with the same commit (<code>git checkout \(esc(clean))</code>, then <code>swift build -c release</code>)"
+            if c.hasSuffix("-dirty") { o += "; <span class=\"warn\">the run had local changes not in that commit</span>" }
+        }
+        if let dir = result.flatMap({ workingDirectory(args, result: $0) }) {
+            o += ":</p><pre class=\"cmd\">\(esc(shellLine(["cd", dir])))\n\(esc(shellLine(args)))</pre>\n"
+        } else {
+            o += ", from the folder it ran in (its outputs are now in <code>\(esc(result?.deletingLastPathComponent().path ?? "?"))</code>):</p><pre class=\"cmd\">\(esc(shellLine(args)))</pre>\n"
         }
         return o
     }
 
-    /// A list of warnings, or nothing.
+    /// The folder a command ran in, when one of its relative path arguments ends where the
+    /// result (or the folder holding it) is now: /data/run/cap/capacity.json with `--out cap`
+    /// ran in /data/run. Nil when every path was absolute or none matches.
+    static func workingDirectory(_ args: [String], result: URL) -> String? {
+        let file = result.standardizedFileURL.path
+        let folder = result.deletingLastPathComponent().standardizedFileURL.path
+        for raw in args.dropFirst(2) {
+            let arg = raw.contains("=") && raw.hasPrefix("--") ? String(raw.split(separator: "=", maxSplits: 1)[1]) : raw
+            guard !arg.hasPrefix("-"), !arg.hasPrefix("/"), !arg.isEmpty else { continue }
+            let clean = URL(fileURLWithPath: arg, relativeTo: URL(fileURLWithPath: "/")).standardizedFileURL.path
+            guard clean != "/" else { continue }
+            for target in [file, folder] where target.hasSuffix(clean) {
+                let dir = String(target.dropLast(clean.count))
+                return dir.isEmpty ? "/" : dir
+            }
+        }
+        return nil
+    }
+
+    /// A list of warnings (the first 20, then how many more), or nothing.
     public static func warnings(_ items: [String]) -> String {
         guard !items.isEmpty else { return "" }
-        return "<ul class=\"warn\">" + items.map { "<li>\(esc($0))</li>" }.joined() + "</ul>\n"
+        var o = "<ul class=\"warn\">" + items.prefix(20).map { "<li>\(esc($0))</li>" }.joined()
+        if items.count > 20 { o += "<li>… and \(items.count - 20) more</li>" }
+        return o + "</ul>\n"
     }
 
     static let style = """

@@ -71,6 +71,7 @@ public struct JSONNode: Sendable {
     public var double: Double? {
         switch value {
         case .number(let d)?: return d
+        case .integer(let i)?: return Double(i)
         case .string("NaN")?: return .nan
         case .string("Infinity")?: return .infinity
         case .string("-Infinity")?: return -.infinity
@@ -78,7 +79,10 @@ public struct JSONNode: Sendable {
         }
     }
 
-    public var int: Int? { double.flatMap { $0.isFinite && $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) : nil } }
+    public var int: Int? {
+        if case .integer(let i)? = value { return Int(exactly: i) }
+        return double.flatMap { $0.isFinite && $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) : nil }
+    }
     public var bool: Bool? { if case .bool(let b)? = value { return b } else { return nil } }
     public var string: String? { if case .string(let s)? = value { return s } else { return nil } }
     public var array: [JSONNode] { if case .array(let a)? = value { return a.indices.map { self[$0] } } else { return [] } }
@@ -92,7 +96,8 @@ public struct JSONNode: Sendable {
         case nil, .null?: return "—"
         case .string(let s)?: return s
         case .bool(let b)?: return b ? "true" : "false"
-        case .number(let d)?: return HTMLReport.format(d)
+        case .number(let d)?: return HTMLReport.format(d, digits: 17)
+        case .integer(let i)?: return String(i)
         case .array?: return "[" + array.map(\.text).joined(separator: ", ") + "]"
         case .object?: return "{" + keys.map { "\($0): \(self[$0].text)" }.joined(separator: ", ") + "}"
         }
@@ -104,6 +109,8 @@ public enum JSONValue: Sendable, Decodable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
+    /// An integer that fits Int64, kept exact (seeds above 2^53 are not Doubles).
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -112,6 +119,7 @@ public enum JSONValue: Sendable, Decodable, Equatable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
         if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let i = try? c.decode(Int64.self) { self = .integer(i); return }
         if let d = try? c.decode(Double.self) { self = .number(d); return }
         if let s = try? c.decode(String.self) { self = .string(s); return }
         if let a = try? c.decode([JSONValue].self) { self = .array(a); return }

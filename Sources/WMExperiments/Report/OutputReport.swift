@@ -7,9 +7,13 @@ public enum OutputReport {
     /// are named relative to it).
     public static func build(paths: [URL], reportFolder: URL, title: String? = nil) throws -> HTMLReport {
         var artefacts: [ReportArtefact] = []
+        var notes: [String] = []
         for p in paths {
-            for a in try ReportArtefact.find(in: p) where !artefacts.contains(a) { artefacts.append(a) }
+            let found = try ReportArtefact.find(in: p)
+            for a in found.artefacts where !artefacts.contains(a) { artefacts.append(a) }
+            notes += found.notes
         }
+        if artefacts.count == 1, case .unreadable(let u, let why) = artefacts[0] { throw WMError.file(path: u.path, reason: why) }
         guard !artefacts.isEmpty else {
             throw WMError.file(path: paths.map(\.path).joined(separator: ", "),
                                reason: "holds no wmsim results (capacity.json, stats.json, optimize.json, trained.json or results .jsonl of sweep, train or analyze)")
@@ -18,6 +22,7 @@ public enum OutputReport {
         let formatter = ISO8601DateFormatter()
         page.preamble.append("Made by wmsim \(HTMLReport.esc(WMSimVersion.string)) on \(formatter.string(from: Date())) from "
                              + paths.map { "<code>\(HTMLReport.esc($0.path))</code>" }.joined(separator: ", ") + ".")
+        for n in notes { page.preamble.append("<span class=\"warn\">\(HTMLReport.esc(n))</span>") }
         var anchors: Set<String> = []
         for (k, a) in artefacts.enumerated() {
             let source = relativePath(a.url, from: reportFolder)
@@ -50,6 +55,7 @@ public enum OutputReport {
             case .trainingPopulation: return "Trained population"
             case .trainedNetwork: return "Trained network"
             case .analysis: return "How trained networks remember"
+            case .unreadable: return "wmsim results"
             }
         }
         return "wmsim results"

@@ -16,7 +16,7 @@ extension ReportSections {
         for d in decoders where r[d].exists {
             let res = r[d]
             let lags = res["mean"]["lags"].array.count
-            rows.append([H.esc(d), H.interval(res["memoryCapacity"], res["memoryCapacityCI95"]), H.num(res["mean"]["networks"]),
+            rows.append([H.esc(d), H.interval(res["memoryCapacity"], res["memoryCapacityCI95"], clipAtZero: true), H.num(res["mean"]["networks"]),
                          "\(lags)", res["firstLagBelowThreshold"].exists ? H.num(res["firstLagBelowThreshold"]) : "none ≤ K",
                          H.num(res["seconds"])])
         }
@@ -25,9 +25,14 @@ extension ReportSections {
         if Set(decoders.compactMap { r[$0]["mean"]["lags"].array.count }).count > 1 {
             o += "<p class=\"note\">The decoders read different lags; each MC sums r² over its own lags only.</p>\n"
         }
-        if let test = spec["test"].double, let trials = spec["trials"].double, let k = spec["maxLag"].double {
+        if let test = spec["test"].double, let trials = spec["trials"].double {
+            // Each decoder's MC sums r² over the lags it decoded: its own chance level.
             let n = spec["input"]["kind"].string == "file" ? test : test * trials
-            o += "<p class=\"note\">Chance level (derived): a readout of unrelated states scores MC ≈ K/(n − 1) = \(H.format(k / max(n - 1, 1))) on n = \(H.format(n)) test samples.</p>\n"
+            let levels = decoders.filter { r[$0].exists }.map { d -> String in
+                let k = Double(r[d]["mean"]["lags"].array.count)
+                return "\(H.esc(d)) \(H.format(k / max(n - 1, 1))) (\(H.format(k)) lags)"
+            }
+            o += "<p class=\"note\">Chance level (derived): a readout of unrelated states scores MC ≈ lags/(n − 1) on n = \(H.format(n)) test samples: \(levels.joined(separator: ", ")).</p>\n"
         }
         o += H.warnings(r["warnings"].strings)
         o += figures(dir, [("memory_curve.svg", "Memory curve: r and r² per lag, mean over networks with the 95 % CI")])
@@ -54,7 +59,7 @@ extension ReportSections {
         }
         o += details("All settings", H.settings(spec))
         o += downloads([url, dir.appendingPathComponent("memory_curve.csv")])
-        o += provenance(doc["provenance"])
+        o += provenance(doc["provenance"], result: url)
         return .init(title: "Memory capacity — \(source)", anchor: anchor("capacity", source), html: o)
     }
 }

@@ -13,10 +13,12 @@ extension ReportSections {
         o += "; \(H.num(r["evaluations"])) evaluation(s) of \(H.num(spec["seedsPerEvaluation"])) network seed(s) in \(H.num(r["generations"])) generation(s) "
             + "(budget \(H.num(spec["cmaes"]["maxEvaluations"]))); stopped: \(H.esc(r["stopReason"].text)).</p>\n"
         let names = spec["parameters"].array.compactMap { $0["parameter"].string }
-        func params(_ p: JSONNode) -> String { names.map { "\(H.esc($0)) = \(H.num(p[$0]))" }.joined(separator: ", ") }
+        // Parameters in full: they are what a reader copies into the next run.
+        func params(_ p: JSONNode) -> String { names.map { "\(H.esc($0)) = \(H.num(p[$0], full: true))" }.joined(separator: ", ") }
+        let nonNegative = spec["objective"].string == "mc"
         o += H.table(["", "parameters", "\(spec["objective"].text) on \(spec["finalSeeds"].text) fresh seeds (mean [95 % CI])"], [
-            ["best of the search", params(r["bestFresh"]["params"]), H.interval(r["bestFresh"]["mean"], r["bestFresh"]["ci95"])],
-            ["base (defaults)", params(r["baseFresh"]["params"]), H.interval(r["baseFresh"]["mean"], r["baseFresh"]["ci95"])],
+            ["best of the search", params(r["bestFresh"]["params"]), H.interval(r["bestFresh"]["mean"], r["bestFresh"]["ci95"], clipAtZero: nonNegative)],
+            ["base (defaults)", params(r["baseFresh"]["params"]), H.interval(r["baseFresh"]["mean"], r["baseFresh"]["ci95"], clipAtZero: nonNegative)],
             ["paired improvement best − base", "", H.interval(r["improvement"], r["improvementCI95"])],
         ], numericFrom: 2)
         o += "<p class=\"note\">The search's own best score, \(H.num(r["best"]["objective"])) (generation \(H.num(r["best"]["generation"]))), was selected on the seeds it saw and is optimistic; the fresh-seed rows above are the result.</p>\n"
@@ -26,7 +28,7 @@ extension ReportSections {
         if !cands.isEmpty { o += details("All \(cands.count) candidates", H.table(["generation", "parameters", "objective", "failed seeds"], cands, numericFrom: 2)) }
         o += details("Base settings", H.settings(spec["base"]))
         o += downloads([url, dir.appendingPathComponent("trace.csv")])
-        o += provenance(doc["provenance"])
+        o += provenance(doc["provenance"], result: url)
         return .init(title: "Optimisation — \(source)", anchor: anchor("optimize", source), html: o)
     }
 }

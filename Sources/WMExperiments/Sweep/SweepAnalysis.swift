@@ -56,8 +56,8 @@ public struct ParameterEffect: Codable, Sendable {
     public var spearmanAdjusted: Double
     /// Spearman's corrected p below α.
     public var significant: Bool
-    /// In grid designs: the same means split by the levels of the other varied parameter whose
-    /// interaction with this one is strongest (smallest corrected a:b p), when it has 2–8 levels.
+    /// In grid designs: the same means split by the levels of the other varied parameter with the
+    /// smallest a:b interaction p (corrected, then raw), among those with 2–8 levels.
     public var byLevel: EffectByLevel? = nil
 }
 
@@ -251,8 +251,11 @@ public struct SweepAnalysis: Codable, Sendable {
     static func byLevel(_ e: ParameterEffect, params: [SweepParameter], observations obs: [Observation],
                         interactions: [InteractionEffect]) -> EffectByLevel? {
         guard let p = SweepParameter(rawValue: e.parameter) else { return nil }
-        func interactionP(_ q: SweepParameter) -> Double {
-            interactions.first { Set([$0.a, $0.b]) == Set([p.rawValue, q.rawValue]) }.map(\.interactionAdjusted) ?? 1
+        // Smallest corrected p, ties (Holm often sets every corrected p to 1) broken by the raw p,
+        // so the choice does not depend on the order of the axes.
+        func interactionP(_ q: SweepParameter) -> (Double, Double) {
+            let i = interactions.first { Set([$0.a, $0.b]) == Set([p.rawValue, q.rawValue]) }
+            return (i?.interactionAdjusted ?? 1, i?.interactionP ?? 1)
         }
         let candidates = params.filter { q in
             q != p && (2...8).contains(Set(obs.compactMap { $0.values[q] }).count)

@@ -109,13 +109,19 @@ extension SweepAnalysisOutput {
         if let by = e.byLevel {
             for (k, level) in by.levels.enumerated() {
                 var line = SVGLinePlot.Series(name: "\(by.parameter) = \(SweepPoint.format(level))", x: values, y: by.means[k],
-                                              color: SVGLinePlot.palette[1 + k % (SVGLinePlot.palette.count - 1)], dashed: true)
+                                              color: levelColors[k % levelColors.count], dashed: true)
                 line.thin = true
                 out.append(line)
             }
         }
+        // No band (and no "± 95 % CI" in the legend) when no level has an interval (< 3 networks).
+        let hasCI = e.levels.contains { $0.ci95.count == 2 && $0.ci95[0].isFinite && $0.ci95[1].isFinite }
         out.append(.init(name: e.byLevel == nil ? "mean over networks" : "mean over all networks", x: values, y: e.levels.map(\.mean),
-                         band: (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }), color: SVGLinePlot.palette[0]))
+                         band: hasCI ? (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }) : nil, color: SVGLinePlot.palette[0]))
         return out
     }
+
+    /// Eight distinct colours for the levels of the other parameter: none is the pooled mean's
+    /// blue or the points' grey.
+    static let levelColors = ["#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2", "#bcbd22"]
 }

@@ -25,16 +25,30 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one output folder or results file") }
+        if let o = output {
+            // The page is HTML: a .json, .csv or .jsonl name here is a slip that would replace a result.
+            guard o.lowercased().hasSuffix(".html") || o.lowercased().hasSuffix(".htm") else {
+                throw ValidationError("--output must name an .html file (got '\(o)')")
+            }
+        }
+        if let t = title, t.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--title must not be empty") }
     }
 
     func run() throws {
         do {
             let urls = paths.map { URL(fileURLWithPath: $0).standardizedFileURL }
             let out = URL(fileURLWithPath: output ?? defaultOutput(urls[0]).path).standardizedFileURL
-            if FileManager.default.fileExists(atPath: out.path), !force {
-                throw CLIError("\(out.path) exists; choose another --output or pass --force to overwrite")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out.path, isDirectory: &isDir) {
+                if isDir.boolValue { throw CLIError("\(out.path) is a folder; --output names the .html file to write") }
+                if !force { throw CLIError("\(out.path) exists; choose another --output or pass --force to overwrite") }
             }
             let page = try OutputReport.build(paths: urls, reportFolder: out.deletingLastPathComponent(), title: title)
+            do {
+                try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("cannot create the folder of \(out.path): \(error.localizedDescription)")
+            }
             try ResultWriter.text(page.render(), to: out)
             print("wrote \(out.path) (\(page.sections.count) section(s): \(page.sections.map(\.title).joined(separator: "; ")))")
         } catch let e as WMError { throw CLIError(e.description) }
