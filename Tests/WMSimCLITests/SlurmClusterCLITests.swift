@@ -176,8 +176,11 @@ final class SlurmClusterCLITests: XCTestCase {
     }
 
     /// Runs a generated shell script.
+    /// Runs a generated script. The jobs inherit WMSIM_TERM_GRACE = 0 (sbatch exports the
+    /// submitter's environment): scancel stops task 0 at once, so the test sees a task cut off
+    /// mid-shard and its resume, rather than one let to finish its batch (the default).
     static func run(_ script: String, _ args: [String]) throws -> CLIResult {
-        try CLI.run(["60", script] + args, executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+        try CLI.run(["60", script] + args, env: ["WMSIM_TERM_GRACE": "0"], executable: URL(fileURLWithPath: "/usr/bin/timeout"))
     }
 
     /// The two job ids after `first` and `second` in submit.sh's or resubmit.sh's line.

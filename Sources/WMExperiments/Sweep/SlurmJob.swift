@@ -117,8 +117,9 @@ public struct SlurmJob: Sendable {
         if array {
             d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")")
             // SIGTERM to the batch shell (B:), which has exec'd wmsim, 2 minutes before the time
-            // limit: wmsim says what it kept and exits 143 on its own, before SLURM's SIGKILL, and
-            // a rerun resumes from there. (SLURM may send it up to a minute earlier still.)
+            // limit: wmsim finishes and syncs the batch in flight (up to WMSIM_TERM_GRACE = 100 s,
+            // set in the script), says what it kept and exits 143 on its own, before SLURM's
+            // SIGKILL, and a rerun resumes from there. (SLURM may send it up to a minute earlier.)
             d.append("#SBATCH --signal=B:TERM@120")
         }
         if let p = partition { d.append("#SBATCH --partition=\(p)") }
@@ -136,6 +137,8 @@ public struct SlurmJob: Sendable {
             "cd \(Self.quote(folder))",
             "mkdir -p results logs",
             "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
+            "# On the time-limit signal (120 s ahead), let the batch in flight finish for up to 100 s.",
+            "export WMSIM_TERM_GRACE=${WMSIM_TERM_GRACE:-100}",
             (["exec", Self.quote(executable)] + workload.taskArguments(shards: shards) + sweepArguments.map(Self.quote)).joined(separator: " "),
         ]).joined(separator: "\n") + "\n"
     }
