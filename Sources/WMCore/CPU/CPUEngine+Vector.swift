@@ -10,6 +10,17 @@ extension CPUEngine {
     /// 2 AVX-512F. The environment variable `WMSIM_CPU_KERNELS` (0, 1) caps it at start.
     public static var vectorKernelLevel: Int { Int(wm_engine_kernels_level()) }
 
+    /// The storage `.auto` resolves to on this engine: `WeightFormat.resolve`, except that with
+    /// the vectorised kernels sliced ELL also takes 0.2 ≤ sp ≤ 0.3 from dense BLAS. At A's sp =
+    /// 0.25 (N = 1000) ELL holds 1.5 MB of 16-bit-indexed entries against dense's 4 MB, which
+    /// fits the two cores' L2, and does a quarter of the multiply-adds: measured 1.1–1.2× dense
+    /// (OpenBLAS sgemv) at B = 1 and 1.5–1.8× (sgemm) at B = 64. Denser networks keep BLAS, which
+    /// wins once the entries outweigh the saved work (not measured between sp = 0.3 and 1).
+    static func storage(_ requested: WeightFormat, n: Int, sp: Double) -> WeightFormat {
+        let f = requested.resolve(n: n, sp: sp)
+        return requested == .auto && f == .dense && sp <= 0.3 && vectorKernelLevel > 0 ? .ell : f
+    }
+
     /// `accumulate`'s row sums in C; false (nothing written) when the CPU has no vectorised level.
     @inline(__always)
     static func vectorRowSums<C: FixedWidthInteger>(into acc: UnsafeMutablePointer<Float>, trials bt: Int, x: UnsafePointer<Float>,

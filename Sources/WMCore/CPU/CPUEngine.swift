@@ -37,7 +37,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     init(ensemble: Ensemble, networks: [Network], input: InputSource, options: EngineOptions, info: BackendInfo) throws {
         self.ensemble = ensemble
         let maxSp = ensemble.networks.map(\.sp).max() ?? 1
-        format = options.format.resolve(n: ensemble.n, sp: maxSp)
+        format = CPUEngine.storage(options.format, n: ensemble.n, sp: maxSp)
         backendInfo = info
         nets = networks
         let fmt = format
