@@ -28,11 +28,15 @@ let package = Package(
         // pass), AVX2 + FMA chosen at run time with portable fallbacks.
         .target(name: "CFeedbackKernels"),
 
+        // The CPU engine's sparse row sums (B > 1 trial blocks, B = 1 sliced-ELL slices with
+        // gathers), AVX-512F or AVX2 + FMA chosen at run time; the Swift loops are the fallback.
+        .target(name: "CEngineKernels"),
+
         // Specs, Philox, network generation, weight formats, the Backend seam and its capabilities,
         // the CPU reference backend (engine, dense ops), linear algebra, array I/O.
         .target(
             name: "WMCore",
-            dependencies: ["CLAPACK", "CFeedbackKernels", .product(name: "Numerics", package: "swift-numerics")]),
+            dependencies: ["CLAPACK", "CFeedbackKernels", "CEngineKernels", .product(name: "Numerics", package: "swift-numerics")]),
 
         // OpenCL wrapper and backend. Kernels/ are embedded at build time by the EmbedKernels plugin.
         .target(
@@ -61,7 +65,7 @@ let package = Package(
 
         // Helpers shared by the test targets: the test backends, array comparisons, temporary paths.
         .target(name: "WMTestSupport", dependencies: ["WMCore", "WMOpenCL"], path: "Tests/WMTestSupport"),
-        .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels"]),
+        .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels", "CEngineKernels"]),
         .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMTestSupport"]),
         .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore", "WMOpenCL", "WMTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),

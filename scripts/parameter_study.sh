@@ -21,4 +21,6 @@ $w sweep --config docs/study/null-pair.toml --out "$out/null-pair.jsonl" "$@"
 $w stats "$out/null-pair.jsonl" --out "$out/null-pair-mc"
 $w optimize --n 500 --param g=0.3:1.6 --param gin=0.5:40 --param sp=0.02:0.6 --param spin=0.01:0.5 \
   --budget 80 --final-seeds 8 --out "$out/optimize" "$@"
-echo "study written to $out"
+# One page with every result, figure and reproduce command (rewritten on each run).
+$w report "$out" --title "Parameter study" --force
+echo "study written to $out (report: $out/report.html)"

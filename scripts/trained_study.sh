@@ -17,4 +17,5 @@ $w analyze "$out" "$@"
 if python3 -c "import numpy, scipy" 2>/dev/null; then
   python3 scripts/replay_analysis.py "$out/analysis.jsonl" --classification
 fi
-echo "study written to $out (results.jsonl, success.csv, analysis.jsonl, analysis-plots/)"
+$w report "$out" --title "Trained population" --force
+echo "study written to $out (results.jsonl, success.csv, analysis.jsonl, analysis-plots/, report.html)"

@@ -74,6 +74,41 @@ final class SweepAnalysisTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(without.interactions.first).significant)
     }
 
+    /// A pooled marginal effect can hide opposite trends: the effect is split by the levels of
+    /// the interacting parameter, and the plot draws every network and one line per level.
+    func testGridEffectIsSplitByTheInteractingParameter() throws {
+        var base = SweepSpec.defaultBase
+        base.maxLag = 10
+        let spec = SweepSpec(base: base, axes: [try SweepAxis(.g, values: [0.8, 1.0, 1.2]), try SweepAxis(.gIn, values: [1, 10]),
+                                                try SweepAxis(.sp, values: [0.1, 0.2])], replicates: 3)
+        // MC rises with g at gIn = 1 and falls at gIn = 10; sp does nothing.
+        let res = try synthetic(spec, noise: 0.01) { v in v[.gIn]! == 1 ? 2 + 5 * (v[.g]! - 1) : 2 - 5 * (v[.g]! - 1) }
+        let a = try SweepAnalysis.analyze(res)
+        let g = try XCTUnwrap(a.effects.first { $0.parameter == "g" })
+        let by = try XCTUnwrap(g.byLevel)
+        XCTAssertEqual(by.parameter, "gIn", "the interacting parameter, not sp")
+        XCTAssertEqual(by.levels, [1, 10])
+        XCTAssertEqual(by.means[0][0], 1, accuracy: 0.02)
+        XCTAssertEqual(by.means[0][2], 3, accuracy: 0.02)
+        XCTAssertEqual(by.means[1][0], 3, accuracy: 0.02)
+        XCTAssertEqual(by.means[1][2], 1, accuracy: 0.02)
+        // The pooled mean is flat; the observations behind it are kept (2 gIn × 2 sp × 3 seeds).
+        XCTAssertEqual(g.levels[0].mean, 2, accuracy: 0.02)
+        XCTAssertEqual(g.levels[0].values?.count, 12)
+        let series = SweepAnalysisOutput.effectSeries(g)
+        XCTAssertEqual(series.map(\.name), ["one network", "gIn = 1", "gIn = 10", "mean over all networks"])
+        XCTAssertEqual(series[0].y.count, 36)
+        var plot = SVGLinePlot(title: "t", xLabel: "g", yLabel: "MC")
+        plot.series = series
+        let svg = plot.render()
+        XCTAssertEqual(svg.components(separatedBy: "r=\"2.5\" fill=\"white\"").count - 1, 36, "one hollow point per network")
+        XCTAssertTrue(svg.contains("gIn = 10"))
+        // One-at-a-time lines have nothing to split by.
+        let line = SweepSpec(base: base, mode: .oneAtATime, axes: spec.axes, replicates: 3)
+        let b = try SweepAnalysis.analyze(try synthetic(line) { v in v[.g]! })
+        XCTAssertNil(try XCTUnwrap(b.effects.first { $0.parameter == "g" }).byLevel)
+    }
+
     /// Rows whose point is outside the plan (a hand-edited or foreign file, or rows built in memory)
     /// are counted as unusable, never indexed: `wmsim stats` crashed on point −1 or 500.
     func testRowsOutsideThePlanAreNotUsedAndDoNotCrash() throws {

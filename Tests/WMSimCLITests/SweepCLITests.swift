@@ -74,6 +74,8 @@ final class SweepCLITests: XCTestCase {
         // Absolute paths, appended logs, an existing logs/: submitted from anywhere, requeues keep the first log.
         let abs = job.standardizedFileURL.path
         XCTAssertTrue(sbatch.contains("#SBATCH --chdir=\(abs)") && sbatch.contains("#SBATCH --output=\(abs)/logs/") && sbatch.contains("--open-mode=append"), sbatch)
+        // The time-limit signal comes 120 s ahead; the batch in flight may use 100 of them.
+        XCTAssertTrue(sbatch.contains("#SBATCH --signal=B:TERM@120") && sbatch.contains("export WMSIM_TERM_GRACE=${WMSIM_TERM_GRACE:-100}"), sbatch)
         XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("logs").path))
         let submit = try String(contentsOf: job.appendingPathComponent("submit.sh"), encoding: .utf8)
         XCTAssertTrue(submit.contains("--dependency=afterany:"), "the merge runs however the array ended")
@@ -193,6 +195,10 @@ final class SweepCLITests: XCTestCase {
             return
         }
         XCTAssertTrue(text.contains("interrupted by SIGTERM") && text.contains("of 16 kept in \(file.path)") && text.contains("rerun the same command"), text)
+        // The batch in flight when the signal came was finished and synced, not lost.
+        XCTAssertTrue(text.contains("finishing the batch in flight") && text.contains("the batch in flight finished and was kept"), text)
+        let kept = try rows(file).count
+        XCTAssertGreaterThan(kept, 4, "more than the first batch (4 networks) is kept")
         let again = try CLI.run(args)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("resuming:"), again.stderr)

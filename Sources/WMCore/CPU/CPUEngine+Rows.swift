@@ -1,7 +1,9 @@
 /// The per-row work of one CPU step: recurrent sums (sparse formats) and the vectorised epilogue.
 ///
-/// Fused multiply-adds are `VectorMath`'s Double-evaluated ones throughout (the kernels' `fma`,
-/// up to rare double-rounding ties); tanh is `VectorMath.tanh` (≤ 1.3 ulp). Every element gets the
+/// The recurrent sums run in C (`CPUEngine+Vector.swift`: the hardware's exact fma, AVX-512F or
+/// AVX2) where the CPU has it; the Swift loops below are the fallback. Their fused multiply-adds
+/// are `VectorMath`'s Double-evaluated ones (the kernels' `fma`, up to rare double-rounding ties),
+/// and so are the epilogue's; tanh is `VectorMath.tanh` (≤ 1.3 ulp). Every element gets the
 /// same operations wherever it falls in a block, so results do not depend on the row blocking.
 extension CPUEngine {
     /// Values (rows × trials) per epilogue piece: sums and epilogue of a piece stay in L1.
@@ -76,6 +78,12 @@ extension CPUEngine {
                 e.sliceOffset.withUnsafeBufferPointer { op in
                     var i = lo
                     if bt == 1 {
+                        // The run of whole slices in one call to the vectorised kernels, where the CPU has them.
+                        let whole = i % s == 0 ? (hi - i) / s : 0
+                        if whole > 0 && vectorSlices(into: ym + i, x: xm, values: vp.baseAddress! + op[i / s], columns: cp + op[i / s],
+                                                     lengths: lp.baseAddress! + i, offsets: op.baseAddress! + i / s, slices: whole) {
+                            i += whole * s
+                        }
                         while i % s == 0 && i + s <= hi {
                             let off = op[i / s]
                             ellSixteenRows(into: ym + i, x: xm, values: vp.baseAddress! + off, columns: cp + off,
@@ -98,6 +106,7 @@ extension CPUEngine {
     static func accumulate<C: FixedWidthInteger>(into acc: UnsafeMutablePointer<Float>, trials bt: Int, x xm: UnsafePointer<Float>,
                            values vp: UnsafePointer<Float>, columns cp: UnsafePointer<C>,
                            first: Int, count: Int, stride: Int) {
+        if vectorRowSums(into: acc, trials: bt, x: xm, values: vp, columns: cp, first: first, count: count, stride: stride) { return }
         var p = first
         if bt == 1 {
             var s: Float = 0

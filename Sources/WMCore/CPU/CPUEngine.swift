@@ -21,8 +21,9 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     let rngs: [Philox4x32]
     let input: InputSource
     let chunkSteps: Int
-    var x: [Float]
-    var y: [Float]
+    /// State x(t) and the next one, `[M][N][B]`, cache-line aligned (`AlignedFloats`).
+    var x: AlignedFloats
+    var y: AlignedFloats
     var u: [Float] = []
     /// This step's inputs channel-major (`uT[k·B + b]`), refilled every step.
     var uT: [Float] = []
@@ -65,17 +66,17 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
                 }
             }
         }
-        x = x0
-        y = x0
+        x = AlignedFloats(x0)
+        y = AlignedFloats(x0)
     }
 
-    public func state() throws -> [Float] { x }
+    public func state() throws -> [Float] { x.array }
 
     public func setState(_ s: [Float]) throws {
         guard s.count == x.count else {
             throw WMError.invalidParameter(name: "state", value: "\(s.count) values", expected: "M·N·B = \(x.count)")
         }
-        x = s
+        x = AlignedFloats(s)
     }
 
     public func networks() throws -> [Network] {
@@ -122,7 +123,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     }
 
     /// Appends one record row `[M][B][width]` of state `x` (`[M][N][B]`) to `rec`.
-    static func gather(_ x: [Float], m: Int, n: Int, b bt: Int, neurons: [Int]?, width: Int, into rec: inout [Float]) {
+    static func gather(_ x: AlignedFloats, m: Int, n: Int, b bt: Int, neurons: [Int]?, width: Int, into rec: inout [Float]) {
         let start = rec.count
         rec.append(contentsOf: repeatElement(0, count: m * bt * width))
         x.withUnsafeBufferPointer { xp in

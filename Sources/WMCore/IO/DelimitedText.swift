@@ -203,19 +203,25 @@ public enum DelimitedText {
     /// RFC 4180 (`"` doubled); so are fields that would otherwise make a line look blank or
     /// like a `#` comment. With a non-empty header every row must have `header.count` fields.
     public static func writeTable(header: [String], rows: [[String]], to url: URL) throws {
+        let out = try csvText(header: header, rows: rows, path: url.path)
+        let file = try AtomicFileWriter(url: url)
+        try Array(out.utf8).withUnsafeBytes { try file.write($0) }
+        try file.commit()
+    }
+
+    /// The CSV text `writeTable` writes (`path` names the table in a ragged-row error).
+    public static func csvText(header: [String], rows: [[String]], path: String) throws -> String {
         var out = ""
         if !header.isEmpty { appendCSVLine(header, to: &out) }
         for (r, row) in rows.enumerated() {
             if !header.isEmpty && row.count != header.count {
                 throw ArrayIOError.raggedRow(
-                    path: url.path, line: r + 2, expectedColumns: header.count, foundColumns: row.count,
+                    path: path, line: r + 2, expectedColumns: header.count, foundColumns: row.count,
                     referenceLine: 1)
             }
             appendCSVLine(row, to: &out)
         }
-        let file = try AtomicFileWriter(url: url)
-        try Array(out.utf8).withUnsafeBytes { try file.write($0) }
-        try file.commit()
+        return out
     }
 
     private static func appendCSVLine(_ fields: [String], to out: inout String) {

@@ -121,8 +121,14 @@ public struct ResultsFile<Spec: ResultsSpec, Row: ResultsRow>: Sendable {
     /// Reads `url`. Throws when the file is missing, empty or its first line is not a sweep header.
     public static func read(_ url: URL) throws -> ResultsFile {
         let data: Data
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+            let inside = url.appendingPathComponent("results.jsonl")
+            throw WMError.file(path: url.path, reason: "is a folder, not a results file"
+                               + (FileManager.default.fileExists(atPath: inside.path) ? "; did you mean \(inside.path)?" : ""))
+        }
         do { data = try Data(contentsOf: url) } catch {
-            throw WMError.file(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw WMError.file(path: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "cannot read it" : "does not exist")
         }
         let bytes = [UInt8](data)
         var lines: [(range: Range<Int>, terminated: Bool)] = []

@@ -19,6 +19,13 @@ public struct SVGLinePlot: Sendable {
         public var dotted = false
         /// What the band shows, appended to the legend entry (e.g. "95 % CI").
         public var bandLabel = "95 % CI"
+        /// Scatter markers: radius (px), opacity, and a deterministic horizontal spread (±px)
+        /// so that repeated x values (replicates at one parameter value) do not hide each other.
+        public var markerRadius = 3.5
+        public var markerOpacity = 1.0
+        public var jitter = 0.0
+        /// A secondary line (e.g. one level of another factor), thinner than the main data.
+        public var thin = false
 
         public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil, color: String, dashed: Bool = false,
                     markersOnly: Bool = false, hollow: Bool = false) {
@@ -150,8 +157,11 @@ public struct SVGLinePlot: Sendable {
             }
             guard !pts.isEmpty else { continue }
             if s.markersOnly {
-                for p in pts where tx(p.0).isFinite {
-                    o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"3.5\" fill=\"\(s.hollow ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
+                let opacity = s.markerOpacity < 1 ? " opacity=\"\(s.markerOpacity)\"" : ""
+                for (k, p) in pts.enumerated() where tx(p.0).isFinite {
+                    // Golden-ratio sequence: an even, reproducible spread.
+                    let dx = s.jitter * 2 * ((Double(k) * 0.6180339887).truncatingRemainder(dividingBy: 1) - 0.5)
+                    o += "<circle cx=\"\(px(p.0) + dx)\" cy=\"\(py(p.1))\" r=\"\(s.markerRadius)\" fill=\"\(s.hollow ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.2\"\(opacity)/>"
                 }
                 o += "\n"
                 continue
@@ -163,10 +173,10 @@ public struct SVGLinePlot: Sendable {
             }
             for seg in segments where !seg.isEmpty {
                 let path = seg.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
-                o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : 2)\"\(Self.dash(s))/>\n"
+                o += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : s.thin ? 1.4 : 2)\"\(Self.dash(s))/>\n"
             }
             if pts.count <= 40 && !s.dotted {
-                for p in pts { o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"2.5\" fill=\"\(s.color)\"/>" }
+                for p in pts { o += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"\(s.thin ? 2 : 2.5)\" fill=\"\(s.color)\"/>" }
                 o += "\n"
             }
         }
@@ -178,7 +188,7 @@ public struct SVGLinePlot: Sendable {
                 if s.band != nil {
                     o += "<rect x=\"\(ml + pw + 12)\" y=\"\(y - 6)\" width=\"24\" height=\"12\" fill=\"\(s.color)\" fill-opacity=\"0.18\"/>"
                 }
-                o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : 2)\"\(Self.dash(s))/>"
+                o += "<line x1=\"\(ml + pw + 12)\" x2=\"\(ml + pw + 36)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(s.color)\" stroke-width=\"\(s.dotted ? 1.2 : s.thin ? 1.4 : 2)\"\(Self.dash(s))/>"
             }
             let name = s.name + (s.band != nil && !s.bandLabel.isEmpty ? " ± \(s.bandLabel)" : "")
             o += "<text x=\"\(ml + pw + 42)\" y=\"\(y + 4)\">\(SVGLinePlot.esc(name))</text>\n"

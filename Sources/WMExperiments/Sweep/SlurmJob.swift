@@ -63,7 +63,8 @@ public enum SlurmWorkload: Sendable {
 /// `results.jsonl`, failing with the missing networks listed when the set is incomplete),
 /// `submit.sh` (submits the array, then the merge with `--dependency=afterany`) and
 /// `resubmit.sh TASKS` (reruns tasks, then the merge). Paths in the scripts are absolute,
-/// logs/ and results/ exist, and logs are appended to.
+/// logs/ and results/ exist, and logs are appended to. Array tasks get SIGTERM two minutes
+/// before their time limit (`--signal=B:TERM@120`), so wmsim ends them itself, saying what it kept.
 public struct SlurmJob: Sendable {
     public var workload: SlurmWorkload
     public var shards: Int
@@ -113,7 +114,14 @@ public struct SlurmJob: Sendable {
                  "#SBATCH --cpus-per-task=\(cpusPerTask)", "#SBATCH --output=\(dir)/logs/%x-%A_%a.out", "#SBATCH --chdir=\(dir)",
                  "#SBATCH --open-mode=append"]
         if !array { d[5] = "#SBATCH --output=\(dir)/logs/%x-%j.out" }
-        if array { d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")") }
+        if array {
+            d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")")
+            // SIGTERM to the batch shell (B:), which has exec'd wmsim, 2 minutes before the time
+            // limit: wmsim finishes and syncs the batch in flight (up to WMSIM_TERM_GRACE = 100 s,
+            // set in the script), says what it kept and exits 143 on its own, before SLURM's
+            // SIGKILL, and a rerun resumes from there. (SLURM may send it up to a minute earlier.)
+            d.append("#SBATCH --signal=B:TERM@120")
+        }
         if let p = partition { d.append("#SBATCH --partition=\(p)") }
         if let a = account { d.append("#SBATCH --account=\(a)") }
         if gpusPerTask > 0 && array { d.append("#SBATCH --gpus-per-task=\(gpusPerTask)") }
@@ -129,6 +137,8 @@ public struct SlurmJob: Sendable {
             "cd \(Self.quote(folder))",
             "mkdir -p results logs",
             "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
+            "# On the time-limit signal (120 s ahead), let the batch in flight finish for up to 100 s.",
+            "export WMSIM_TERM_GRACE=${WMSIM_TERM_GRACE:-100}",
             (["exec", Self.quote(executable)] + workload.taskArguments(shards: shards) + sweepArguments.map(Self.quote)).joined(separator: " "),
         ]).joined(separator: "\n") + "\n"
     }

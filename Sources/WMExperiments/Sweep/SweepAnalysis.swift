@@ -23,6 +23,19 @@ public struct EffectLevel: Codable, Sendable, Hashable {
     /// 95 % CI of the mean (Student t; NaN with one observation).
     public var ci95: [Double]
     public var n: Int
+    /// The observations behind the mean (what the effect plot draws as points); absent in
+    /// files written before they were recorded.
+    public var values: [Double]? = nil
+}
+
+/// Means of the metric per value of an effect's parameter, one line per level of another
+/// parameter varied with it: the marginal effect split by the other factor.
+public struct EffectByLevel: Codable, Sendable, Hashable {
+    /// The other parameter.
+    public var parameter: String
+    /// Its levels, and per level the mean at each of the effect's values (NaN where empty).
+    public var levels: [Double]
+    public var means: [[Double]]
 }
 
 /// The effect of one parameter on the metric.
@@ -43,6 +56,9 @@ public struct ParameterEffect: Codable, Sendable {
     public var spearmanAdjusted: Double
     /// Spearman's corrected p below α.
     public var significant: Bool
+    /// In grid designs: the same means split by the levels of the other varied parameter with the
+    /// smallest a:b interaction p (corrected, then raw), among those with 2–8 levels.
+    public var byLevel: EffectByLevel? = nil
 }
 
 /// Two parameters varied together: y ~ a + b + a·b (centred) and the 2-D map of means.
@@ -161,7 +177,7 @@ public struct SweepAnalysis: Codable, Sendable {
                 for v in Set(raw).sorted() {
                     let ys = zip(raw, y).filter { $0.0 == v }.map(\.1)
                     let m = SweepTable.meanCI(ys)
-                    levels.append(EffectLevel(value: v, mean: m.mean, ci95: [m.lo ?? .nan, m.hi ?? .nan], n: ys.count))
+                    levels.append(EffectLevel(value: v, mean: m.mean, ci95: [m.lo ?? .nan, m.hi ?? .nan], n: ys.count, values: ys))
                 }
                 effects.append(ParameterEffect(parameter: p.rawValue, regressor: useLog ? "log10(value)" : "value",
                                                design: oneAtATime ? "one-at-a-time line (others at base)" : "all points (others vary too: marginal effect)",
@@ -223,8 +239,35 @@ public struct SweepAnalysis: Codable, Sendable {
                 }
             }
         }
+        if spec.mode != .oneAtATime {
+            for i in effects.indices { effects[i].byLevel = byLevel(effects[i], params: params, observations: obs, interactions: inter) }
+        }
         return SweepAnalysis(fingerprint: spec.fingerprint, metric: metricName, options: o, rows: results.rows.count, failedRows: failed,
                              effects: effects, interactions: inter, warnings: warnings,
                              correction: "\(o.correction.rawValue) over the \(effects.count) parameter test(s) (Spearman and Pearson separately) and over the \(inter.count) interaction test(s); significant: Spearman's corrected p < \(o.alpha)")
+    }
+
+    /// The effect's means split by the levels of the other parameter that interacts most with it.
+    static func byLevel(_ e: ParameterEffect, params: [SweepParameter], observations obs: [Observation],
+                        interactions: [InteractionEffect]) -> EffectByLevel? {
+        guard let p = SweepParameter(rawValue: e.parameter) else { return nil }
+        // Smallest corrected p, ties (Holm often sets every corrected p to 1) broken by the raw p,
+        // so the choice does not depend on the order of the axes.
+        func interactionP(_ q: SweepParameter) -> (Double, Double) {
+            let i = interactions.first { Set([$0.a, $0.b]) == Set([p.rawValue, q.rawValue]) }
+            return (i?.interactionAdjusted ?? 1, i?.interactionP ?? 1)
+        }
+        let candidates = params.filter { q in
+            q != p && (2...8).contains(Set(obs.compactMap { $0.values[q] }).count)
+        }
+        guard let q = candidates.min(by: { interactionP($0) < interactionP($1) }) else { return nil }
+        let levels = Set(obs.compactMap { $0.values[q] }).sorted()
+        let means = levels.map { lv in
+            e.levels.map { l -> Double in
+                let ys = obs.filter { $0.values[p] == l.value && $0.values[q] == lv }.map(\.y)
+                return ys.isEmpty ? .nan : ys.reduce(0, +) / Double(ys.count)
+            }
+        }
+        return EffectByLevel(parameter: q.rawValue, levels: levels, means: means)
     }
 }

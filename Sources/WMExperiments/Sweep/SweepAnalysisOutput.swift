@@ -57,8 +57,7 @@ public enum SweepAnalysisOutput {
             plot.logX = e.regressor != "value"
             let values = e.levels.map(\.value)
             if values.count <= 12 { plot.xTickValues = values }
-            plot.series = [.init(name: "mean over networks", x: values, y: e.levels.map(\.mean), band: (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }),
-                                 color: SVGLinePlot.palette[0])]
+            plot.series = effectSeries(e)
             let name = "effect_\(e.parameter).svg"
             try plot.write(to: dir.appendingPathComponent(name))
             files.append(name)
@@ -89,4 +88,40 @@ public enum SweepAnalysisOutput {
 struct StatsDocument<P: Encodable>: Encodable {
     var provenance: P
     var analysis: SweepAnalysis
+}
+
+extension SweepAnalysisOutput {
+    /// An effect plot's series: every network as a faint point, the pooled mean with its 95 % CI
+    /// (the tested marginal effect) and, in grids, one line per level of the other parameter
+    /// that interacts most with this one, so a pooled trend hiding opposite trends shows.
+    static func effectSeries(_ e: ParameterEffect) -> [SVGLinePlot.Series] {
+        let values = e.levels.map(\.value)
+        var out: [SVGLinePlot.Series] = []
+        let pointsX = e.levels.flatMap { l in (l.values ?? []).map { _ in l.value } }
+        let pointsY = e.levels.flatMap { $0.values ?? [] }
+        if !pointsY.isEmpty {
+            var points = SVGLinePlot.Series(name: "one network", x: pointsX, y: pointsY, color: "#888888", markersOnly: true, hollow: true)
+            points.markerRadius = 2.5
+            points.markerOpacity = 0.7
+            points.jitter = 6
+            out.append(points)
+        }
+        if let by = e.byLevel {
+            for (k, level) in by.levels.enumerated() {
+                var line = SVGLinePlot.Series(name: "\(by.parameter) = \(SweepPoint.format(level))", x: values, y: by.means[k],
+                                              color: levelColors[k % levelColors.count], dashed: true)
+                line.thin = true
+                out.append(line)
+            }
+        }
+        // No band (and no "± 95 % CI" in the legend) when no level has an interval (< 3 networks).
+        let hasCI = e.levels.contains { $0.ci95.count == 2 && $0.ci95[0].isFinite && $0.ci95[1].isFinite }
+        out.append(.init(name: e.byLevel == nil ? "mean over networks" : "mean over all networks", x: values, y: e.levels.map(\.mean),
+                         band: hasCI ? (e.levels.map { $0.ci95[0] }, e.levels.map { $0.ci95[1] }) : nil, color: SVGLinePlot.palette[0]))
+        return out
+    }
+
+    /// Eight distinct colours for the levels of the other parameter: none is the pooled mean's
+    /// blue or the points' grey.
+    static let levelColors = ["#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2", "#bcbd22"]
 }

@@ -15,7 +15,9 @@ struct SlurmCommand: ParsableCommand {
             merge.sbatch (wmsim merge → results.jsonl; fails listing the missing networks
             when a task did not finish), submit.sh (submits the array, then the merge with
             --dependency=afterany) and resubmit.sh TASKS (reruns array tasks, which resume,
-            then the merge). Paths are absolute and logs appended. Then: `OUT/submit.sh`.
+            then the merge). Paths are absolute and logs appended. Array tasks get SIGTERM
+            2 minutes before --time (--signal=B:TERM@120): wmsim then says what it kept and
+            exits. Then: `OUT/submit.sh`.
             Analyse with `wmsim stats OUT/results.jsonl`.
             With --population FILE (a `wmsim train` population file) the tasks train
             networks instead: task i runs `wmsim train --config population.json --shard i/n

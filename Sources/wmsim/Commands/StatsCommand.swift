@@ -58,7 +58,15 @@ struct StatsCommand: ParsableCommand {
             let a = try SweepAnalysis.analyze(r, options: o)
             for w in a.warnings { Console.note("warning: \(w)") }
             let dir = URL(fileURLWithPath: out ?? url.deletingPathExtension().path + "-stats")
-            struct Source: Encodable { var tool = "wmsim"; var version = WMSimVersion.string; var command = CommandLine.arguments; var results: String; var date: String }
+            struct Source: Encodable {
+                var tool = "wmsim"
+                var version = WMSimVersion.string
+                var commit = SourceRevision.current
+                var command = CommandLine.arguments
+                var host = ProcessInfo.processInfo.hostName
+                var results: String
+                var date: String
+            }
             let files = try SweepAnalysisOutput.write(a, provenance: Source(results: url.path, date: ISO8601DateFormatter().string(from: Date())), to: dir)
             print(SweepAnalysisOutput.table(a))
             print("wrote \(dir.path)/{\(files.joined(separator: ","))}")

@@ -1,0 +1,166 @@
+import CEngineKernels
+import XCTest
+@testable import WMCore
+
+/// The C kernels of the CPU engine's sparse sums (`Sources/CEngineKernels`, AVX-512F or AVX2 +
+/// FMA) against the exact fma chain and against the Swift loops they replace, at every
+/// instruction-set level this CPU has (level 0 is the Swift fallback).
+final class EngineKernelTests: XCTestCase {
+    override func tearDown() { wm_engine_kernels_cap(99) }
+
+    /// The levels this CPU can run: 0 (Swift) and each vectorised one it has.
+    private var levels: [Int32] { Array(0...wm_engine_kernels_cap(99)) }
+
+    /// SplitMix64: reproducible random bits for the inputs.
+    private struct Bits {
+        var s: UInt64
+        mutating func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        /// Uniform in (−1, 1) times a power of two in 2⁻⁴…2⁴, so sums cancel and round often.
+        mutating func float() -> Float {
+            let u = Float(next() >> 40) / Float(1 << 24) * 2 - 1
+            return u * Float(sign: .plus, exponent: Int(next() % 9) - 4, significand: 1)
+        }
+    }
+
+    /// A random n × n CSR matrix whose row lengths (0…maxLength) are mostly not multiples of 8
+    /// or 16, columns in increasing order.
+    private func randomCSR(n: Int, maxLength: Int, seed: UInt64) -> CSRMatrix {
+        var bits = Bits(s: seed)
+        var rowPtr: [Int32] = [0], cols: [Int32] = [], vals: [Float] = []
+        for _ in 0..<n {
+            let len = Int(bits.next() % UInt64(maxLength + 1))
+            let picked = Set((0..<len).map { _ in Int32(bits.next() % UInt64(n)) }).sorted()
+            cols += picked
+            vals += picked.map { _ in bits.float() }
+            rowPtr.append(Int32(cols.count))
+        }
+        return CSRMatrix(rows: n, cols: n, rowPtr: rowPtr, colIndex: cols, values: vals)
+    }
+
+    /// Row sums of m for bt trials as the exact fma chain in stored order from +0.
+    private func exactSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: m.rows * bt)
+        for i in 0..<m.rows {
+            for b in 0..<bt {
+                var s: Float = 0
+                for p in Int(m.rowPtr[i])..<Int(m.rowPtr[i + 1]) { s = s.addingProduct(m.values[p], x[Int(m.colIndex[p]) * bt + b]) }
+                out[i * bt + b] = s
+            }
+        }
+        return out
+    }
+
+    /// CSR row sums through `CPUEngine.accumulate` (the C kernels unless capped to level 0).
+    private func csrSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: m.rows * bt)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                m.values.withUnsafeBufferPointer { vp in
+                    m.colIndex.withUnsafeBufferPointer { cp in
+                        for i in 0..<m.rows {
+                            let a = Int(m.rowPtr[i])
+                            CPUEngine.accumulate(into: op.baseAddress! + i * bt, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!,
+                                                 columns: cp.baseAddress!, first: a, count: Int(m.rowPtr[i + 1]) - a, stride: 1)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Sliced-ELL sums of rows lo..<hi through `CPUEngine.slicedSums` (rows outside stay NaN).
+    private func ellSums(_ e: SlicedELL, x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: e.rows * bt)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if e.narrowColumns {
+                    e.columns16.withUnsafeBufferPointer { cp in
+                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                    }
+                } else {
+                    e.columns32.withUnsafeBufferPointer { cp in
+                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Distance in units in the last place (same sign assumed; 0 for equal bits).
+    private func ulps(_ a: Float, _ b: Float) -> Int {
+        a.bitPattern == b.bitPattern ? 0 : (a.sign != b.sign ? Int.max : abs(Int(a.bitPattern) - Int(b.bitPattern)))
+    }
+
+    /// CSR (stride 1) and sliced ELL (stride 16, 16- and 32-bit columns, B = 1 sixteen-row lanes)
+    /// give the exact fma chain bit for bit at every vectorised level; the Swift loops (level 0,
+    /// fma evaluated in Double) within 1 ulp and rarely off at all. N not a multiple of 16, row
+    /// lengths not multiples of 8/16 (zero-length rows included), B = 1, 3, 37, 64 and 71 (whole
+    /// 64-trial blocks, 16/8-trial blocks and masked tails), ranges starting inside slices.
+    func testSumsEqualExactFMAChainAtEveryLevel() throws {
+        for (n, maxLength) in [(37, 29), (133, 70), (1003, 45)] {
+            let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n))
+            let narrow = SlicedELL(m), wide = SlicedELL(m, wideColumns: true)
+            for bt in [1, 3, 37, 64, 71] {
+                var bits = Bits(s: UInt64(n * 100 + bt))
+                let x = (0..<(n * bt)).map { _ in bits.float() }
+                let exact = exactSums(m, x: x, trials: bt)
+                for level in levels {
+                    XCTAssertEqual(wm_engine_kernels_cap(level), level)
+                    var results = [("csr", csrSums(m, x: x, trials: bt))]
+                    for (name, e) in [("ell16", narrow), ("ell32", wide)] {
+                        for (lo, hi) in [(0, n), (5, n - 3)] {
+                            let y = ellSums(e, x: x, trials: bt, lo: lo, hi: hi)
+                            XCTAssertTrue(y[0..<(lo * bt)].allSatisfy(\.isNaN) && y[(hi * bt)...].allSatisfy(\.isNaN),
+                                          "\(name) level \(level): rows outside \(lo)..<\(hi) untouched")
+                            results.append(("\(name) \(lo)..<\(hi)", Array(exact[0..<(lo * bt)]) + Array(y[(lo * bt)..<(hi * bt)]) + Array(exact[(hi * bt)...])))
+                        }
+                    }
+                    for (name, y) in results {
+                        let where_ = "\(name) N = \(n) B = \(bt) level \(level)"
+                        if level > 0 {
+                            XCTAssertEqual(y.map(\.bitPattern), exact.map(\.bitPattern), where_)
+                        } else {
+                            let off = zip(y, exact).map { ulps($0, $1) }
+                            XCTAssertLessThanOrEqual(off.max() ?? 0, 1, where_)
+                            XCTAssertLessThanOrEqual(off.filter { $0 > 0 }.count * 1000, off.count, "\(where_): double-rounding ties are rare")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A whole engine trajectory (sparse, tanh, noise, several networks and trials) with the C
+    /// kernels against the Swift loops: equal up to the fma's double-rounding ties, far inside the
+    /// contracting-trajectory parity tolerance.
+    func testEngineTrajectoryMatchesSwiftLoops() throws {
+        guard wm_engine_kernels_cap(99) > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
+        for trials in [1, 37] {
+            var s = NetworkSpec()
+            s.n = 203; s.sp = 0.2; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
+            s.rule = .leaky; s.leak = 0.6; s.bias = 0.05; s.noise = 0.01; s.seed = 11
+            let ens = Ensemble(spec: s, count: 2, trials: trials)
+            let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 2)
+            var runs: [[Float]] = []
+            for level: Int32 in [0, 99] {
+                wm_engine_kernels_cap(level)
+                var o = EngineOptions()
+                o.format = .ell
+                let e = try CPUBackend().makeEngine(ensemble: ens, networks: nil, input: input, options: o)
+                runs.append(try e.run(steps: 20, record: RecordRequest(every: 1)).data)
+            }
+            XCTAssertTrue(runs[1].allSatisfy(\.isFinite))
+            XCTAssertGreaterThan(runs[1].map(abs).max()!, 1e-2, "the trajectory moves")
+            let worst = zip(runs[0], runs[1]).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(Double(worst), ParityTolerance.contractingTrajectory, "B = \(trials)")
+        }
+    }
+}
