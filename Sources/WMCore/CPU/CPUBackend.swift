@@ -58,7 +58,7 @@ public final class CPUBackend: Backend {
         let chosen = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil, capabilities: capabilities).format
         // Stored weights follow the CPU engine's own auto rule (ELL up to 30 % density where the
         // vectorised kernels run); procedural ones are what the choice said.
-        let fmt = chosen == .procedural ? chosen : CPUEngine.storage(options.format, n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1)
+        let fmt = chosen == .procedural ? chosen : CPUEngine.storage(options.format, n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1, trials: ensemble.trials)
         try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
             .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt))) in host memory")
         let nets: [Network]

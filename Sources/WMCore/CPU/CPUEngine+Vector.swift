@@ -11,14 +11,16 @@ extension CPUEngine {
     public static var vectorKernelLevel: Int { Int(wm_engine_kernels_level()) }
 
     /// The storage `.auto` resolves to on this engine: `WeightFormat.resolve`, except that with
-    /// the vectorised kernels sliced ELL also takes 0.2 ≤ sp ≤ 0.3 from dense BLAS. At A's sp =
-    /// 0.25 (N = 1000) ELL holds 1.5 MB of 16-bit-indexed entries against dense's 4 MB, which
-    /// fits the two cores' L2, and does a quarter of the multiply-adds: measured 1.1–1.2× dense
-    /// (OpenBLAS sgemv) at B = 1 and 1.5–1.8× (sgemm) at B = 64. Denser networks keep BLAS, which
-    /// wins once the entries outweigh the saved work (not measured between sp = 0.3 and 1).
-    static func storage(_ requested: WeightFormat, n: Int, sp: Double) -> WeightFormat {
+    /// the vectorised kernels and several trials, sliced ELL also takes 0.2 ≤ sp ≤ 0.3 from dense
+    /// BLAS. At A's sp = 0.25 (N = 1000) ELL holds 1.5 MB of 16-bit-indexed entries against dense's
+    /// 4 MB and does a quarter of the multiply-adds: measured on a quiet machine (`wmsim bench
+    /// --workloads A --batches 1,64 --quick --format dense|ell`) 17.2 against 12.7 G syn/s
+    /// (sgemm) at B = 64, but 2.1 against 3.2 (sgemv) at B = 1, where one pass over the weights
+    /// per step is bandwidth that OpenBLAS streams better than the gathers. Denser networks keep
+    /// BLAS (not measured between sp = 0.3 and 1).
+    static func storage(_ requested: WeightFormat, n: Int, sp: Double, trials: Int) -> WeightFormat {
         let f = requested.resolve(n: n, sp: sp)
-        return requested == .auto && f == .dense && sp <= 0.3 && vectorKernelLevel > 0 ? .ell : f
+        return requested == .auto && f == .dense && sp <= 0.3 && trials > 1 && vectorKernelLevel > 0 ? .ell : f
     }
 
     /// `accumulate`'s row sums in C; false (nothing written) when the CPU has no vectorised level.
