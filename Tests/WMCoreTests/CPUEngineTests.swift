@@ -327,26 +327,6 @@ final class CPUEngineTests: XCTestCase {
         XCTAssertTrue(try engine(Ensemble(networks: [s]), networks: [net], input: input, format: .auto).format.isStored)
     }
 
-    /// Row sums of CSR `m` for `trials` trials (x and the result `[i·B + b]`) through the engine's
-    /// `CPUEngine.accumulate`, one row at a time.
-    private func csrRowSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
-        var out = [Float](repeating: .nan, count: m.rows * bt)
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { op in
-                m.values.withUnsafeBufferPointer { vp in
-                    m.colIndex.withUnsafeBufferPointer { cp in
-                        for i in 0..<m.rows {
-                            let a = Int(m.rowPtr[i])
-                            CPUEngine.accumulate(into: op.baseAddress! + i * bt, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!,
-                                                 columns: cp.baseAddress!, first: a, count: Int(m.rowPtr[i + 1]) - a, stride: 1)
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     /// Sliced ELL with 16-bit and with 32-bit columns (the layout for N > 65 536) gives the CSR
     /// row sums bit for bit: N not a multiple of the 16-row slice, ranges that start and end
     /// inside slices, one trial (sixteen-row lanes) and many (32 + 8 + tail trial blocks).
@@ -362,7 +342,7 @@ final class CPUEngineTests: XCTestCase {
             XCTAssertLessThanOrEqual(narrow.values.count, m.maxRowLength * ((n + 15) / 16 * 16), "padding per slice, not beyond the global width")
             for bt in [1, 3, 45] {
                 let x = (0..<(n * bt)).map { Float(sin(Double($0) * 0.37)) }
-                let ref = csrRowSums(m, x: x, trials: bt)
+                let ref = m.engineRowSums(x: x, trials: bt)
                 for (name, e) in [("narrow", narrow), ("wide", wide)] {
                     for (lo, hi) in [(0, n), (16, n), (5, n - 3)] {
                         var y = [Float](repeating: .nan, count: n * bt)
@@ -397,7 +377,7 @@ final class CPUEngineTests: XCTestCase {
         let m = try NetworkGenerator.recurrent(s)
         for bt in [8, 33, 45, 71] {
             let x = (0..<(n * bt)).map { Float(cos(Double($0) * 0.71)) }
-            let y = csrRowSums(m, x: x, trials: bt)
+            let y = m.engineRowSums(x: x, trials: bt)
             var worst = 0.0
             for i in 0..<n {
                 for b in 0..<bt {

@@ -56,25 +56,6 @@ final class EngineKernelTests: XCTestCase {
         return out
     }
 
-    /// CSR row sums through `CPUEngine.accumulate` (the C kernels unless capped to level 0).
-    private func csrSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
-        var out = [Float](repeating: .nan, count: m.rows * bt)
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { op in
-                m.values.withUnsafeBufferPointer { vp in
-                    m.colIndex.withUnsafeBufferPointer { cp in
-                        for i in 0..<m.rows {
-                            let a = Int(m.rowPtr[i])
-                            CPUEngine.accumulate(into: op.baseAddress! + i * bt, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!,
-                                                 columns: cp.baseAddress!, first: a, count: Int(m.rowPtr[i + 1]) - a, stride: 1)
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     /// Sliced-ELL sums of rows lo..<hi through `CPUEngine.slicedSums` (rows outside stay NaN).
     private func ellSums(_ e: SlicedELL, x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float] {
         var y = [Float](repeating: .nan, count: e.rows * bt)
@@ -114,7 +95,7 @@ final class EngineKernelTests: XCTestCase {
                 let exact = exactSums(m, x: x, trials: bt)
                 for level in levels {
                     XCTAssertEqual(wm_engine_kernels_cap(level), level)
-                    var results = [("csr", csrSums(m, x: x, trials: bt))]
+                    var results = [("csr", m.engineRowSums(x: x, trials: bt))]
                     for (name, e) in [("ell16", narrow), ("ell32", wide)] {
                         for (lo, hi) in [(0, n), (5, n - 3)] {
                             let y = ellSums(e, x: x, trials: bt, lo: lo, hi: hi)
