@@ -345,20 +345,7 @@ final class CPUEngineTests: XCTestCase {
                 let ref = m.engineRowSums(x: x, trials: bt)
                 for (name, e) in [("narrow", narrow), ("wide", wide)] {
                     for (lo, hi) in [(0, n), (16, n), (5, n - 3)] {
-                        var y = [Float](repeating: .nan, count: n * bt)
-                        x.withUnsafeBufferPointer { xp in
-                            y.withUnsafeMutableBufferPointer { yp in
-                                if e.narrowColumns {
-                                    e.columns16.withUnsafeBufferPointer { cp in
-                                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
-                                    }
-                                } else {
-                                    e.columns32.withUnsafeBufferPointer { cp in
-                                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
+                        let y = e.engineSums(x: x, trials: bt, lo: lo, hi: hi)
                         XCTAssertEqual(Array(y[(lo * bt)..<(hi * bt)]).map(\.bitPattern), Array(ref[(lo * bt)..<(hi * bt)]).map(\.bitPattern),
                                        "\(name) N = \(n) B = \(bt) rows \(lo)..<\(hi)")
                         XCTAssertTrue(y[0..<(lo * bt)].allSatisfy(\.isNaN), "rows outside the range untouched")

@@ -56,24 +56,6 @@ final class EngineKernelTests: XCTestCase {
         return out
     }
 
-    /// Sliced-ELL sums of rows lo..<hi through `CPUEngine.slicedSums` (rows outside stay NaN).
-    private func ellSums(_ e: SlicedELL, x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float] {
-        var y = [Float](repeating: .nan, count: e.rows * bt)
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                if e.narrowColumns {
-                    e.columns16.withUnsafeBufferPointer { cp in
-                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
-                    }
-                } else {
-                    e.columns32.withUnsafeBufferPointer { cp in
-                        CPUEngine.slicedSums(e, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
-                    }
-                }
-            }
-        }
-        return y
-    }
 
     /// Distance in units in the last place (same sign assumed; 0 for equal bits).
     private func ulps(_ a: Float, _ b: Float) -> Int {
@@ -98,7 +80,7 @@ final class EngineKernelTests: XCTestCase {
                     var results = [("csr", m.engineRowSums(x: x, trials: bt))]
                     for (name, e) in [("ell16", narrow), ("ell32", wide)] {
                         for (lo, hi) in [(0, n), (5, n - 3)] {
-                            let y = ellSums(e, x: x, trials: bt, lo: lo, hi: hi)
+                            let y = e.engineSums(x: x, trials: bt, lo: lo, hi: hi)
                             XCTAssertTrue(y[0..<(lo * bt)].allSatisfy(\.isNaN) && y[(hi * bt)...].allSatisfy(\.isNaN),
                                           "\(name) level \(level): rows outside \(lo)..<\(hi) untouched")
                             results.append(("\(name) \(lo)..<\(hi)", Array(exact[0..<(lo * bt)]) + Array(y[(lo * bt)..<(hi * bt)]) + Array(exact[(hi * bt)...])))

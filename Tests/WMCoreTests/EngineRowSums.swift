@@ -21,3 +21,25 @@ extension CSRMatrix {
         return out
     }
 }
+
+extension SlicedELL {
+    /// Sums of rows lo..<hi for `trials` trials through the engine's `CPUEngine.slicedSums`, with
+    /// whichever column width the matrix holds (rows outside lo..<hi stay NaN).
+    func engineSums(x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: rows * bt)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if narrowColumns {
+                    columns16.withUnsafeBufferPointer { cp in
+                        CPUEngine.slicedSums(self, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                    }
+                } else {
+                    columns32.withUnsafeBufferPointer { cp in
+                        CPUEngine.slicedSums(self, columns: cp.baseAddress!, lo: lo, hi: hi, trials: bt, x: xp.baseAddress!, y: yp.baseAddress!)
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
