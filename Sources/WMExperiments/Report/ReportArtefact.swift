@@ -113,13 +113,20 @@ public enum ReportArtefact: Sendable, Equatable {
             if doc["result"]["spec"]["maxLag"].exists && doc["provenance"].exists { return .capacity(file) }
             return nil
         }
-        guard name.hasSuffix(".jsonl") || !name.contains("."), let kind = try? resultsFileKind(file) else { return nil }
+        // A results file starts with its JSON header; anything else (a binary, a log) is not read.
+        guard name.hasSuffix(".jsonl") || !name.contains("."), startsWithBrace(file), let kind = try? resultsFileKind(file) else { return nil }
         switch kind {
         case SweepSpec.resultsKind: return .sweep(file)
         case TrainingPopulationSpec.resultsKind: return .trainingPopulation(file)
         case AnalysisSpec.resultsKind: return .analysis(file)
         default: return nil
         }
+    }
+
+    static func startsWithBrace(_ file: URL) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: file.path) else { return false }
+        defer { try? h.close() }
+        return (try? h.read(upToCount: 1)) == Data("{".utf8)
     }
 
     /// A file with the name of a wmsim output that does not read as one.
