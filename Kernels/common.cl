@@ -41,3 +41,33 @@ inline float rb_normal(uint a, uint b) {
     float u2 = rb_unit(b);
     return sqrt(-2.0f * log(u1)) * cos(6.28318530717958647692f * u2);
 }
+
+// Stored recurrent weights (Sources/WMCore/Network/WeightPrecision.swift): VAL_T is what a
+// buffer holds, WM_W reads entry q as float, WM_W8 reads 8 from p + j, WM_PUT_W stores v
+// rounded to nearest even. Sums are always accumulated in float.
+#if defined(WM_VAL_FP16)
+#define VAL_T half
+#define WM_W(p, q) vload_half((q), (p))
+#define WM_W8(p, j) vload_half8(0, (p) + (j))
+#define WM_PUT_W(p, q, v) vstore_half_rte((v), (q), (p))
+#elif defined(WM_VAL_BF16)
+#define VAL_T ushort
+inline ushort wm_bf16(float v) {
+    uint u = as_uint(v);
+    if (isnan(v)) return (ushort)((u >> 16) | 0x40u);
+    return (ushort)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+#define WM_W(p, q) as_float(((uint)(p)[q]) << 16)
+#define WM_W8(p, j) as_float8(convert_uint8(vload8(0, (p) + (j))) << 16)
+#define WM_PUT_W(p, q, v) ((p)[q] = wm_bf16(v))
+#else
+#define VAL_T float
+#define WM_W(p, q) ((p)[q])
+#define WM_W8(p, j) vload8(0, (p) + (j))
+#define WM_PUT_W(p, q, v) ((p)[q] = (v))
+#endif
+
+// Rows per slice of the device's SELL-C-σ layout (Sources/WMCore/Network/SELLLayout.swift).
+#ifndef WM_SELL_C
+#define WM_SELL_C 32
+#endif

@@ -11,7 +11,7 @@
 
 #define WM_XL(j) cur[(j)]
 
-#define WM_FUSED_BODY(SUM)                                                                  \
+#define WM_FUSED_BODY(SUM, ROW)                                                                \
     int traj = get_group_id(0);                                                             \
     int m = traj / B, b = traj - m * B;                                                     \
     int lid = get_local_id(0), lsz = get_local_size(0);                                     \
@@ -24,7 +24,8 @@
     for (int s = 0; s < steps; ++s) {                                                       \
         int t = t0 + s;                                                                     \
         __global const float *urow = u + (size_t)s * B * nIn;                               \
-        for (int i = lid; i < N; i += lsz) {                                                \
+        for (int pos = lid; pos < N; pos += lsz) {                                          \
+            int i = ROW(pos);                                                               \
             float acc = 0.0f;                                                               \
             SUM(acc, WM_XL)                                                                 \
             float xn = wm_epilogue(cur[i], acc, m, i, b, N, nIn, t, win, coef, keys, urow, useTanh); \
@@ -42,15 +43,15 @@
     for (int i = lid; i < N; i += lsz) xg[i * B + b] = cur[i];
 
 __kernel void fused_csr(WM_FUSED_ARGS, __global const int *rowPtr, __global const int *nnzOff,
-                        __global const IDX_T *col, __global const float *val) {
-    WM_FUSED_BODY(WM_SUM_CSR)
+                        __global const IDX_T *col, __global const VAL_T *val) {
+    WM_FUSED_BODY(WM_SUM_CSR, WM_ROW_SELF)
 }
 
-__kernel void fused_ell(WM_FUSED_ARGS, const int W, __global const int *rowLen,
-                        __global const IDX_T *col, __global const float *val) {
-    WM_FUSED_BODY(WM_SUM_ELL)
+__kernel void fused_ell(WM_FUSED_ARGS, __global const int *rowAt, __global const long *sliceStart,
+                        __global const int *rowLen, __global const IDX_T *col, __global const VAL_T *val) {
+    WM_FUSED_BODY(WM_SUM_ELL, WM_ROW_SELL)
 }
 
-__kernel void fused_dense(WM_FUSED_ARGS, __global const float *dense) {
-    WM_FUSED_BODY(WM_SUM_DENSE)
+__kernel void fused_dense(WM_FUSED_ARGS, __global const VAL_T *dense) {
+    WM_FUSED_BODY(WM_SUM_DENSE, WM_ROW_SELF)
 }

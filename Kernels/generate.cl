@@ -40,7 +40,7 @@ __kernel void gen_row_counts(const int N, __global const double *lnq, __global c
 // CSR fill: rowPtr[m*(N+1) + i] (per-network offsets), nnzOff[m] (offset of network m).
 __kernel void gen_csr_fill(const int N, __global const double *lnq, __global const uint2 *keys,
                            __global const float *scale, __global const int *rowPtr,
-                           __global const int *nnzOff, __global IDX_T *col, __global float *val) {
+                           __global const int *nnzOff, __global IDX_T *col, __global VAL_T *val) {
     int i = get_global_id(0), m = get_global_id(1);
     if (i >= N) return;
     uint2 key = keys[m];
@@ -50,30 +50,33 @@ __kernel void gen_csr_fill(const int N, __global const double *lnq, __global con
     uint d = 0u;
     for (int j = wm_next_col(key, (uint)i, N, q, &d, -1); j < N; j = wm_next_col(key, (uint)i, N, q, &d, j)) {
         col[p] = (IDX_T)j;
-        val[p] = wm_weight(key, (uint)i, (uint)j, s);
+        WM_PUT_W(val, p, wm_weight(key, (uint)i, (uint)j, s));
         ++p;
     }
 }
 
-// ELL fill, column-major per network: slot k of row i at m*W*N + k*N + i. Pads with column i, weight 0.
-__kernel void gen_ell_fill(const int N, const int W, __global const double *lnq, __global const uint2 *keys,
-                           __global const float *scale, __global int *rowLen,
-                           __global IDX_T *col, __global float *val) {
-    int i = get_global_id(0), m = get_global_id(1);
-    if (i >= N) return;
+// SELL-C-σ fill (step.cl's WM_SUM_ELL): work-item (pos, m) writes the row at position pos into
+// its slice and pads the slice's remaining slots with column = the row, weight 0 (never summed).
+__kernel void gen_sell_fill(const int N, __global const double *lnq, __global const uint2 *keys,
+                            __global const float *scale, __global const int *rowAt,
+                            __global const long *sliceStart, __global IDX_T *col, __global VAL_T *val) {
+    int pos = get_global_id(0), m = get_global_id(1);
+    if (pos >= N) return;
+    int i = rowAt[m * N + pos];
     uint2 key = keys[m];
     double q = lnq[m];
     float s = scale[m];
-    size_t base = (size_t)m * W * N + i;
+    int sl = m * ((N + WM_SELL_C - 1) / WM_SELL_C) + pos / WM_SELL_C;
+    size_t base = (size_t)sliceStart[sl] + (size_t)(pos % WM_SELL_C);
+    int width = (int)((sliceStart[sl + 1] - sliceStart[sl]) / WM_SELL_C);
     int k = 0;
     uint d = 0u;
     for (int j = wm_next_col(key, (uint)i, N, q, &d, -1); j < N; j = wm_next_col(key, (uint)i, N, q, &d, j)) {
-        col[base + (size_t)k * N] = (IDX_T)j;
-        val[base + (size_t)k * N] = wm_weight(key, (uint)i, (uint)j, s);
+        col[base + (size_t)k * WM_SELL_C] = (IDX_T)j;
+        WM_PUT_W(val, base + (size_t)k * WM_SELL_C, wm_weight(key, (uint)i, (uint)j, s));
         ++k;
     }
-    rowLen[m * N + i] = k;
-    for (int r = k; r < W; ++r) { col[base + (size_t)r * N] = (IDX_T)i; val[base + (size_t)r * N] = 0.0f; }
+    for (int r = k; r < width; ++r) { col[base + (size_t)r * WM_SELL_C] = (IDX_T)i; WM_PUT_W(val, base + (size_t)r * WM_SELL_C, 0.0f); }
 }
 
 // Dense fill of row i (layout as in step.cl: column-major with WM_DENSE_COLMAJOR, else row-major);
@@ -84,16 +87,16 @@ __kernel void gen_ell_fill(const int N, const int W, __global const double *lnq,
 #define WM_DENSE_AT(m, i, j) (((size_t)(m) * N + (i)) * N + (j))
 #endif
 __kernel void gen_dense_fill(const int N, __global const double *lnq, __global const uint2 *keys,
-                             __global const float *scale, __global float *w) {
+                             __global const float *scale, __global VAL_T *w) {
     int i = get_global_id(0), m = get_global_id(1);
     if (i >= N) return;
     uint2 key = keys[m];
     double q = lnq[m];
     float s = scale[m];
-    for (int j = 0; j < N; ++j) w[WM_DENSE_AT(m, i, j)] = 0.0f;
+    for (int j = 0; j < N; ++j) WM_PUT_W(w, WM_DENSE_AT(m, i, j), 0.0f);
     uint d = 0u;
     for (int j = wm_next_col(key, (uint)i, N, q, &d, -1); j < N; j = wm_next_col(key, (uint)i, N, q, &d, j))
-        w[WM_DENSE_AT(m, i, j)] = wm_weight(key, (uint)i, (uint)j, s);
+        WM_PUT_W(w, WM_DENSE_AT(m, i, j), wm_weight(key, (uint)i, (uint)j, s));
 }
 #endif
 

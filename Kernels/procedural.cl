@@ -18,10 +18,10 @@
     }
 
 __kernel void step_procedural(WM_COMMON_ARGS, __global const double *lnq, __global const float *scale) {
-    WM_STEP_BODY(WM_SUM_PROC)
+    WM_STEP_BODY(WM_SUM_PROC, WM_ROW_SELF)
 }
 
 __kernel void fused_procedural(WM_FUSED_ARGS, __global const double *lnq, __global const float *scale) {
-    WM_FUSED_BODY(WM_SUM_PROC)
+    WM_FUSED_BODY(WM_SUM_PROC, WM_ROW_SELF)
 }
 #endif

@@ -33,9 +33,9 @@ enum DeviceGenerator {
             return
         }
         if w.format == .dense {
-            let total = m * n * n
-            try MemoryCheck.device(bytes: total * 4, device: device, what: "dense weights")
-            let d = try CLBuffer(context: context, bytes: total * 4)
+            let total = m * n * n, vb = w.precision.bytes
+            try MemoryCheck.device(bytes: total * vb, device: device, what: "dense weights")
+            let d = try CLBuffer(context: context, bytes: total * vb)
             let k = try program.kernel("gen_dense_fill")
             try k.setArg(0, Int32(n)); try k.setArg(1, lnq); try k.setArg(2, keys); try k.setArg(3, scale); try k.setArg(4, d)
             try queue.enqueue(k, global: global, local: local)
@@ -65,27 +65,26 @@ enum DeviceGenerator {
                 total += acc
                 guard total < Int(Int32.max) else { throw WMError.unsupported("more than 2^31 synapses in one ensemble; split it") }
             }
-            try MemoryCheck.device(bytes: total * (4 + w.indexBytes), device: device, what: "CSR weights")
+            try MemoryCheck.device(bytes: total * (w.precision.bytes + w.indexBytes), device: device, what: "CSR weights")
             w.totalNNZ = total
             w.rowPtr = try CLBuffer(context: context, copying: ptr)
             w.nnzOff = try CLBuffer(context: context, copying: off)
             w.col = try CLBuffer(context: context, bytes: Swift.max(total, 1) * w.indexBytes)
-            w.val = try CLBuffer(context: context, bytes: Swift.max(total, 1) * 4)
+            w.val = try CLBuffer(context: context, bytes: Swift.max(total, 1) * w.precision.bytes)
             let k = try program.kernel("gen_csr_fill")
             try k.setArg(0, Int32(n)); try k.setArg(1, lnq); try k.setArg(2, keys); try k.setArg(3, scale)
             try k.setArg(4, w.rowPtr!); try k.setArg(5, w.nnzOff!); try k.setArg(6, w.col!); try k.setArg(7, w.val!)
             try queue.enqueue(k, global: global, local: local)
         } else {
-            let width = Swift.max(1, Int(cnt.max() ?? 0))
-            w.ellWidth = width
-            w.totalNNZ = cnt.reduce(0) { $0 + Int($1) }
-            try MemoryCheck.device(bytes: m * width * n * (4 + w.indexBytes), device: device, what: "ELL weights")
-            w.rowLen = counts
-            w.col = try CLBuffer(context: context, bytes: m * width * n * w.indexBytes)
-            w.val = try CLBuffer(context: context, bytes: m * width * n * 4)
-            let k = try program.kernel("gen_ell_fill")
-            try k.setArg(0, Int32(n)); try k.setArg(1, Int32(width)); try k.setArg(2, lnq); try k.setArg(3, keys)
-            try k.setArg(4, scale); try k.setArg(5, w.rowLen!); try k.setArg(6, w.col!); try k.setArg(7, w.val!)
+            let layout = try SELLLayout(rowLengths: cnt, rows: n, networks: m, sigma: w.sellSigma)
+            let entries = Swift.max(layout.storedEntries, 1)
+            try MemoryCheck.device(bytes: entries * (w.precision.bytes + w.indexBytes), device: device, what: "ELL weights")
+            try w.setLayout(layout, context: context)
+            w.col = try CLBuffer(context: context, bytes: entries * w.indexBytes)
+            w.val = try CLBuffer(context: context, bytes: entries * w.precision.bytes)
+            let k = try program.kernel("gen_sell_fill")
+            try k.setArg(0, Int32(n)); try k.setArg(1, lnq); try k.setArg(2, keys); try k.setArg(3, scale)
+            try k.setArg(4, w.rowAt!); try k.setArg(5, w.sliceStart!); try k.setArg(6, w.col!); try k.setArg(7, w.val!)
             try queue.enqueue(k, global: global, local: local)
         }
         try queue.finish()

@@ -3,15 +3,23 @@ import WMCore
 
 /// Recurrent and input weights of an ensemble in device memory, in one format.
 /// CSR: per-network row offsets `rowPtr[m·(N+1) + i]` and network offsets `nnzOff[m]`.
-/// ELL: common width W, column-major per network, row lengths `rowLen[m·N + i]`.
+/// ELL: SELL-C-σ (`SELLLayout`): the row at each position `rowAt[m·N + p]`, its length
+/// `rowLen[m·N + p]`, slice starts `sliceStart` (64-bit), entries slot-major within each slice.
 /// Dense: `N×N` per network, column-major on GPUs (neighbouring rows contiguous, coalesced) and
 /// row-major on CPU devices (vectorised partial sums); see `Kernels/step.cl`. Indices are 16-bit when N ≤ 65536.
 /// Procedural: no recurrent weights, only each network's skip constant `lnq[m]` (double) and
 /// scale `scale[m]`, from which `Kernels/procedural.cl` regenerates the rows every step.
+/// Values (`val`, `dense`) hold `precision`: floats, or 16 bits widened to float as they are read.
 final class DeviceWeights {
     let format: WeightFormat
     let index16: Bool
-    var ellWidth = 0
+    let precision: WeightPrecision
+    /// Sorting window σ of the SELL layout.
+    let sellSigma: Int
+    /// The SELL layout (ELL only).
+    var sell: SELLLayout?
+    var rowAt: CLBuffer?
+    var sliceStart: CLBuffer?
     var rowPtr: CLBuffer?
     var nnzOff: CLBuffer?
     var rowLen: CLBuffer?
@@ -26,10 +34,37 @@ final class DeviceWeights {
     /// Dense storage is column-major (GPU layout).
     let denseColumnMajor: Bool
 
-    init(format: WeightFormat, index16: Bool, denseColumnMajor: Bool) {
+    init(format: WeightFormat, index16: Bool, denseColumnMajor: Bool, precision: WeightPrecision = .fp32, sellSigma: Int = SELLLayout.defaultSigma) {
         self.format = format
         self.index16 = index16
         self.denseColumnMajor = denseColumnMajor
+        self.precision = precision
+        self.sellSigma = sellSigma
+    }
+
+    /// A value buffer holding `values` in `precision` (rounded to nearest even).
+    func makeValueBuffer(_ values: [Float], context: CLContext) throws -> CLBuffer {
+        if precision == .fp32 { return try CLBuffer(context: context, copying: values) }
+        let p = precision
+        return try CLBuffer(context: context, copying: values.map { p.bits16($0) })
+    }
+
+    /// Reads `count` values back as floats.
+    func readValues(_ buffer: CLBuffer, count: Int, queue: CLQueue) throws -> [Float] {
+        switch precision {
+        case .fp32: return try buffer.read(Float.self, count: count, queue: queue)
+        case .fp16: return try buffer.read(UInt16.self, count: count, queue: queue).map { Float(Float16(bitPattern: $0)) }
+        case .bf16: return try buffer.read(UInt16.self, count: count, queue: queue).map { Float(bitPattern: UInt32($0) << 16) }
+        }
+    }
+
+    /// Installs a SELL layout's index buffers (positions and slice starts).
+    func setLayout(_ layout: SELLLayout, context: CLContext) throws {
+        sell = layout
+        rowAt = try CLBuffer(context: context, copying: layout.rowAt)
+        rowLen = try CLBuffer(context: context, copying: layout.length)
+        sliceStart = try CLBuffer(context: context, copying: layout.sliceStart)
+        totalNNZ = layout.synapses
     }
 
     /// Row-major dense ↔ device layout (the transpose is its own inverse).
@@ -57,7 +92,7 @@ final class DeviceWeights {
         case .procedural:
             break
         case .dense, .auto:
-            dense = try CLBuffer(context: context, copying: nets.flatMap { denseLayout($0.recurrent.dense(), n) })
+            dense = try makeValueBuffer(nets.flatMap { denseLayout($0.recurrent.dense(), n) }, context: context)
         case .csr:
             var ptr: [Int32] = []
             var off: [Int32] = []
@@ -71,31 +106,13 @@ final class DeviceWeights {
             rowPtr = try CLBuffer(context: context, copying: ptr)
             nnzOff = try CLBuffer(context: context, copying: off)
             try makeIndexBuffer(nets.flatMap(\.recurrent.colIndex), context: context)
-            val = try CLBuffer(context: context, copying: nets.flatMap(\.recurrent.values))
+            val = try makeValueBuffer(nets.flatMap(\.recurrent.values), context: context)
             totalNNZ = total
         case .ell:
-            let w = nets.map(\.recurrent.maxRowLength).max() ?? 0
-            ellWidth = Swift.max(w, 1)
-            var len = [Int32](repeating: 0, count: m * n)
-            var ci = [Int32](repeating: 0, count: m * ellWidth * n)
-            var v = [Float](repeating: 0, count: m * ellWidth * n)
-            for (mm, net) in nets.enumerated() {
-                let r = net.recurrent
-                for i in 0..<n {
-                    let a = Int(r.rowPtr[i]), b = Int(r.rowPtr[i + 1])
-                    len[mm * n + i] = Int32(b - a)
-                    let base = mm * ellWidth * n + i
-                    for k in 0..<ellWidth { ci[base + k * n] = Int32(i) }
-                    for p in a..<b {
-                        ci[base + (p - a) * n] = r.colIndex[p]
-                        v[base + (p - a) * n] = r.values[p]
-                    }
-                }
-                totalNNZ += r.nnz
-            }
-            rowLen = try CLBuffer(context: context, copying: len)
-            try makeIndexBuffer(ci, context: context)
-            val = try CLBuffer(context: context, copying: v)
+            let (layout, columns, values) = try SELLLayout.fill(nets.map(\.recurrent), sigma: sellSigma)
+            try setLayout(layout, context: context)
+            try makeIndexBuffer(columns, context: context)
+            val = try makeValueBuffer(values, context: context)
         }
     }
 
@@ -134,7 +151,7 @@ final class DeviceWeights {
         case .procedural:
             throw WMError.unsupported("procedural weights are not stored; the engine regenerates them to download (internal)")
         case .dense, .auto:
-            let d = try dense!.read(Float.self, count: m * n * n, queue: queue)
+            let d = try readValues(dense!, count: m * n * n, queue: queue)
             for mm in 0..<m {
                 mats.append(CSRMatrix(dense: denseLayout(Array(d[(mm * n * n)..<((mm + 1) * n * n)]), n), rows: n, cols: n))
             }
@@ -142,31 +159,17 @@ final class DeviceWeights {
             let ptr = try rowPtr!.read(Int32.self, count: m * (n + 1), queue: queue)
             let off = try nnzOff!.read(Int32.self, count: m, queue: queue)
             let ci = try readIndices(count: totalNNZ, queue: queue)
-            let v = try val!.read(Float.self, count: totalNNZ, queue: queue)
+            let v = try readValues(val!, count: totalNNZ, queue: queue)
             for mm in 0..<m {
                 let p = Array(ptr[(mm * (n + 1))..<((mm + 1) * (n + 1))])
                 let a = Int(off[mm]), b = a + Int(p[n])
                 mats.append(CSRMatrix(rows: n, cols: n, rowPtr: p, colIndex: Array(ci[a..<b]), values: Array(v[a..<b])))
             }
         case .ell:
-            let w = ellWidth
-            let len = try rowLen!.read(Int32.self, count: m * n, queue: queue)
-            let ci = try readIndices(count: m * w * n, queue: queue)
-            let v = try val!.read(Float.self, count: m * w * n, queue: queue)
-            for mm in 0..<m {
-                var ptr = [Int32](repeating: 0, count: n + 1)
-                var cc: [Int32] = []
-                var vv: [Float] = []
-                for i in 0..<n {
-                    let base = mm * w * n + i
-                    for k in 0..<Int(len[mm * n + i]) {
-                        cc.append(ci[base + k * n])
-                        vv.append(v[base + k * n])
-                    }
-                    ptr[i + 1] = Int32(cc.count)
-                }
-                mats.append(CSRMatrix(rows: n, cols: n, rowPtr: ptr, colIndex: cc, values: vv))
-            }
+            guard let layout = sell else { throw WMError.unsupported("ELL weights without a layout (internal)") }
+            let ci = try readIndices(count: layout.storedEntries, queue: queue)
+            let v = try readValues(val!, count: layout.storedEntries, queue: queue)
+            mats = layout.matrices(columns: ci, values: v)
         }
         return (mats, inputs)
     }

@@ -97,10 +97,15 @@ public enum KernelLibrary {
     }
 
     /// Build options for a variant: index width, double-precision support and dense layout.
-    public static func options(index16: Bool, fp64: Bool, denseColumnMajor: Bool = false) -> String {
+    public static func options(index16: Bool, fp64: Bool, denseColumnMajor: Bool = false, precision: WeightPrecision = .fp32) -> String {
         var o = index16 ? "-DIDX_T=ushort" : "-DIDX_T=uint"
         if fp64 { o += " -DWM_HAS_FP64" }
         if denseColumnMajor { o += " -DWM_DENSE_COLMAJOR" }
+        switch precision {
+        case .fp32: break
+        case .fp16: o += " -DWM_VAL_FP16"
+        case .bf16: o += " -DWM_VAL_BF16"
+        }
         return o
     }
 }

@@ -41,26 +41,31 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         let dev = backend.device.info
         let n = ensemble.n, m = ensemble.count, bt = ensemble.trials
         let fmt = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil,
-                                                 capabilities: backend.capabilities).format
+                                                 capabilities: backend.capabilities, precision: options.weightPrecision).format
         format = fmt
         chunkSteps = Swift.max(1, options.chunkSteps)
 
         // Refuse before allocating.
         let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false,
-                                 indexBytes: WeightFormat.uses16BitIndices(n: n) ? 2 : 4)
+                                 indexBytes: WeightFormat.uses16BitIndices(n: n) ? 2 : 4, valueBytes: options.weightPrecision.bytes)
         try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(MemoryEstimate.formatLabel(fmt))) on \(dev.deviceName)")
         try MemoryCheck.device(bytes: ensemble.stateCount * 4, device: dev, what: "state")
 
         let index16 = WeightFormat.uses16BitIndices(n: n)
-        let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64
-        program = try backend.program(families: KernelFamily.engine, options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU))
+        // 16-bit weights are generated and rounded on the host: the device's values differ from the
+        // host's by a few float ulp, enough to tip a rounding now and then, and both backends must
+        // hold the same network.
+        let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64 && options.weightPrecision == .fp32
+        program = try backend.program(families: KernelFamily.engine, options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU,
+                                                                                                   precision: options.weightPrecision))
         let ctx = backend.context, q = backend.queue
         keys = try CLBuffer(context: ctx, copying: ensemble.networks.flatMap { s -> [UInt32] in
             let r = Philox4x32(seed: s.seed)
             return [r.key.0, r.key.1]
         })
 
-        weights = DeviceWeights(format: fmt, index16: index16, denseColumnMajor: dev.isGPU)
+        weights = DeviceWeights(format: fmt, index16: index16, denseColumnMajor: dev.isGPU, precision: options.weightPrecision,
+                                sellSigma: options.sellSigma)
         var nets = networks
         if onDevice {
             try DeviceGenerator.generate(into: weights, ensemble: ensemble, keys: keys, program: program, context: ctx, queue: q, device: dev)
@@ -246,8 +251,8 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
             try k.setArg(first, weights.rowPtr!); try k.setArg(first + 1, weights.nnzOff!)
             try k.setArg(first + 2, weights.col!); try k.setArg(first + 3, weights.val!)
         case .ell:
-            try k.setArg(first, Int32(weights.ellWidth)); try k.setArg(first + 1, weights.rowLen!)
-            try k.setArg(first + 2, weights.col!); try k.setArg(first + 3, weights.val!)
+            try k.setArg(first, weights.rowAt!); try k.setArg(first + 1, weights.sliceStart!); try k.setArg(first + 2, weights.rowLen!)
+            try k.setArg(first + 3, weights.col!); try k.setArg(first + 4, weights.val!)
         }
     }
 

@@ -33,7 +33,8 @@ final class SimulateCLITests: XCTestCase {
         // The last two record only some neurons or every 4th step: the replay starts from the
         // saved initial state (network/x0.npy), not from a recorded row.
         for (backend, format, rule, record) in [("cpu", "csr", "leaky", [String]()), ("opencl", "ell", "template", []), ("opencl", "dense", "leaky", []),
-                                                ("cpu", "ell", "template", ["--record-neurons", "0,5,10-20"]), ("opencl", "csr", "leaky", ["--record-every", "4"])] {
+                                                ("cpu", "ell", "template", ["--record-neurons", "0,5,10-20"]), ("opencl", "csr", "leaky", ["--record-every", "4"]),
+                                                ("opencl", "ell", "leaky", ["--weight-precision", "bf16"]), ("cpu", "dense", "template", ["--weight-precision", "fp16"])] {
             let dir = CLI.tempDir("np")
             let r = try CLI.run(["simulate", "--n", "300", "--sp", "0.05", "--g", "0.9", "--rule", rule, "--networks", "2", "--trials", "2",
                                  "--steps", "60", "--format", format, "--save-network", "--out", dir.path, "--backend", backend, "--input", "gaussian"] + record)
@@ -48,6 +49,36 @@ final class SimulateCLITests: XCTestCase {
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, 0, "\(backend) \(format) \(rule): \(text)")
         }
+    }
+
+    /// `--weight-precision`: the saved network holds the rounded weights (every bf16 value has
+    /// zero low bits; every fp16 value survives a round trip through Float16), the summary
+    /// records the precision, and impossible requests are refused before anything runs.
+    func testWeightPrecisionIsSavedAndBadRequestsAreRefused() throws {
+        for (p, backend) in [("bf16", "opencl"), ("fp16", "cpu")] {
+            let dir = CLI.tempDir("prec")
+            let r = try CLI.run(["simulate", "--n", "120", "--sp", "0.1", "--steps", "20", "--format", "ell", "--weight-precision", p,
+                                 "--save-network", "--out", dir.path, "--backend", backend])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("\(p) weights"), r.stdout)
+            let values = try NPY.read(dir.appendingPathComponent("network/network-000/J_data.npy")).floats()
+            XCTAssertGreaterThan(values.count, 1000)
+            if p == "bf16" {
+                XCTAssertTrue(values.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "bf16 values")
+            } else {
+                XCTAssertTrue(values.allSatisfy { Float(Float16($0)) == $0 }, "fp16 values")
+                XCTAssertFalse(values.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "fp16 keeps more bits than bf16")
+            }
+            let s = try CLI.json(dir.appendingPathComponent("summary.json"))
+            XCTAssertEqual((s["config"] as? [String: Any])?["weightPrecision"] as? String, p)
+        }
+        let bad = try CLI.run(["simulate", "--n", "50", "--steps", "5", "--weight-precision", "fp8", "--out", CLI.tempDir("bad").path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("fp16") && bad.stderr.contains("bf16"), bad.stderr)
+        let proc = try CLI.run(["simulate", "--n", "50", "--steps", "5", "--format", "procedural", "--weight-precision", "bf16",
+                                "--out", CLI.tempDir("badproc").path, "--backend", "cpu"])
+        XCTAssertNotEqual(proc.status, 0)
+        XCTAssertTrue(proc.stderr.contains("procedural"), proc.stderr)
     }
 
     func testLoadedNetworkGivesTheSameRates() throws {

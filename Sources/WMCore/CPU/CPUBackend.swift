@@ -55,19 +55,24 @@ public final class CPUBackend: Backend {
 
     public func makeEngine(ensemble: Ensemble, networks: [Network]?, input: InputSource, options: EngineOptions) throws -> any SimulationEngine {
         try EngineOptions.check(ensemble: ensemble, networks: networks, input: input, options: options)
-        let chosen = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil, capabilities: capabilities).format
+        let chosen = try WeightFormatChoice.resolve(options.format, ensemble: ensemble, networksGiven: networks != nil, capabilities: capabilities,
+                                                    precision: options.weightPrecision).format
         // Stored weights follow the CPU engine's own auto rule (ELL up to 30 % density where the
         // vectorised kernels run); procedural ones are what the choice said.
         let fmt = chosen == .procedural ? chosen : CPUEngine.storage(options.format, n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1, trials: ensemble.trials)
         try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
             .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt))) in host memory")
-        let nets: [Network]
+        var nets: [Network]
         if let given = networks {
             nets = given
         } else if fmt == .procedural {
             nets = try ensemble.networks.map { try NetworkGenerator.procedural($0) }
         } else {
             nets = try ensemble.networks.map { try NetworkGenerator.generate($0) }
+        }
+        // 16-bit weights: the rounded values, held as floats (the device stores their 16 bits).
+        if options.weightPrecision != .fp32 && fmt.isStored {
+            for m in nets.indices { nets[m].recurrent = options.weightPrecision.rounded(nets[m].recurrent) }
         }
         return try CPUEngine(ensemble: ensemble, networks: nets, format: fmt, input: input, options: options, info: info)
     }

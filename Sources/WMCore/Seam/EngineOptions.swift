@@ -12,6 +12,11 @@ public struct EngineOptions: Sendable, Hashable {
     /// OpenCL: run many steps in one launch (work-group per trajectory, state in local memory)
     /// when the state fits. nil = automatic.
     public var fusedSteps: Bool? = nil
+    /// Precision of the stored recurrent weights (`WeightPrecision`); fp32 unless asked.
+    public var weightPrecision: WeightPrecision = .fp32
+    /// OpenCL `ell`: rows are sorted by length within windows of this many rows (`SELLLayout`;
+    /// 1: no sorting). Moves bytes, never results.
+    public var sellSigma: Int = SELLLayout.defaultSigma
 
     public init() {}
 
@@ -21,6 +26,11 @@ public struct EngineOptions: Sendable, Hashable {
             throw WMError.invalidParameter(name: "initial state range", value: "[\(initLow), \(initHigh))", expected: "finite bounds with low ≤ high")
         }
         guard chunkSteps >= 1 else { throw WMError.invalidParameter(name: "chunk steps", value: "\(chunkSteps)", expected: "≥ 1") }
+        guard sellSigma >= 1 else { throw WMError.invalidParameter(name: "SELL sorting window σ", value: "\(sellSigma)", expected: "≥ 1 row (1: no sorting)") }
+        if weightPrecision != .fp32 && format == .procedural {
+            throw WMError.invalidParameter(name: "weight precision", value: "\(weightPrecision.rawValue) with --format procedural",
+                                           expected: "fp32: procedural weights are regenerated, not stored, so there is nothing to store in 16 bits; use a stored format (ell, csr, dense)")
+        }
     }
 
     /// Validates the ensemble, the options and any supplied networks; shared by every backend.

@@ -16,28 +16,31 @@ public struct MemoryEstimate: Sendable {
 
     /// Bytes of one network's recurrent weights stored in `format` (already resolved; `auto` is
     /// counted as dense, procedural as 0), in double so that impossible sizes do not overflow.
-    public static func weightBytes(_ s: NetworkSpec, format: WeightFormat, indexBytes: Int) -> Double {
-        let n = Double(s.n), idx = Double(indexBytes), nnz = nnzBound(s)
+    /// `valueBytes` is 2 for 16-bit weights (`WeightPrecision`).
+    public static func weightBytes(_ s: NetworkSpec, format: WeightFormat, indexBytes: Int, valueBytes: Int = 4) -> Double {
+        let n = Double(s.n), idx = Double(indexBytes), nnz = nnzBound(s), v = Double(valueBytes)
         switch format {
         case .procedural: return 0
-        case .dense, .auto: return n * n * 4
-        case .csr: return nnz * (4 + idx) + (n + 1) * 4
+        case .dense, .auto: return n * n * v
+        case .csr: return nnz * (v + idx) + (n + 1) * 4
         case .ell:
-            // Row lengths of Bernoulli rows stay within mean + 6σ + 1 of each other.
+            // Row lengths of Bernoulli rows stay within mean + 6σ + 1 of each other, so no slice
+            // is wider; the device's SELL layout adds a position and a slice offset per row.
             let p = s.sp
             let width = n * p + 6 * (n * p * (1 - p)).squareRoot() + 1
-            return Swift.min(width, n) * n * (4 + idx) + n * 4
+            return Swift.min(width, n) * n * (v + idx) + n * 12
         }
     }
 
     /// The estimate for an ensemble stored in `format` (already resolved), with records of
     /// `recordWidth` neurons per trajectory kept for one chunk of `chunkSteps` steps.
-    public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool, indexBytes: Int) {
+    public init(ensemble: Ensemble, format: WeightFormat, chunkSteps: Int, recordWidth: Int, hostCopyOfCSR: Bool, indexBytes: Int,
+                valueBytes: Int = 4) {
         let n = Double(ensemble.n)
         let chunkSteps = Swift.max(1, chunkSteps)
         var w = 0.0
         for s in ensemble.networks {
-            w += MemoryEstimate.weightBytes(s, format: format, indexBytes: indexBytes)
+            w += MemoryEstimate.weightBytes(s, format: format, indexBytes: indexBytes, valueBytes: valueBytes)
             if hostCopyOfCSR { w += MemoryEstimate.nnzBound(s) * 8 + (n + 1) * 4 }
             w += n * Double(ensemble.nIn) * 4
         }

@@ -24,7 +24,11 @@ public struct WeightFormatChoice: Sendable, Hashable {
     }
 
     /// The choice for `requested` (see the type's documentation).
+    ///
+    /// With 16-bit weights (`precision` other than fp32) `auto` never falls back to procedural
+    /// weights, which are not stored: a network that does not fit is refused with the estimate.
     public static func resolve(_ requested: WeightFormat, ensemble: Ensemble, networksGiven: Bool, capabilities c: BackendCapabilities,
+                               precision: WeightPrecision = .fp32,
                                hostAvailable: Int = MemoryEstimate.hostAvailable) throws -> WeightFormatChoice {
         let n = ensemble.n, sp = ensemble.networks.map(\.sp).max() ?? 1
         if requested == .procedural {
@@ -38,7 +42,7 @@ public struct WeightFormatChoice: Sendable, Hashable {
             return WeightFormatChoice(format: .procedural)
         }
         let stored = requested.resolve(n: n, sp: sp)
-        guard requested == .auto, !networksGiven, c.hasFP64 else { return WeightFormatChoice(format: stored) }
+        guard requested == .auto, !networksGiven, c.hasFP64, precision == .fp32 else { return WeightFormatChoice(format: stored) }
         let need = storedBytes(ensemble, format: stored, capabilities: c)
         let available = c.usesHostMemory ? Swift.min(hostAvailable, c.memoryBytes) : Int(Double(c.memoryBytes) * 0.9)
         if need.total <= Double(available) && need.weights <= Double(c.maxAllocationBytes) { return WeightFormatChoice(format: stored) }
@@ -60,14 +64,16 @@ public struct WeightFormatChoice: Sendable, Hashable {
     /// weights of all networks (`weights`, one buffer on a device) and, in `total`, also the host
     /// copy of the generated CSR where the CPU backend keeps one, the input weights and two state
     /// copies. Procedural weights count as 0.
-    public static func storedBytes(_ ensemble: Ensemble, format: WeightFormat, capabilities c: BackendCapabilities) -> (weights: Double, total: Double) {
+    /// Devices store `precision`'s bytes per weight; the CPU backend keeps floats.
+    public static func storedBytes(_ ensemble: Ensemble, format: WeightFormat, capabilities c: BackendCapabilities,
+                                   precision: WeightPrecision = .fp32) -> (weights: Double, total: Double) {
         // The CPU backend (host memory, host BLAS) stores 32-bit columns in its estimate and keeps
         // the generated CSR beside ELL or dense; devices use 16-bit columns when N ≤ 65 536.
         let cpu = c.usesHostMemory && !c.denseOpsOnDevice
         let idx = cpu ? 4 : (WeightFormat.uses16BitIndices(n: ensemble.n) ? 2 : 4)
         var weights = 0.0, other = 0.0
         for s in ensemble.networks {
-            weights += MemoryEstimate.weightBytes(s, format: format, indexBytes: idx)
+            weights += MemoryEstimate.weightBytes(s, format: format, indexBytes: idx, valueBytes: cpu ? 4 : precision.bytes)
             if cpu && format != .csr && format != .procedural { other += MemoryEstimate.nnzBound(s) * 8 + Double(s.n + 1) * 4 }
             other += Double(s.n) * Double(s.nIn) * 4
         }

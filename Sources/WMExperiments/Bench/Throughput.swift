@@ -9,10 +9,12 @@ import WMCore
 /// - `stepsPerSecond` = steps / seconds (for E: steps of every network, one after the other, so
 ///   the time for all 500 networks to take one step).
 /// - `effectiveGBPerSecond` = `bytesPerStep` · steps / seconds / 1e9, where `bytesPerStep` is the
-///   compulsory traffic of one step: the recurrent weights in the format used (dense N²·4; CSR
-///   nnz·(4 + idx) + (N+1)·4; ELL nnz·(4 + idx) + N·4, padding not counted; idx = 2 bytes when
-///   N ≤ 65536, else 4; procedural 0), the input weights N·nIn·4, and reading and writing the state 2·N·B·4,
-///   summed over networks. Re-reads of x through caches are not counted.
+///   compulsory traffic of one step: the recurrent weights in the format used (dense N²·v; CSR
+///   nnz·(v + idx) + (N+1)·4; ELL nnz·(v + idx) + N·8 (row lengths and positions), padding not
+///   counted; v = 4 bytes per weight, 2 for 16-bit weights on a device (the CPU backend holds
+///   them as floats); idx = 2 bytes when N ≤ 65536, else 4; procedural 0), the input weights
+///   N·nIn·4, and reading and writing the state 2·N·B·4, summed over networks. Re-reads of x
+///   through caches are not counted.
 public struct ThroughputResult: Codable, Sendable, Hashable {
     /// Workload id ("A", "B", "C", "D", "E").
     public var workload: String
@@ -24,6 +26,8 @@ public struct ThroughputResult: Codable, Sendable, Hashable {
     public var device: String
     /// Weight format used (resolved; for E the distinct formats of the groups joined by "+").
     public var format: String
+    /// Precision of the stored weights when not fp32 ("fp16", "bf16"); nil for fp32.
+    public var weightPrecision: String? = nil
     /// OpenCL: whether steps were fused into one launch per chunk (E: true only if every group was);
     /// nil for other engines.
     public var fused: Bool?
@@ -53,7 +57,7 @@ public struct ThroughputResult: Codable, Sendable, Hashable {
     /// One line for logs: "A-b1 cpu csr: 1.23 G syn/s, 456 steps/s, 7.8 GB/s (setup 0.12 s)".
     public var summary: String {
         let f = fused.map { $0 ? " fused" : "" } ?? ""
-        return "\(workload)-b\(batch) \(backend) \(format)\(f): "
+        return "\(workload)-b\(batch) \(backend) \(format)\(weightPrecision.map { " " + $0 } ?? "")\(f): "
             + String(format: "%.3f G syn/s, %.1f steps/s, %.2f GB/s, %.4f s (setup %.3f s)",
                       synapticUpdatesPerSecond / 1e9, stepsPerSecond, effectiveGBPerSecond, seconds, setupSeconds)
     }
@@ -71,14 +75,19 @@ public enum Throughput {
     /// into the groups a sweep uses on `backend` (`ComputePolicy.networksPerEngine`: one network at a time on
     /// the CPU backend, one per core on CPU OpenCL devices, all at once on GPUs); a repeat's time is
     /// the sum over groups.
-    public static func run(_ w: Workload, backend: any Backend, format: WeightFormat = .auto,
-                           repeats: Int = 3, warmupSteps: Int) throws -> ThroughputResult {
+    /// `precision` and `sellSigma` go to the engine options (`EngineOptions`).
+    public static func run(_ w: Workload, backend: any Backend, format: WeightFormat = .auto, precision: WeightPrecision = .fp32,
+                           sellSigma: Int = SELLLayout.defaultSigma, repeats: Int = 3, warmupSteps: Int) throws -> ThroughputResult {
         guard repeats >= 1 else { throw WMError.invalidParameter(name: "repeats", value: "\(repeats)", expected: "≥ 1") }
         guard warmupSteps >= 0 else { throw WMError.invalidParameter(name: "warmup steps", value: "\(warmupSteps)", expected: "≥ 0") }
         guard w.steps >= 1 else { throw WMError.invalidParameter(name: "steps", value: "\(w.steps)", expected: "≥ 1") }
         let input = try StandardWorkloads.inputSource()
         var options = EngineOptions()
         options.format = format
+        options.weightPrecision = precision
+        options.sellSigma = sellSigma
+        let c = backend.capabilities
+        let valueBytes = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : precision.bytes
         let clock = ContinuousClock()
 
         var setup = 0.0
@@ -110,7 +119,7 @@ public enum Throughput {
             let nnz = try engine.synapseCount()
             nnzTotal += nnz
             networks += ens.count
-            bytes += bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count, format: fmt, nnz: nnz)
+            bytes += bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count, format: fmt, nnz: nnz, valueBytes: valueBytes)
 
             if warmupSteps > 0 { try engine.advance(steps: warmupSteps) }
             for r in 0..<repeats {
@@ -123,7 +132,7 @@ public enum Throughput {
         let updates = Double(nnzTotal) * Double(w.steps) * Double(w.batch)
         return ThroughputResult(
             workload: w.id, batch: w.batch, backend: backend.info.kind, device: backend.info.device,
-            format: formats.joined(separator: "+"), fused: fusedAll, networks: networks,
+            format: formats.joined(separator: "+"), weightPrecision: precision == .fp32 ? nil : precision.rawValue, fused: fusedAll, networks: networks,
             steps: w.steps, nnz: nnzTotal, repeats: repeats, seconds: sec, allSeconds: perRepeat,
             setupSeconds: setup,
             synapticUpdatesPerSecond: updates / sec,
@@ -134,15 +143,16 @@ public enum Throughput {
 
     /// Compulsory bytes of one step of `networks` networks of size `n` with `nnz` stored synapses
     /// in all, stored in `format` (resolved); see `ThroughputResult`.
-    public static func bytesPerStep(n: Int, nIn: Int, batch: Int, networks: Int, format: WeightFormat, nnz: Int) -> Double {
+    public static func bytesPerStep(n: Int, nIn: Int, batch: Int, networks: Int, format: WeightFormat, nnz: Int, valueBytes: Int = 4) -> Double {
         let idx = WeightFormat.uses16BitIndices(n: n) ? 2.0 : 4.0
         let nd = Double(n), m = Double(networks)
         var perNet = nd * Double(nIn) * 4 + 2 * nd * Double(batch) * 4   // input weights, state read + write
         var weights = 0.0
+        let v = Double(valueBytes)
         switch format {
-        case .dense, .auto: perNet += nd * nd * 4
-        case .csr: perNet += (nd + 1) * 4; weights = Double(nnz) * (4 + idx)
-        case .ell: perNet += nd * 4; weights = Double(nnz) * (4 + idx)
+        case .dense, .auto: perNet += nd * nd * v
+        case .csr: perNet += (nd + 1) * 4; weights = Double(nnz) * (v + idx)
+        case .ell: perNet += nd * 8; weights = Double(nnz) * (v + idx)
         case .procedural: break  // nothing read: the rows are regenerated in registers
         }
         return weights + m * perNet

@@ -21,7 +21,8 @@ extension CapacitySpec {
         let group = Swift.min(m, Double(ComputePolicy(backend).networksPerEngine(count ?? networks)))
         let fmt = weightFormat(networks: count, backend: backend).format
         let idx = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : (WeightFormat.uses16BitIndices(n: network.n) ? 2 : 4)
-        let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx) + nNet * Double(network.nIn) * 4
+        let valueBytes = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : (weightPrecision ?? .fp32).bytes
+        let weights = MemoryEstimate.weightBytes(network, format: fmt, indexBytes: idx, valueBytes: valueBytes) + nNet * Double(network.nIn) * 4
         // The generated CSR stays on the host beside the engine's weights, except where the
         // engine computes on it in host memory (the CPU backend with --format csr) or nothing is
         // stored (procedural).

@@ -139,6 +139,7 @@ public enum CapacityRun {
         let total = spec.totalSteps
         var opt = EngineOptions()
         opt.format = spec.format
+        opt.weightPrecision = spec.weightPrecision ?? .fp32
         if let lo = spec.initLow, let hi = spec.initHigh { opt.initLow = Float(lo); opt.initHigh = Float(hi) }
         // Chunks of ≤ 16 M recorded floats.
         opt.chunkSteps = Swift.max(8, Swift.min(1024, (16 << 20) / Swift.max(1, m * bt * n)))

@@ -43,6 +43,9 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public var threshold = 0.5
     /// Weight storage.
     public var format = WeightFormat.auto
+    /// Precision of the stored recurrent weights (`WeightPrecision`); nil = fp32. Left out of the
+    /// spec's JSON when nil, so the fingerprints of runs without it are unchanged.
+    public var weightPrecision: WeightPrecision? = nil
     /// The decoders read this many recorded neurons, a seeded random subset (`ReadoutSubset`),
     /// instead of all N; nil = all. Left out of the spec's JSON when nil, so the fingerprints of
     /// runs without it are unchanged.
@@ -162,7 +165,7 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, absoluteLambda, initLow, initHigh
-        case decoders, mlp, mlpLags, mlpPerLag, threshold, format, readoutNeurons
+        case decoders, mlp, mlpLags, mlpPerLag, threshold, format, readoutNeurons, weightPrecision
     }
 
     public init(from decoder: any Decoder) throws {
@@ -188,5 +191,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         try c.fill(&threshold, .threshold)
         try c.fill(&format, .format)
         readoutNeurons = try c.decodeIfPresent(Int.self, forKey: .readoutNeurons)
+        weightPrecision = try c.decodeIfPresent(WeightPrecision.self, forKey: .weightPrecision)
     }
 }

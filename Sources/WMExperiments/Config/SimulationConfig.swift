@@ -28,6 +28,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     public var trials = 1
     public var steps = 1000
     public var format = WeightFormat.auto
+    /// Precision of the stored recurrent weights.
+    public var weightPrecision = WeightPrecision.fp32
     public var recordEvery = 1
     public var recordNeurons: [Int]? = nil
     public var initLow: Float = 0
@@ -36,7 +38,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case network, input, networks, trials, steps, format, recordEvery, recordNeurons, initLow, initHigh
+        case network, input, networks, trials, steps, format, weightPrecision, recordEvery, recordNeurons, initLow, initHigh
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +50,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
         try c.fill(&trials, .trials)
         try c.fill(&steps, .steps)
         try c.fill(&format, .format)
+        try c.fill(&weightPrecision, .weightPrecision)
         try c.fill(&recordEvery, .recordEvery)
         recordNeurons = try c.decodeIfPresent([Int].self, forKey: .recordNeurons)
         try c.fill(&initLow, .initLow)

@@ -34,6 +34,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Workloads, e.g. A,B,C,D,E,F,P.") var workloads: String = "A,B,C"
     @Option(help: "Batches (independent trials), e.g. 1,64 (E runs batch 1 only).") var batches: String = "1,64"
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural; several separated by commas run each workload in each (e.g. ell,procedural).") var format: String = "auto"
+    @Option(help: "Precision of the stored weights: fp32, fp16, bf16; several separated by commas run each workload in each (e.g. fp32,bf16).") var weightPrecision: String = "fp32"
+    @Option(help: "OpenCL ell: sort rows by length within windows of this many rows (SELL-C-σ; 1 = no sorting).") var sellSigma: Int = SELLLayout.defaultSigma
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
     @Flag(help: "10× fewer steps (smoke test).") var quick = false
     @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
@@ -43,6 +45,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+        if sellSigma < 1 { throw ValidationError("--sell-sigma must be ≥ 1 (1: no sorting)") }
         // Checked here, before the backend opens: a benchmark can run for many minutes, and its
         // results must neither replace an unrelated file nor be lost to a refusal at the end.
         if let path = json, FileManager.default.fileExists(atPath: path), !force {
@@ -97,18 +100,30 @@ struct BenchCommand: ParsableCommand {
             }
             return v
         }
+        let precisions = try weightPrecision.split(separator: ",").map { f -> WeightPrecision in
+            guard let v = WeightPrecision(rawValue: f.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("bad --weight-precision '\(f)'; choose from \(WeightPrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return v
+        }
+        let variants = formats.flatMap { f in precisions.map { (f, $0) } }
         var rows: [Row] = []
         for w in list {
             // The peers run once per workload; each format's row is compared with the same figures.
             var peerFigures: [PeerScript.Figure]? = nil
-            for fmt in formats {
-                Console.note("running \(w.name) (\(w.description))\(formats.count > 1 ? ", --format \(fmt.rawValue)" : "")…")
+            for (fmt, precision) in variants {
+                if fmt == .procedural && precision != .fp32 { continue }  // nothing stored to narrow
+                Console.note("running \(w.name) (\(w.description))\(formats.count > 1 ? ", --format \(fmt.rawValue)" : "")"
+                             + "\(precisions.count > 1 ? ", --weight-precision \(precision.rawValue)" : "")…")
                 if let note = try? WeightFormatChoice.resolve(fmt, ensemble: StandardWorkloads.ensemble(for: w), networksGiven: false,
-                                                              capabilities: backend.capabilities).note {
+                                                              capabilities: backend.capabilities, precision: precision).note {
                     Console.note(note)
                 }
                 let r: ThroughputResult
-                do { r = try Throughput.run(w, backend: backend, format: fmt, repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w)) } catch let e as WMError {
+                do {
+                    r = try Throughput.run(w, backend: backend, format: fmt, precision: precision, sellSigma: sellSigma,
+                                           repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w))
+                } catch let e as WMError {
                     throw CLIError(e.description)
                 }
                 var row = Row(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw)
@@ -137,7 +152,7 @@ struct BenchCommand: ParsableCommand {
         print("")
         print(Format.table(["workload", "format", "steps/s", "G syn/s", "GB/s", "% of copy BW", "best peer", "peer G syn/s", "ratio"], rows.map { r in
             let w = r.wmsim
-            return ["\(w.workload)-b\(w.batch)", w.format + (w.fused == true ? " fused" : ""), Format.si(w.stepsPerSecond),
+            return ["\(w.workload)-b\(w.batch)", w.format + (w.weightPrecision.map { " " + $0 } ?? "") + (w.fused == true ? " fused" : ""), Format.si(w.stepsPerSecond),
                     String(format: "%.3f", w.synapticUpdatesPerSecond / 1e9), String(format: "%.2f", w.effectiveGBPerSecond),
                     String(format: "%.0f%%", r.bandwidthShare * 100), r.bestPeer ?? "", r.bestPeerUpdatesPerSecond.map { String(format: "%.3f", $0 / 1e9) } ?? "",
                     r.ratio.map { String(format: "%.2f×", $0) } ?? ""]

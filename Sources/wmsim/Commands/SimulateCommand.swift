@@ -31,6 +31,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Independent trials B per network (default 1).") var trials: Int?
     @Option(help: "Steps T (default 1000).") var steps: Int?
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural (default auto; auto falls back to procedural when stored weights do not fit).") var format: WeightFormat?
+    @Option(help: "Precision of the stored recurrent weights: fp32, fp16 or bf16 (default fp32; 16-bit weights are rounded once and summed in fp32, docs/model.md §3).") var weightPrecision: WeightPrecision?
     @Option(help: "Record every k-th step (default 1).") var recordEvery: Int?
     @Option(help: "Neurons to record, e.g. 0,5,10-20 (default: all).") var recordNeurons: String?
     @Flag(help: "Record nothing (only the summary).") var noRecord = false
@@ -57,6 +58,7 @@ struct SimulateCommand: ParsableCommand {
         if let v = trials { c.trials = v }
         if let v = steps { c.steps = v }
         if let v = format { c.format = v }
+        if let v = weightPrecision { c.weightPrecision = v }
         if let v = recordEvery { c.recordEvery = v }
         if let v = recordNeurons { c.recordNeurons = try parseIndexList(v) }
         return c
@@ -114,10 +116,12 @@ struct SimulateCommand: ParsableCommand {
         let backend = try backendOptions.make()
         var opt = EngineOptions()
         opt.format = cfg.format
+        opt.weightPrecision = cfg.weightPrecision
         opt.initLow = cfg.initLow
         opt.initHigh = cfg.initHigh
         opt.chunkSteps = chunk
-        if let note = try WeightFormatChoice.resolve(cfg.format, ensemble: ensemble, networksGiven: loaded != nil, capabilities: backend.capabilities).note {
+        if let note = try WeightFormatChoice.resolve(cfg.format, ensemble: ensemble, networksGiven: loaded != nil, capabilities: backend.capabilities,
+                                                     precision: cfg.weightPrecision).note {
             Console.note(note)
         }
         let setupStart = Date()
@@ -182,7 +186,8 @@ struct SimulateCommand: ParsableCommand {
         try ResultWriter.json(summary, to: outDir.appendingPathComponent("summary.json"))
         if let f = failure { throw CLIError("\(f)\nsummary written to \(outDir.path)/summary.json") }
         print("simulated \(ensemble.count) network(s) × \(ensemble.trials) trial(s), N = \(ensemble.n), \(engine.time) steps in \(String(format: "%.3f", elapsed)) s "
-            + "(\(Format.si(summary.synapticUpdatesPerSecond)) synaptic updates/s, \(engine.format.rawValue))")
+            + "(\(Format.si(summary.synapticUpdatesPerSecond)) synaptic updates/s, \(engine.format.rawValue)"
+            + (cfg.weightPrecision == .fp32 ? "" : ", \(cfg.weightPrecision.rawValue) weights") + ")")
         for (m, s) in summary.finalRates.enumerated().prefix(8) {
             print(String(format: "  network %d: final rates mean %.4f, sd %.4f, range [%.3f, %.3f]", m, s.mean, s.sd, s.min, s.max))
         }

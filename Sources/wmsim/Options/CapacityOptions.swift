@@ -37,6 +37,7 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
     @Option(help: "The decoders read this many neurons, a fixed random subset (the same on every backend; docs/model.md §2), instead of all N: no N × N Gram matrix (default all).") var readoutNeurons: Int?
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural (auto falls back to procedural when stored weights do not fit).") var format: WeightFormat?
+    @Option(help: "Precision of the stored recurrent weights: fp32, fp16 or bf16 (default fp32; 16-bit weights are rounded once and summed in fp32; docs/model.md §3 gives the error on the memory curve).") var weightPrecision: WeightPrecision?
 
     func apply(to s: inout CapacitySpec) throws {
         if let v = trials { s.trials = v }
@@ -79,6 +80,7 @@ struct CapacityOptions: ParsableArguments {
         if let v = mlpStandardize { s.mlp.standardize = v }
         if let v = threshold { s.threshold = v }
         if let v = format { s.format = v }
+        if let v = weightPrecision { s.weightPrecision = v == .fp32 ? nil : v }
         if let v = readoutNeurons { s.readoutNeurons = v }
     }
 }

@@ -6,6 +6,7 @@ extension UpdateRule: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension InputKind: ExpressibleByArgument {}
 extension WeightFormat: ExpressibleByArgument {}
+extension WeightPrecision: ExpressibleByArgument {}
 
 /// Network parameters; each overrides the config file / default when given.
 struct NetworkOptions: ParsableArguments {
