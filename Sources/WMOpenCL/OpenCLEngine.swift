@@ -91,13 +91,19 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         y = try CLBuffer(context: ctx, bytes: ensemble.stateCount * 4)
         u = try CLBuffer(context: ctx, bytes: chunkSteps * bt * ensemble.nIn * 4)
 
-        // Fused steps when two state copies fit in local memory and launches would dominate: always
-        // on CPU devices (PoCL launches cost ~0.5 ms); on GPUs only when there are enough
+        // Fused steps when two state copies fit in local memory and launches would dominate: on CPU
+        // devices (PoCL launches cost ~0.5 ms) with a trajectory per core or short steps; on GPUs only when there are enough
         // trajectories to fill the device. (Measured on an H100: fusing 1–5 trajectories of a
         // dense N = 1000 network was 4–6× slower than one launch per step — one work-group cannot
         // stream the 4 MB of weights per step fast enough.)
+        // On CPU devices a work-group runs on one core, so with fewer trajectories than cores a
+        // fused chunk leaves cores idle; that pays only while a step is short enough for the
+        // launch to dominate. Measured on PoCL, 2 cores, batch 1 (`bench --fused yes|no`):
+        // A (2.5·10⁵ synapses) fused 0.21 vs 0.18 G syn/s per step; B (10⁶) 0.08 vs 0.38;
+        // C (10⁷) 0.009 vs 0.30.
         let fits = 2 * n * 4 + 1024 <= Int(dev.localMemBytes)
-        let auto = fits && (dev.isGPU ? m * bt >= 2 * dev.computeUnits : true)
+        let stepSynapses = WeightFormatChoice.expectedSynapses(ensemble) * Double(bt)
+        let auto = fits && (dev.isGPU ? m * bt >= 2 * dev.computeUnits : (m * bt >= dev.computeUnits || stepSynapses <= 5e5))
         fused = fits && (options.fusedSteps ?? auto)
         fusedLocal = Swift.min(256, dev.maxWorkGroupSize, DeviceGenerator.roundUp(Swift.max(n, 32), 32))
 

@@ -75,9 +75,10 @@ public enum Throughput {
     /// into the groups a sweep uses on `backend` (`ComputePolicy.networksPerEngine`: one network at a time on
     /// the CPU backend, one per core on CPU OpenCL devices, all at once on GPUs); a repeat's time is
     /// the sum over groups.
-    /// `precision` and `sellSigma` go to the engine options (`EngineOptions`).
+    /// `precision`, `sellSigma` and `fusedSteps` go to the engine options (`EngineOptions`).
     public static func run(_ w: Workload, backend: any Backend, format: WeightFormat = .auto, precision: WeightPrecision = .fp32,
-                           sellSigma: Int = SELLLayout.defaultSigma, repeats: Int = 3, warmupSteps: Int) throws -> ThroughputResult {
+                           sellSigma: Int = SELLLayout.defaultSigma, fusedSteps: Bool? = nil,
+                           repeats: Int = 3, warmupSteps: Int) throws -> ThroughputResult {
         guard repeats >= 1 else { throw WMError.invalidParameter(name: "repeats", value: "\(repeats)", expected: "≥ 1") }
         guard warmupSteps >= 0 else { throw WMError.invalidParameter(name: "warmup steps", value: "\(warmupSteps)", expected: "≥ 0") }
         guard w.steps >= 1 else { throw WMError.invalidParameter(name: "steps", value: "\(w.steps)", expected: "≥ 1") }
@@ -86,6 +87,7 @@ public enum Throughput {
         options.format = format
         options.weightPrecision = precision
         options.sellSigma = sellSigma
+        options.fusedSteps = fusedSteps
         let c = backend.capabilities
         let valueBytes = c.usesHostMemory && !c.denseOpsOnDevice ? 4 : precision.bytes
         let clock = ContinuousClock()

@@ -36,6 +36,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural; several separated by commas run each workload in each (e.g. ell,procedural).") var format: String = "auto"
     @Option(help: "Precision of the stored weights: fp32, fp16, bf16; several separated by commas run each workload in each (e.g. fp32,bf16).") var weightPrecision: String = "fp32"
     @Option(help: "OpenCL ell: sort rows by length within windows of this many rows (SELL-C-σ; 1 = no sorting).") var sellSigma: Int = SELLLayout.defaultSigma
+    @Option(help: "OpenCL: many steps per launch (work-group per trajectory): auto, yes or no.") var fused: String = "auto"
     @Option(help: "Timed repeats per workload (median reported).") var repeats: Int = 3
     @Flag(help: "10× fewer steps (smoke test).") var quick = false
     @Flag(help: "Run the Python peers side by side and print ratios.") var peers = false
@@ -45,6 +46,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+        if !["auto", "yes", "no"].contains(fused) { throw ValidationError("--fused must be auto, yes or no") }
         if sellSigma < 1 { throw ValidationError("--sell-sigma must be ≥ 1 (1: no sorting)") }
         // Checked here, before the backend opens: a benchmark can run for many minutes, and its
         // results must neither replace an unrelated file nor be lost to a refusal at the end.
@@ -122,7 +124,7 @@ struct BenchCommand: ParsableCommand {
                 let r: ThroughputResult
                 do {
                     r = try Throughput.run(w, backend: backend, format: fmt, precision: precision, sellSigma: sellSigma,
-                                           repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w))
+                                           fusedSteps: fused == "auto" ? nil : fused == "yes", repeats: repeats, warmupSteps: Throughput.defaultWarmupSteps(for: w))
                 } catch let e as WMError {
                     throw CLIError(e.description)
                 }
