@@ -17,6 +17,27 @@ final class BenchWorkloadTests: XCTestCase {
         XCTAssertFalse(StandardWorkloads.all(quick: true).contains { $0.id == "D" }, "D runs only when asked for")
     }
 
+    /// G is GeNN-scale (10¹⁰ synapses): defined, never in the default list, procedural under
+    /// auto on a device that cannot hold it in one allocation, and refused with a clear message
+    /// on backends that compute in host memory, before anything is generated.
+    func testWorkloadGIsGPUOnly() throws {
+        let g = try XCTUnwrap(StandardWorkloads.workload("g", batch: 1))
+        XCTAssertEqual(g.n, 10_000_000)
+        XCTAssertEqual(Double(g.n) * g.sp, 1000, accuracy: 1e-9)
+        XCTAssertTrue(g.needsOwnDeviceMemory)
+        XCTAssertEqual(StandardWorkloads.workload("G", batch: 1, quick: true)?.steps, 1)
+        XCTAssertFalse(StandardWorkloads.all(quick: true).contains { $0.id == "G" })
+        for backend in TestBackends.all() where backend.capabilities.usesHostMemory {
+            XCTAssertThrowsError(try Throughput.run(g, backend: backend, repeats: 1, warmupSteps: 0)) { err in
+                XCTAssertTrue("\(err)".contains("own memory"), "\(err)")
+            }
+        }
+        var h100 = CPUBackend().capabilities
+        h100.usesHostMemory = false; h100.denseOpsOnDevice = true
+        h100.memoryBytes = 80 << 30; h100.maxAllocationBytes = 20 << 30
+        XCTAssertEqual(try WeightFormatChoice.resolve(.auto, ensemble: StandardWorkloads.ensemble(for: g), networksGiven: false, capabilities: h100).format, .procedural)
+    }
+
     /// The same workload stored and procedural, on both backends: the same synapses counted, the
     /// format named, no weight traffic counted for procedural weights.
     func testThroughputStoredAndProcedural() throws {

@@ -82,6 +82,9 @@ public enum Throughput {
         guard repeats >= 1 else { throw WMError.invalidParameter(name: "repeats", value: "\(repeats)", expected: "≥ 1") }
         guard warmupSteps >= 0 else { throw WMError.invalidParameter(name: "warmup steps", value: "\(warmupSteps)", expected: "≥ 0") }
         guard w.steps >= 1 else { throw WMError.invalidParameter(name: "steps", value: "\(w.steps)", expected: "≥ 1") }
+        if w.needsOwnDeviceMemory && backend.capabilities.usesHostMemory {
+            throw WMError.unsupported("workload \(w.id) (N = \(w.n), about \(String(format: "%.3g", Double(w.n) * Double(w.n) * w.sp)) synapse updates per step and trial) runs only on a device with its own memory (a GPU): on \(backend.info.device) one step would take minutes; try D (N = 10⁶)")
+        }
         let input = try StandardWorkloads.inputSource()
         var options = EngineOptions()
         options.format = format

@@ -14,11 +14,12 @@ import WMCore
 /// | C | 100 000 | 0.001 | 0.95 | 200 | 1 |
 /// | D | 1 000 000 | 0.0001 (100 synapses per neuron) | 0.95 | 20 | 1 |
 /// | E | 100…2000 | 0.05…0.5 | 0.5…1.5 | 2 000 | 500 (gIn 0.1…10) |
+/// | G | 10 000 000 | 0.0001 (1000 synapses per neuron) | 0.95 | 10 | 1 (devices with their own memory only) |
 ///
 /// For E, `n` and `sp` hold the upper ends of the ranges; the networks themselves come from
 /// `StandardWorkloads.ensembles(for:)`.
 public struct Workload: Sendable, Codable, Hashable {
-    /// "A", "B", "C", "D" or "E".
+    /// "A", "B", "C", "D", "E" or "G".
     public var id: String
     /// Neurons per network (E: the largest N drawn, 2000).
     public var n: Int
@@ -45,6 +46,10 @@ public struct Workload: Sendable, Codable, Hashable {
 
     /// A short name such as "A-b64".
     public var name: String { "\(id)-b\(batch)" }
+
+    /// G (10¹⁰ synapses per step) runs only on devices with their own memory: on this 2-core
+    /// machine one procedural step would take about 8 minutes (0.02 G syn/s).
+    public var needsOwnDeviceMemory: Bool { id.uppercased() == "G" }
 }
 
 /// The standard workloads and the ensembles they run.
@@ -94,7 +99,7 @@ public enum StandardWorkloads {
         return out
     }
 
-    /// The workload `id` ("A", "B", "C", "D", "E"; case-insensitive) at `batch`, or nil for an unknown id.
+    /// The workload `id` ("A", "B", "C", "D", "E", "G"; case-insensitive) at `batch`, or nil for an unknown id.
     public static func workload(_ id: String, batch: Int, quick: Bool = false) -> Workload? {
         let q = quick ? quickFactor : 1
         switch id.uppercased() {
@@ -112,6 +117,11 @@ public enum StandardWorkloads {
             // with the generated CSR) or procedural (no weight memory).
             return Workload(id: "D", n: 1_000_000, sp: 0.0001, steps: 20 / q, batch: batch,
                             description: "N = 1000000, sp = 0.0001 (100 synapses per neuron, nnz ≈ 100 M), large N")
+        case "G":
+            // GeNN-scale: 10¹⁰ synapses, procedural under --format auto (stored weights would
+            // need 80 GB in one allocation); no peer can hold it.
+            return Workload(id: "G", n: 10_000_000, sp: 0.0001, steps: Swift.max(1, 10 / q), batch: batch,
+                            description: "N = 10000000, sp = 0.0001 (1000 synapses per neuron, nnz ≈ 10 G), GPU only")
         case "E":
             return Workload(id: "E", n: 2_000, sp: 0.5, steps: 2_000 / q, batch: batch, networks: 500,
                             description: "500 networks, N uniform in 100…2000 (rounded to a multiple of 100 and grouped by N), sp 0.05…0.5, g 0.5…1.5, gIn 0.1…10")

@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Workloads (Benchmarks/README.md): A N=1000 sp=0.25 10000 steps; B N=10^4
             sp=0.01 2000 steps; C N=10^5 sp=0.001 200 steps; D N=10^6 sp=10^-4 (100
-            synapses per neuron) 20 steps; E 500 networks of N 100–2000. --format
+            synapses per neuron) 20 steps; E 500 networks of N 100–2000; G N=10^7 sp=10^-4
+            (10^10 synapses, procedural, GPUs only, no peer) 10 steps. --format
             ell,procedural runs each workload stored and procedural, beside the same peers.
             Leaky rule a=1, tanh, gIn=10, spIn=0.05, uniform input, nothing recorded.
             Synaptic updates/s = nnz·steps·batch/s (nnz, not N², also for dense storage).
@@ -85,7 +86,7 @@ struct BenchCommand: ParsableCommand {
         for id in ids where id != "F" && id != "P" {
             for b in (id == "E" ? [1] : bs) {
                 guard let w = StandardWorkloads.workload(id, batch: b, quick: quick) else {
-                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, D, E, F, P")
+                    throw ValidationError("unknown workload '\(id)'; choose from A, B, C, D, E, F, G, P")
                 }
                 list.append(w)
             }
@@ -129,7 +130,7 @@ struct BenchCommand: ParsableCommand {
                     throw CLIError(e.description)
                 }
                 var row = Row(wmsim: r, bandwidthShare: r.effectiveGBPerSecond / bw)
-                if let script = peerScript {
+                if let script = peerScript, !w.needsOwnDeviceMemory {
                     if peerFigures == nil {
                         Console.note("  peers on \(w.name)…")
                         peerFigures = try PeerScript.run(script, python: python, workload: w.id, batch: w.batch, quick: quick, repeats: repeats)
