@@ -62,7 +62,11 @@ public enum ReadoutSizes: Sendable, Equatable {
         switch self {
         case .one(let v): sizes = [v]
         case .list(let v): sizes = v
-        case .ladder(let top): sizes = Self.ladder(upTo: top ?? n)
+        case .ladder(let top):
+            if let t = top, t > n {
+                throw WMError.invalidParameter(name: Self.option, value: "ladder:\(t)", expected: "ladder:MAX with MAX in 1…N = \(n) (or ladder, which ends at N)")
+            }
+            sizes = Self.ladder(upTo: top ?? n)
         }
         if let big = sizes.first(where: { $0 > n }) {
             throw WMError.invalidParameter(name: Self.option, value: "\(big)",
