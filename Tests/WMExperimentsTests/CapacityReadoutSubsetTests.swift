@@ -18,7 +18,7 @@ final class CapacityReadoutSubsetTests: XCTestCase {
     }
 
     /// Exactly n distinct neurons in increasing order, a function of (N, n) only, all of them for
-    /// n = N, and spread over the whole network (selection sampling is uniform over subsets).
+    /// n = N, and spread over the whole network (the smallest keys are uniform over subsets).
     func testTheSubsetRule() {
         for (count, n) in [(1, 1), (1, 7), (5, 7), (7, 7), (100, 1000), (999, 1000), (1000, 100_000)] {
             let s = ReadoutSubset.neurons(count, of: n)
@@ -34,6 +34,29 @@ final class CapacityReadoutSubsetTests: XCTestCase {
         // The mean index of a uniform subset is (N − 1)/2 with s.d. ≈ N/√(12·1000) ≈ 913.
         XCTAssertEqual(mean, 49_999.5, accuracy: 4 * 913)
         XCTAssertNotEqual(big, Array(0..<1000), "not the first neurons")
+    }
+
+    /// The subsets are nested (every smaller one lies inside every larger one, so a curve over n
+    /// adds neurons to one readout), `ranked` lists them in the order they join, the fast path
+    /// (candidates under a key threshold) agrees with ranking every neuron, and positions find a
+    /// subset's columns among a larger subset's.
+    func testSubsetsAreNestedAndRankedOnce() throws {
+        for n in [7, 61, 1000, 20_000] {
+            let all = ReadoutSubset.ranked(n, of: n)
+            XCTAssertEqual(all.sorted(), Array(0..<n))
+            var previous: Set<Int> = []
+            for count in Set([1, 2, n / 10, n / 3, n / 2, n - 1, n]).sorted() where count >= 1 {
+                let s = ReadoutSubset.neurons(count, of: n)
+                XCTAssertTrue(previous.isSubset(of: Set(s)), "\(count) of \(n) holds every smaller subset")
+                XCTAssertEqual(s, Array(all.prefix(count)).sorted(), "\(count) of \(n): the first \(count) in key order")
+                XCTAssertEqual(ReadoutSubset.ranked(count, of: n), Array(all.prefix(count)), "the threshold path ranks as the full sort")
+                previous = Set(s)
+            }
+        }
+        let small = ReadoutSubset.neurons(50, of: 1000), large = ReadoutSubset.neurons(300, of: 1000)
+        let cols = try ReadoutSubset.positions(of: small, in: large)
+        XCTAssertEqual(cols.map { large[$0] }, small)
+        XCTAssertThrowsError(try ReadoutSubset.positions(of: [small[0], 999_999], in: large))
     }
 
     /// n = N reads every neuron, so the result is the one without a subset, bit for bit on the CPU

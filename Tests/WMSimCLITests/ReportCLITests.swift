@@ -20,19 +20,20 @@ final class ReportCLITests: XCTestCase {
             guard r.status == 0 else { throw NSError(domain: "wmsim \(args.joined(separator: " "))", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
         }
         try run(["capacity", "--n", "60", "--networks", "3", "--mlp-epochs", "5", "--out", "cap"] + seg)
+        try run(["capacity", "--n", "60", "--networks", "3", "--mlp-epochs", "5", "--readout-neurons", "15,30,60", "--out", "curve"] + seg)
         try run(["sweep", "--n", "50", "--vary", "g=0.8,1.0", "--vary", "gIn=1,10", "--replicates", "3", "--decoders", "ridge", "--out", "sweep.jsonl"] + seg)
         try run(["stats", "sweep.jsonl", "--resamples", "1000"])
         try run(["optimize", "--n", "40", "--param", "g=0.5:1.2", "--budget", "6", "--eval-seeds", "2", "--final-seeds", "3", "--decoders", "ridge", "--out", "opt"] + seg)
         try run(["train", "--n", "40", "--trials", "12", "--test-trials", "4", "--evaluation-seeds", "1", "--timeline", "6,3,6,3,4", "--vary", "g=0.9,1.5", "--out", "pop"])
         try run(["analyze", "pop", "--steps", "600", "--window", "100", "--fp-iterations", "300", "--fp-samples", "20", "--noise-repeats", "1", "--max-extension", "5"])
-        try run(["report", "cap", "sweep.jsonl", "opt", "pop", "--output", "report.html", "--title", "All outputs"])
+        try run(["report", "cap", "curve", "sweep.jsonl", "opt", "pop", "--output", "report.html", "--title", "All outputs"])
         return Outputs(root: root, report: root.appendingPathComponent("report.html"))
     }
 
     func testReportCoversEveryKindAndIsSelfContained() throws {
         let o = try Self.outputs.get()
         let html = try String(contentsOf: o.report, encoding: .utf8)
-        for title in ["Memory capacity", "Sweep", "Parameter effects", "Optimisation", "Trained population", "Network analysis"] {
+        for title in ["Memory capacity", "Memory capacity vs readout neurons", "Sweep", "Parameter effects", "Optimisation", "Trained population", "Network analysis"] {
             XCTAssertTrue(html.contains("<h2>\(title) — "), "no \(title) section")
         }
         // Self-contained: no scripts, nothing fetched (links within the page and data URIs only).
@@ -47,6 +48,7 @@ final class ReportCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(svgs, 1 + 3 + 1 + 1 + 4 + 6)
         // The exact command to reproduce each result.
         XCTAssertTrue(html.contains("wmsim capacity --n 60 --networks 3"), "no capacity command")
+        XCTAssertTrue(html.contains("--readout-neurons 15,30,60"), "no readout-curve command")
         XCTAssertTrue(html.contains("wmsim sweep --n 50 --vary g=0.8,1.0"), "no sweep command")
         // Every addressed number equals the value in its file.
         let numbers = Self.addressedNumbers(html)
@@ -56,6 +58,10 @@ final class ReportCLITests: XCTestCase {
         let cap = try CLI.json(o.root.appendingPathComponent("cap/capacity.json"))
         let mc = try XCTUnwrap(((cap["result"] as? [String: Any])?["ridge"] as? [String: Any])?["memoryCapacity"] as? Double)
         XCTAssertTrue(numbers.contains { $0.ptr == "/result/ridge/memoryCapacity" && $0.src == "cap/capacity.json" && Double($0.text).map { abs($0 - mc) <= 5e-4 * abs(mc) } == true })
+        // The readout curve's MC at every size, with its address.
+        for k in 0..<3 {
+            XCTAssertTrue(numbers.contains { $0.ptr == "/result/points/\(k)/ridge/memoryCapacity" && $0.src == "curve/readout_curve.json" }, "size \(k)")
+        }
     }
 
     func testReportRefusesToOverwriteAndExplainsBadInput() throws {

@@ -199,6 +199,28 @@ public struct SegmentMoments: Sendable, Equatable {
         count += m
     }
 
+    /// The moments of the features at `features` (increasing positions in 0..<N, at least one)
+    /// alone: the rows and columns of G̃ and the rows of C̃ and s̄ they name, the targets as they
+    /// are. Centring is per feature, so these are the moments a run that had recorded only those
+    /// features would sum (up to the rounding of its sums' order).
+    public func restricted(to features: [Int]) -> SegmentMoments {
+        precondition(!features.isEmpty, "restricting moments to no feature")
+        precondition(zip(features, features.dropFirst()).allSatisfy { $0 < $1 } && features.first! >= 0 && features.last! < n,
+                     "feature positions must increase within 0..<\(n)")
+        let m = features.count
+        var out = SegmentMoments(n: m, k: k)
+        out.count = count
+        out.meanY = meanY
+        out.targetScatter = targetScatter
+        out.meanS = features.map { meanS[$0] }
+        // Increasing positions keep the upper triangle upper (a < b ⇒ features[a] < features[b]).
+        for (a, i) in features.enumerated() {
+            for b in a..<m { out.scatterUpper[a * m + b] = scatterUpper[i * n + features[b]] }
+            for j in 0..<k { out.crossScatter[a * k + j] = crossScatter[i * k + j] }
+        }
+        return out
+    }
+
     // MARK: Centred moments
 
     /// G̃ = Σ (s − s̄)(s − s̄)ᵀ, full symmetric [N×N row-major].

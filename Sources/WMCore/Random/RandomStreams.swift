@@ -16,7 +16,7 @@
 /// | feedbackStructure | network seed | (row i, column j, 0) | 53-bit uniform from words 0,1 (selection sampling) |
 /// | feedbackWeight | network seed | (neuron i, column k, matrix 0 wi / 1 wf / 2 wfd / 3 x0) | normal from words 0,1 |
 /// | analysisStart | analysis seed | (start s, neuron i, 0) | normal from words 0,1 |
-/// | readoutSubset | 0 (fixed) | (neuron i, 0, 0) | 53-bit uniform from words 0,1 (selection sampling) |
+/// | readoutSubset | 0 (fixed) | (neuron i, 0, 0) | 64-bit key from words 0,1 (the n smallest keys: nested subsets) |
 public enum RandomStream: UInt32, Sendable {
     case recurrentStructure = 1
     case recurrentValue = 2

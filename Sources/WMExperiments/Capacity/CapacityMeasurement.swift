@@ -82,7 +82,16 @@ public enum CapacityMeasurement {
         let context = DecoderContext(spec: spec, networks: networks,
                                      seeds: collected.indices.map { mlpSeeds?[$0] ?? spec.mlp.seed &+ UInt64($0) },
                                      backend: backend, progress: progress)
-        for kind in DecoderKind.allCases where spec.decoders.contains(kind) {
+        try decode(collected, active: active, context: context, into: &out)
+        if let w = saturationWarning(info) { out.warnings.append(w) }
+        return out
+    }
+
+    /// Runs every decoder of `context.spec` on what a run collected (the networks `active`) and
+    /// adds their curves, histories, warnings and times to `out`: the part of `measureEach` after
+    /// the simulation, which a readout curve runs once per size.
+    static func decode(_ collected: [CapacityRun.Collected], active: [Int], context: DecoderContext, into out: inout PerNetwork) throws {
+        for kind in DecoderKind.allCases where context.spec.decoders.contains(kind) {
             let t = Date()
             let outcome = try kind.decoder.decode(collected, active: active, context: context)
             out.curves[kind] = outcome.curves
@@ -90,10 +99,12 @@ public enum CapacityMeasurement {
             out.warnings += outcome.warnings
             out.seconds[kind] = Date().timeIntervalSince(t)
         }
-        if info.saturatedFraction > 0.5 {
-            out.warnings.append(String(format: "%.0f%% of the units are saturated (|x| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", info.saturatedFraction * 100))
-        }
-        return out
+    }
+
+    /// The warning for a run whose final states are mostly saturated, if it is.
+    static func saturationWarning(_ info: CapacityRun.RunInfo) -> String? {
+        guard info.saturatedFraction > 0.5 else { return nil }
+        return String(format: "%.0f%% of the units are saturated (|x| > 0.99) at the end of the run; lower gIn or g for a meaningful capacity", info.saturatedFraction * 100)
     }
 
     static func summarize(_ kind: DecoderKind, _ curves: [MemoryCurve?], spec: CapacitySpec, histories: [MLPHistory]?, seconds: Double) throws -> DecoderResult {

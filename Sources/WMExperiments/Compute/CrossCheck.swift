@@ -30,9 +30,18 @@ public enum CrossCheck {
         }
     }
 
+    /// The weight formats configurations are drawn in: the stored ones and procedural weights
+    /// (regenerated every step; `procedural: false` leaves them out, for devices without fp64).
+    public static func formats(n: Int, procedural: Bool = true) -> [WeightFormat] {
+        // Dense N×N storage only where it is small.
+        let stored: [WeightFormat] = n > 2048 ? [.csr, .ell] : [.csr, .ell, .dense]
+        return procedural ? stored + [.procedural] : stored
+    }
+
     /// `count` configurations drawn from `seed`; sizes include ones that are not multiples of any
-    /// work-group size (1, 7, 61, 1000, 4099) and every format, rule and input kind.
-    public static func configurations(count: Int, seed: UInt64, maxN: Int = 4099) -> [Config] {
+    /// work-group size (1, 7, 61, 1000, 4099) and every format (procedural weights too, unless
+    /// `procedural` is false), rule and input kind.
+    public static func configurations(count: Int, seed: UInt64, maxN: Int = 4099, procedural: Bool = true) -> [Config] {
         let rng = Philox4x32(seed: seed)
         var out: [Config] = []
         let sizes = [1, 7, 61, 1000, 4099, 300, 2048, 33]
@@ -42,8 +51,11 @@ public enum CrossCheck {
             func unit(_ x: UInt32) -> Double { Double(RandomBits.unitFloat(x)) }
             var s = NetworkSpec()
             s.n = Swift.min(maxN, sizes[c % sizes.count])
-            let formats: [WeightFormat] = [.csr, .ell, .dense]
-            let format = s.n > 2048 ? [WeightFormat.csr, .ell][c % 2] : formats[c % 3]
+            // The format turns with c and shifts by one every 8 configurations (one turn of the
+            // sizes), so that every size, and every fused setting (c % 4, below), meets every
+            // format; the first 4 configurations hold one of each.
+            let formats = formats(n: s.n, procedural: procedural)
+            let format = formats[(c % sizes.count + c / sizes.count) % formats.count]
             s.sp = s.n == 1 ? 1 : Swift.max(2.0 / Double(s.n), Swift.min(1, 0.02 + 0.4 * unit(w.0)))
             s.g = 0.3 + 0.7 * unit(w.1)
             s.rule = c % 2 == 0 ? .leaky : .template
@@ -137,6 +149,10 @@ public enum CrossCheck {
             let src = try InputSource(spec: cfg.input, nIn: cfg.ensemble.nIn)
             let ea = try reference.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
             let eb = try candidate.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
+            // A comparison of other weights than those drawn would pass for the wrong reason.
+            for e in [ea, eb] where e.format != cfg.format {
+                throw WMError.unsupported("config \(c) (\(cfg.summary)): the \(e.backendInfo.kind) engine runs \(e.format.rawValue) weights, not the \(cfg.format.rawValue) drawn")
+            }
             let na = try ea.networks(), nb = try eb.networks()
             // Structure compares the sparsity pattern (dense storage compares the zero pattern).
             var structureOK = true

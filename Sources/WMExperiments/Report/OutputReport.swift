@@ -16,7 +16,7 @@ public enum OutputReport {
         if artefacts.count == 1, case .unreadable(let u, let why) = artefacts[0] { throw WMError.file(path: u.path, reason: why) }
         guard !artefacts.isEmpty else {
             throw WMError.file(path: paths.map(\.path).joined(separator: ", "),
-                               reason: "holds no wmsim results (capacity.json, stats.json, optimize.json, trained.json or results .jsonl of sweep, train or analyze)")
+                               reason: "holds no wmsim results (capacity.json, readout_curve.json, stats.json, optimize.json, trained.json or results .jsonl of sweep, train or analyze)")
         }
         var page = HTMLReport(title: title ?? defaultTitle(artefacts))
         let formatter = ISO8601DateFormatter()
@@ -49,6 +49,7 @@ public enum OutputReport {
         if artefacts.count == 1 {
             switch artefacts[0] {
             case .capacity: return "Memory capacity"
+            case .readoutCurve: return "Memory capacity vs readout neurons"
             case .sweep: return "Parameter sweep"
             case .stats: return "Parameter effects"
             case .optimize: return "Parameter optimisation"

@@ -5,6 +5,8 @@ import WMCore
 public enum ReportArtefact: Sendable, Equatable {
     /// `wmsim capacity`: capacity.json (memory_curve.svg/.csv beside it).
     case capacity(URL)
+    /// `wmsim capacity --readout-neurons n1,n2,…`: readout_curve.json (its figures and CSVs beside it).
+    case readoutCurve(URL)
     /// `wmsim sweep` or `wmsim merge`: a capacity-sweep results file.
     case sweep(URL)
     /// `wmsim stats`: stats.json with its figures.
@@ -24,6 +26,7 @@ public enum ReportArtefact: Sendable, Equatable {
     var order: Int {
         switch self {
         case .capacity: return 0
+        case .readoutCurve: return 0
         case .sweep: return 1
         case .stats: return 2
         case .optimize: return 3
@@ -36,7 +39,7 @@ public enum ReportArtefact: Sendable, Equatable {
 
     public var url: URL {
         switch self {
-        case .capacity(let u), .sweep(let u), .stats(let u), .optimize(let u), .trainingPopulation(let u), .trainedNetwork(let u),
+        case .capacity(let u), .readoutCurve(let u), .sweep(let u), .stats(let u), .optimize(let u), .trainingPopulation(let u), .trainedNetwork(let u),
              .analysis(let u), .unreadable(let u, _): return u
         }
     }
@@ -48,7 +51,7 @@ public enum ReportArtefact: Sendable, Equatable {
     }
 
     /// JSON outputs known by name: a file with one of these names that does not read is reported.
-    static let knownJSON: Set<String> = ["capacity.json", "stats.json", "optimize.json", "trained.json"]
+    static let knownJSON: Set<String> = ["capacity.json", "readout_curve.json", "stats.json", "optimize.json", "trained.json"]
 
     /// Shards of a sweep or population (results/shard-i.jsonl, …-shard-i-of-n.jsonl): their
     /// merge is the result; alone they are partial.
@@ -67,7 +70,7 @@ public enum ReportArtefact: Sendable, Equatable {
         var search = Search()
         if !isDir.boolValue {
             guard let a = identify(path) ?? unreadableResults(path) else {
-                throw WMError.file(path: path.path, reason: "is not a wmsim result (capacity.json, stats.json, optimize.json, trained.json or a results .jsonl)")
+                throw WMError.file(path: path.path, reason: "is not a wmsim result (capacity.json, readout_curve.json, stats.json, optimize.json, trained.json or a results .jsonl)")
             }
             search.artefacts = [a]
             // A sweep brings its stats when they are where `wmsim stats` puts them by default.
@@ -110,6 +113,7 @@ public enum ReportArtefact: Sendable, Equatable {
             if doc["format"].string == "wmsim-trained-network" { return .trainedNetwork(file) }
             if doc["analysis"]["effects"].exists { return .stats(file) }
             if doc["result"]["trace"].exists && doc["result"]["bestFresh"].exists { return .optimize(file) }
+            if doc["result"]["kind"].string == ReadoutCurveResult.resultKind && doc["provenance"].exists { return .readoutCurve(file) }
             if doc["result"]["spec"]["maxLag"].exists && doc["provenance"].exists { return .capacity(file) }
             return nil
         }

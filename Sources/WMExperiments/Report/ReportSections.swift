@@ -8,6 +8,7 @@ enum ReportSections {
     static func section(for a: ReportArtefact, source: String) throws -> HTMLReport.Section {
         switch a {
         case .capacity(let u): return try capacity(u, source: source)
+        case .readoutCurve(let u): return try readoutCurve(u, source: source)
         case .sweep(let u): return try sweep(u, source: source)
         case .stats(let u): return try stats(u, source: source)
         case .optimize(let u): return try optimize(u, source: source)

@@ -19,6 +19,10 @@ struct CapacityCommand: ParsableCommand {
             seeds give the mean and a 95 % confidence interval.
             Writes capacity.json (provenance, spec, per-network curves), memory_curve.csv
             and memory_curve.svg into --out.
+            With several readout sizes (--readout-neurons 50,100,200 or ladder[:MAX]) the
+            networks run once and the decoders are fitted for every size on nested random
+            subsets: MC against n, in readout_curve.json, readout_curve.csv,
+            memory_curves_by_n.csv, readout_curve.svg and memory_curves_by_n.svg.
             """)
 
     @OptionGroup var net: NetworkOptions
@@ -45,7 +49,7 @@ struct CapacityCommand: ParsableCommand {
         } ?? CapacitySpec()
         net.apply(to: &s.network)
         if let v = networks { s.networks = v }
-        try measure.apply(to: &s)
+        try measure.apply(to: &s, readoutCurve: true)
         return s
     }
 
@@ -54,6 +58,7 @@ struct CapacityCommand: ParsableCommand {
     }
 
     func execute() throws {
+        if let sizes = try measure.readoutSizes(), sizes.isCurve { return try executeCurve(sizes) }
         let s = try spec()
         try s.validate()
         try s.mlp.validate()

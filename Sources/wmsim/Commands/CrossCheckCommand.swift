@@ -8,7 +8,12 @@ struct CrossCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosscheck",
         abstract: "Run random configurations on the CPU reference and an OpenCL device and compare every quantity.",
-        discussion: "Exits with status 1 when any difference exceeds its tolerance (see the table's last columns).")
+        discussion: """
+            Configurations vary N (also sizes that are not multiples of a work-group), density, gains, \
+            rule, activation, noise, bias, input kind, fused or per-step launches and the weight format: \
+            dense, ELL, CSR and procedural (regenerated every step, on devices with double precision). \
+            Exits with status 1 when any difference exceeds its tolerance (see the table's last columns).
+            """)
 
     @Option(help: "OpenCL device: index from `wmsim devices` or part of its name (default: auto).") var device: String?
     @Option(help: "Number of random configurations.") var configs: Int = 8
@@ -24,7 +29,10 @@ struct CrossCheckCommand: ParsableCommand {
     func run() throws {
         let cl = try BackendOptions.openCL(device, for: "crosscheck")
         Console.note("reference: cpu — \(CPUBackend().info.device)\ncandidate: opencl — \(cl.info.device) (\(cl.info.platform ?? ""))")
-        let cfgs = CrossCheck.configurations(count: configs, seed: seed, maxN: maxN)
+        // Procedural weights need double precision on the device (their skips are computed in it).
+        let procedural = cl.capabilities.hasFP64
+        if !procedural { Console.note("\(cl.info.device) has no double precision: procedural weights are not drawn") }
+        let cfgs = CrossCheck.configurations(count: configs, seed: seed, maxN: maxN, procedural: procedural)
         var last = -1
         let rows: [CrossCheck.Row]
         do {

@@ -35,11 +35,22 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Z-score each neuron's state before the MLP (statistics of the training segment): true or false (default true; docs/capacity.md says what it changes).")
     var mlpStandardize: Bool?
     @Option(help: "Report the first lag where r drops below this (default 0.5).") var threshold: Double?
-    @Option(help: "The decoders read this many neurons, a fixed random subset (the same on every backend; docs/model.md §2), instead of all N: no N × N Gram matrix (default all).") var readoutNeurons: Int?
+    @Option(help: ArgumentHelp("The decoders read this many neurons, a fixed random subset (the same on every backend; docs/model.md §2), instead of all N: no N × N Gram matrix (default all). `capacity` also takes several sizes (50,100,200, or ladder[:MAX]) for the memory curve over n from one simulation.", valueName: "n"))
+    var readoutNeurons: String?
     @Option(help: "Weight storage: auto, dense, ell, csr, procedural (auto falls back to procedural when stored weights do not fit).") var format: WeightFormat?
     @Option(help: "Precision of the stored recurrent weights: fp32, fp16 or bf16 (default fp32; 16-bit weights are rounded once and summed in fp32; docs/model.md §3 gives the error on the memory curve).") var weightPrecision: WeightPrecision?
 
-    func apply(to s: inout CapacitySpec) throws {
+    /// What `--readout-neurons` asks for (nil when not given).
+    func readoutSizes() throws -> ReadoutSizes? {
+        try readoutNeurons.map { text in
+            do { return try ReadoutSizes.parse(text) } catch let e as WMError { throw ValidationError(e.description) }
+        }
+    }
+
+    /// Applies every option to `s`. Several readout sizes make a readout curve, which only
+    /// `capacity` measures (`readoutCurve: true`: it reads them from `readoutSizes()`); elsewhere
+    /// they are refused.
+    func apply(to s: inout CapacitySpec, readoutCurve: Bool = false) throws {
         if let v = trials { s.trials = v }
         if let v = washout { s.washout = v }
         if let v = train { s.train = v }
@@ -81,6 +92,11 @@ struct CapacityOptions: ParsableArguments {
         if let v = threshold { s.threshold = v }
         if let v = format { s.format = v }
         if let v = weightPrecision { s.weightPrecision = v == .fp32 ? nil : v }
-        if let v = readoutNeurons { s.readoutNeurons = v }
+        switch try readoutSizes() {
+        case .one(let n)?: s.readoutNeurons = n
+        case .some where !readoutCurve:
+            throw ValidationError("--readout-neurons \(readoutNeurons ?? "") asks for several readout sizes, a memory curve over n, which `wmsim capacity` measures; this command takes one size")
+        default: break
+        }
     }
 }

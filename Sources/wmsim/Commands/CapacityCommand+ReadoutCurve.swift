@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import WMCore
+import WMExperiments
+
+extension CapacityCommand {
+    /// `capacity --readout-neurons n1,n2,…`: the memory curve over the number of readout neurons,
+    /// one simulation and one decoder fit per size (`ReadoutCurveMeasurement`). Every input is
+    /// checked, and the sizes resolved against N, before the output folder is made.
+    func executeCurve(_ sizes: ReadoutSizes) throws {
+        let s = try spec()
+        try s.validate()
+        try s.mlp.validate()
+        let backend = try backendOptions.make()
+        try ComputePolicy(backend).check(moments)
+        let source = try InputOptions.source(s.input, nIn: s.network.nIn)
+        if loadNetwork != nil {
+            try net.refuseWithLoadedNetworks()
+            if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network is measured") }
+        }
+        let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        let n = loaded?.first?.spec.n ?? s.network.n
+        var curve = ReadoutCurveSpec(capacity: s, readoutNeurons: try sizes.resolve(n: n))
+        if let first = loaded?.first {
+            curve.capacity.network = first.spec
+            curve.capacity.networks = loaded?.count ?? s.networks
+        }
+        try curve.validate()
+        let count = loaded?.count ?? s.networks
+        try curve.memory(networks: count, backend: backend)
+            .check(capabilities: backend.capabilities, what: "readout curve of \(count) network(s) of N = \(n), n up to \(curve.largest)")
+        if loaded == nil, let note = curve.point(curve.largest).weightFormat(backend: backend).note { Console.note(note) }
+        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
+        Console.note("capacity: \(count) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+")); "
+                     + "readout curve over n = \(curve.readoutNeurons.map(String.init).joined(separator: ", ")) (nested random subsets, one simulation recording \(curve.largest) neurons)")
+        var bars: [String: Progress] = [:]
+        let result: ReadoutCurveResult
+        do {
+            result = try ReadoutCurveMeasurement.run(curve, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
+                let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "fits")
+                bars[phase] = p
+                p.update(done)
+            }
+        } catch {
+            if !existed { OutputFolder.removeIfEmpty(outDir) }
+            throw error
+        }
+        for p in bars.values { p.finish() }
+        try ReadoutCurveOutput.write(result, to: outDir, logLags: logLagAxis)
+        print(ReadoutCurveOutput.table(result))
+        for w in result.warnings { Console.note("warning: \(w)") }
+        print("wrote \(outDir.path)/{\(ReadoutCurveOutput.fileNames.joined(separator: ","))}")
+    }
+}
