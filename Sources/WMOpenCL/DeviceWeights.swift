@@ -85,8 +85,15 @@ final class DeviceWeights {
     var indexBytes: Int { index16 ? 2 : 4 }
 
     /// Uploads host networks.
-    func upload(_ nets: [Network], n: Int, nIn: Int, context: CLContext, queue: CLQueue) throws {
-        let m = nets.count
+    /// Every buffer is checked against the device's largest allocation before it is made.
+    func upload(_ nets: [Network], n: Int, nIn: Int, context: CLContext, queue: CLQueue, device: CLDeviceInfo) throws {
+        let entries: Int
+        switch format {
+        case .procedural: entries = 0
+        case .dense, .auto: entries = nets.count * n * n
+        case .csr, .ell: entries = nets.reduce(0) { $0 + $1.recurrent.nnz }  // ELL adds padding: checked again below
+        }
+        try MemoryCheck.device(bytes: entries * precision.bytes, device: device, what: "\(format.rawValue) weights")
         win = try CLBuffer(context: context, copying: nets.flatMap(\.input))
         switch format {
         case .procedural:
@@ -110,6 +117,7 @@ final class DeviceWeights {
             totalNNZ = total
         case .ell:
             let (layout, columns, values) = try SELLLayout.fill(nets.map(\.recurrent), sigma: sellSigma)
+            try MemoryCheck.device(bytes: layout.storedEntries * precision.bytes, device: device, what: "ell weights")
             try setLayout(layout, context: context)
             try makeIndexBuffer(columns, context: context)
             val = try makeValueBuffer(values, context: context)

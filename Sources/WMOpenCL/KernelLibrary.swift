@@ -98,7 +98,8 @@ public enum KernelLibrary {
 
     /// Build options for a variant: index width, double-precision support and dense layout.
     public static func options(index16: Bool, fp64: Bool, denseColumnMajor: Bool = false, precision: WeightPrecision = .fp32) -> String {
-        var o = index16 ? "-DIDX_T=ushort" : "-DIDX_T=uint"
+        // The slice height the kernels index with is the host layout's (SELLLayout).
+        var o = (index16 ? "-DIDX_T=ushort" : "-DIDX_T=uint") + " -DWM_SELL_C=\(SELLLayout.defaultSliceRows)"
         if fp64 { o += " -DWM_HAS_FP64" }
         if denseColumnMajor { o += " -DWM_DENSE_COLMAJOR" }
         switch precision {

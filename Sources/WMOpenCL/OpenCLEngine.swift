@@ -48,7 +48,7 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         // Refuse before allocating.
         let est = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: chunkSteps, recordWidth: n, hostCopyOfCSR: false,
                                  indexBytes: WeightFormat.uses16BitIndices(n: n) ? 2 : 4, valueBytes: options.weightPrecision.bytes)
-        try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(MemoryEstimate.formatLabel(fmt))) on \(dev.deviceName)")
+        try est.check(available: Int(Double(dev.globalMemBytes) * 0.9), what: "\(m) network(s) of N = \(n) (\(MemoryEstimate.formatLabel(fmt, precision: options.weightPrecision))) on \(dev.deviceName)")
         try MemoryCheck.device(bytes: ensemble.stateCount * 4, device: dev, what: "state")
 
         let index16 = WeightFormat.uses16BitIndices(n: n)
@@ -56,6 +56,9 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         // host's by a few float ulp, enough to tip a rounding now and then, and both backends must
         // hold the same network.
         let onDevice = networks == nil && options.generateOnDevice && dev.hasFP64 && options.weightPrecision == .fp32
+        if networks == nil && !onDevice && fmt.isStored {
+            try OpenCLEngine.checkHostGeneration(ensemble, format: fmt, precision: options.weightPrecision)
+        }
         program = try backend.program(families: KernelFamily.engine, options: KernelLibrary.options(index16: index16, fp64: dev.hasFP64, denseColumnMajor: dev.isGPU,
                                                                                                    precision: options.weightPrecision))
         let ctx = backend.context, q = backend.queue
@@ -73,7 +76,10 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
             if nets == nil {
                 nets = try ensemble.networks.map { try fmt == .procedural ? NetworkGenerator.procedural($0) : NetworkGenerator.generate($0) }
             }
-            try weights.upload(nets!, n: n, nIn: ensemble.nIn, context: ctx, queue: q)
+            if options.weightPrecision != .fp32 && fmt.isStored {
+                for k in nets!.indices { nets![k].recurrent = try options.weightPrecision.rounded(nets![k].recurrent) }
+            }
+            try weights.upload(nets!, n: n, nIn: ensemble.nIn, context: ctx, queue: q, device: dev)
         }
         if fmt == .procedural { try weights.setProcedural(ensemble.networks, context: ctx) }
         // Spectral-radius gains: from the given networks, or computed on the host (N ≤ 4096).
@@ -112,6 +118,27 @@ public final class OpenCLEngine: SimulationEngine, @unchecked Sendable {
         try ki.setArg(4, keys); try ki.setArg(5, x)
         try q.enqueue(ki, global: [DeviceGenerator.roundUp(n * bt, 64), m], local: [64, 1])
         try q.finish()
+    }
+
+    /// Refuses, before anything is generated, stored weights the host cannot generate for
+    /// upload (devices without fp64, 16-bit weights): more than 2³¹ synapses in a network, or
+    /// more host memory than there is for the generated CSR and the layout built from it.
+    static func checkHostGeneration(_ ensemble: Ensemble, format: WeightFormat, precision: WeightPrecision) throws {
+        let why = precision == .fp32 ? "this device has no double precision, so the weights" : "\(precision.rawValue) weights"
+        var bytes = 0.0
+        for s in ensemble.networks {
+            let nnz = MemoryEstimate.nnzBound(s)
+            guard nnz < Double(Int32.max) else {
+                throw WMError.unsupported("\(why) are generated on the host, which holds fewer than 2³¹ synapses per network (N = \(s.n), sp = \(s.sp) gives about \(String(format: "%.3g", Double(s.n) * Double(s.n) * s.sp))); use fp32 weights generated on the device, or --format procedural")
+            }
+            // CSR (value + column) while generating, its copy into the device layout, the 16-bit copy.
+            bytes += nnz * 8 + MemoryEstimate.weightBytes(s, format: format, indexBytes: 4) + nnz * 4
+        }
+        let available = MemoryEstimate.hostAvailable
+        if bytes > Double(available) {
+            throw WMError.insufficientMemory(needed: RunMemoryEstimate.Part.bytes(bytes), available: available,
+                                             what: "generating \(ensemble.count) network(s) of N = \(ensemble.n) on the host for upload (\(why) are generated there)")
+        }
     }
 
     public func state() throws -> [Float] {

@@ -73,13 +73,33 @@ final class StoredWeightsLayoutTests: XCTestCase {
         XCTAssertEqual(WeightPrecision.bf16.round(-2.5), -2.5)
         XCTAssertTrue(WeightPrecision.bf16.round(.nan).isNaN)
         XCTAssertEqual(WeightPrecision.fp16.round(1e6), .infinity, "fp16 overflows above 65504")
+        // fp16 subnormals: 2⁻²⁴ is the smallest; 2⁻²⁵ is the tie between it and 0 and goes to 0.
+        XCTAssertEqual(WeightPrecision.fp16.round(0x1p-24), 0x1p-24)
+        XCTAssertEqual(WeightPrecision.fp16.round(0x1p-25), 0)
+        XCTAssertEqual(WeightPrecision.fp16.round(3 * 0x1p-25), 2 * 0x1p-24, "1.5 subnormal steps: ties to even (2)")
+        XCTAssertEqual(WeightPrecision.bf16.round(0x1p-100), 0x1p-100, "bf16 keeps float's range")
     }
 
-    /// The relative rounding error stays within half an ulp of the 16-bit format on weights.
+    /// A weight beyond fp16's range is refused (not made infinite); bf16 holds it; zeros made by
+    /// rounding stay stored synapses.
+    func testRoundingRefusesOverflowAndKeepsTheStructure() throws {
+        let m = CSRMatrix(rows: 2, cols: 2, rowPtr: [0, 2, 3], colIndex: [0, 1, 1], values: [1e5, 1e-9, -0.5])
+        XCTAssertThrowsError(try WeightPrecision.fp16.rounded(m)) { XCTAssertTrue("\($0)".contains("65504"), "\($0)") }
+        let b = try WeightPrecision.bf16.rounded(m)
+        XCTAssertEqual(b.values, [99840, 1e-9 as Float, -0.5].map { WeightPrecision.bf16.round($0) })
+        var small = m
+        small.values[0] = 1
+        let h = try WeightPrecision.fp16.rounded(small)
+        XCTAssertEqual(h.values, [1, 0, -0.5])
+        XCTAssertEqual(h.nnz, 3, "a weight rounded to 0 stays a synapse")
+    }
+
+    /// The relative rounding error stays within half an ulp of the 16-bit format on weights of
+    /// normal magnitude (subnormal fp16 weights: the known answers above).
     func testRoundingErrorIsHalfAnULP() throws {
         let m = try randomMatrix(n: 300, sp: 0.2, seed: 5)
         for (p, bound) in [(WeightPrecision.fp16, 0x1p-11), (.bf16, 0x1p-8)] {
-            let r = p.rounded(m)
+            let r = try p.rounded(m)
             XCTAssertEqual(r.colIndex, m.colIndex)
             var worst = 0.0
             for (a, b) in zip(r.values, m.values) where abs(b) > 1e-4 {
@@ -87,7 +107,7 @@ final class StoredWeightsLayoutTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(worst, bound, "\(p)")
             XCTAssertGreaterThan(worst, bound / 4, "\(p) rounds at all")
-            XCTAssertEqual(p.rounded(r), r, "rounding is idempotent")
+            XCTAssertEqual(try p.rounded(r), r, "rounding is idempotent")
         }
     }
 

@@ -39,15 +39,40 @@ final class CapacityWeightPrecisionTests: XCTestCase {
         }
     }
 
+    /// With 16-bit weights the run's estimate keeps the stored format (the engine never falls
+    /// back to procedural weights with them) and does not suggest procedural weights.
+    func testEstimateWithSixteenBitWeightsNeverPlansProceduralWeights() throws {
+        var c = spec(.bf16)
+        c.format = .auto
+        c.network.n = 100_000; c.network.sp = 0.5
+        c.readoutNeurons = 50
+        let choice = c.weightFormat(backend: CPUBackend())
+        XCTAssertNotEqual(choice.format, .procedural)
+        XCTAssertNil(choice.note)
+        let text = "\(c.memory(backend: CPUBackend()))"
+        XCTAssertFalse(text.contains("--format procedural stores no weights"), text)
+    }
+
     /// The spec records the precision only when it is not fp32 (fingerprints of older runs are
     /// unchanged) and reads it back; procedural weights with 16 bits are refused.
     func testSpecRecordsThePrecisionAndRefusesProcedural() throws {
-        let encoded = { (s: CapacitySpec) in String(decoding: try JSONEncoder().encode(s), as: UTF8.self) }
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = .sortedKeys
+        let encoded = { (s: CapacitySpec) in String(decoding: try sorted.encode(s), as: UTF8.self) }
         XCTAssertFalse(try encoded(spec(nil)).contains("weightPrecision"))
         XCTAssertTrue(try encoded(spec(.bf16)).contains("\"weightPrecision\":\"bf16\""))
         XCTAssertEqual(try JSONDecoder().decode(CapacitySpec.self, from: try JSONEncoder().encode(spec(.fp16))).weightPrecision, .fp16)
+        // A file naming the default has the fingerprint of one that does not.
+        var withDefault = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(spec(nil))) as! [String: Any]
+        withDefault["weightPrecision"] = "fp32"
+        let decoded = try JSONDecoder().decode(CapacitySpec.self, from: try JSONSerialization.data(withJSONObject: withDefault))
+        XCTAssertNil(decoded.weightPrecision)
+        XCTAssertEqual(try encoded(decoded), try encoded(spec(nil)))
         var proc = spec(.bf16)
         proc.format = .procedural
+        XCTAssertThrowsError(try proc.validate(), "refused by the spec's own check, before any file is written") { err in
+            XCTAssertTrue("\(err)".contains("procedural"), "\(err)")
+        }
         let input = try InputSource(spec: InputSpec(), nIn: 1)
         XCTAssertThrowsError(try CapacityMeasurement.run(proc, backend: CPUBackend(), input: input)) { err in
             XCTAssertTrue("\(err)".contains("procedural"), "\(err)")

@@ -61,7 +61,7 @@ final class StoredWeightsParityTests: XCTestCase {
                         let a = try cpu.makeEngine(ensemble: ens, networks: nil, input: input, options: o)
                         let b = try cl.makeEngine(ensemble: ens, networks: nil, input: input, options: o)
                         let c = try cl.makeEngine(ensemble: ens, networks: host, input: input, options: o)
-                        let rounded = host.map { precision.rounded($0.recurrent) }
+                        let rounded = try host.map { try precision.rounded($0.recurrent) }
                         XCTAssertEqual(try a.networks().map(\.recurrent), rounded, "CPU holds the rounded values, \(tag)")
                         XCTAssertEqual(try c.networks().map { $0.recurrent.dense() }, rounded.map { $0.dense() }, "uploaded, \(tag)")
                         XCTAssertEqual(try b.networks().map { $0.recurrent.dense() }, rounded.map { $0.dense() }, "generated, \(tag)")

@@ -72,6 +72,12 @@ final class SimulateCLITests: XCTestCase {
             let s = try CLI.json(dir.appendingPathComponent("summary.json"))
             XCTAssertEqual((s["config"] as? [String: Any])?["weightPrecision"] as? String, p)
         }
+        for backend in ["cpu", "opencl"] {
+            let big = try CLI.run(["simulate", "--n", "100", "--sp", "0.1", "--g", "100000", "--format", "csr", "--weight-precision", "fp16",
+                                   "--steps", "3", "--out", CLI.tempDir("ovf").path, "--backend", backend])
+            XCTAssertNotEqual(big.status, 0)
+            XCTAssertTrue(big.stderr.contains("65504") && !big.stderr.contains("non-finite"), "\(backend): \(big.stderr)")
+        }
         let bad = try CLI.run(["simulate", "--n", "50", "--steps", "5", "--weight-precision", "fp8", "--out", CLI.tempDir("bad").path])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("fp16") && bad.stderr.contains("bf16"), bad.stderr)

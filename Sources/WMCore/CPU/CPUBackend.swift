@@ -61,7 +61,7 @@ public final class CPUBackend: Backend {
         // vectorised kernels run); procedural ones are what the choice said.
         let fmt = chosen == .procedural ? chosen : CPUEngine.storage(options.format, n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1, trials: ensemble.trials)
         try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
-            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt))) in host memory")
+            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt, precision: options.weightPrecision))) in host memory")
         var nets: [Network]
         if let given = networks {
             nets = given
@@ -72,7 +72,7 @@ public final class CPUBackend: Backend {
         }
         // 16-bit weights: the rounded values, held as floats (the device stores their 16 bits).
         if options.weightPrecision != .fp32 && fmt.isStored {
-            for m in nets.indices { nets[m].recurrent = options.weightPrecision.rounded(nets[m].recurrent) }
+            for m in nets.indices { nets[m].recurrent = try options.weightPrecision.rounded(nets[m].recurrent) }
         }
         return try CPUEngine(ensemble: ensemble, networks: nets, format: fmt, input: input, options: options, info: info)
     }

@@ -12,7 +12,7 @@
 /// same fma chain whatever σ and C are: the layout moves bytes, never results. Sorting only
 /// reduces padding. Bernoulli rows of workload C (N = 10⁵, about 100 ± 10 entries) padded to
 /// the matrix's longest row, as plain ELL does, store about 40 % padding; SELL-32 without
-/// sorting about 20 %; with σ = 1024 under 1 % (`paddingFraction`).
+/// sorting about 20 %; with σ = 1024 under 2 % (`paddingFraction`).
 public struct SELLLayout: Sendable, Equatable {
     /// Rows per slice when none is given: a GPU warp, so one slot of a slice is one coalesced read.
     public static let defaultSliceRows = 32

@@ -5,8 +5,12 @@
 /// OpenCL engine stores 16 bits per weight and widens each to float as it reads it, the CPU
 /// engine keeps the rounded values as floats. So CPU/OpenCL parity is the fp32 contract on the
 /// rounded network, and the network itself differs from the fp32 one by at most half a unit in
-/// the last place of the 16-bit format (fp16: 2⁻¹¹ relative, bf16: 2⁻⁸). What that does to the
-/// memory curve is measured and stated in docs/model.md §3. Input weights stay fp32.
+/// the last place of the 16-bit format: bf16 2⁻⁸ relative; fp16 2⁻¹¹ relative for magnitudes
+/// ≥ 6.1·10⁻⁵, below that an absolute 2⁻²⁵ (subnormals; below 3·10⁻⁸ a weight becomes 0 and
+/// stays a stored synapse). A weight beyond fp16's range (65504) is refused, not made infinite.
+/// The spectral-radius gain (`--spectral-radius`) is computed on the fp32 weights and applied to
+/// the rounded ones on both backends. What rounding does to the memory curve is measured and
+/// stated in docs/model.md §3. Input weights stay fp32.
 public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
     /// IEEE single precision: the weights as generated.
     case fp32
@@ -44,9 +48,15 @@ public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
         return UInt16(rounded >> 16)
     }
 
-    /// `m` with every value rounded to this precision (structure unchanged).
-    public func rounded(_ m: CSRMatrix) -> CSRMatrix {
+    /// `m` with every value rounded to this precision (structure unchanged, zeros kept as
+    /// synapses). Throws when a finite weight has no finite 16-bit form (fp16 beyond 65504).
+    public func rounded(_ m: CSRMatrix) throws -> CSRMatrix {
         guard self != .fp32 else { return m }
-        return CSRMatrix(rows: m.rows, cols: m.cols, rowPtr: m.rowPtr, colIndex: m.colIndex, values: m.values.map(round))
+        let values = m.values.map(round)
+        if let k = values.indices.first(where: { !values[$0].isFinite && m.values[$0].isFinite }) {
+            throw WMError.invalidParameter(name: "weight precision", value: "\(rawValue): a recurrent weight of \(m.values[k])",
+                                           expected: "weights within \(self == .fp16 ? "fp16's ±65504" : "the format's range"); use bf16 (float's range) or fp32, or smaller gains")
+        }
+        return CSRMatrix(rows: m.rows, cols: m.cols, rowPtr: m.rowPtr, colIndex: m.colIndex, values: values)
     }
 }

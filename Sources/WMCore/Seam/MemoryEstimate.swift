@@ -51,8 +51,10 @@ public struct MemoryEstimate: Sendable {
     }
 
     /// How a refusal names the weights: stored formats point to the one that stores nothing.
-    public static func formatLabel(_ format: WeightFormat) -> String {
-        format.isStored ? "\(format.rawValue) weights; --format procedural stores none" : "procedural weights"
+    /// With 16-bit weights there is no procedural alternative to point to (it stores nothing in any precision).
+    public static func formatLabel(_ format: WeightFormat, precision: WeightPrecision = .fp32) -> String {
+        guard format.isStored else { return "procedural weights" }
+        return precision == .fp32 ? "\(format.rawValue) weights; --format procedural stores none" : "\(format.rawValue) weights in \(precision.rawValue)"
     }
 
     /// Throws `insufficientMemory` when the total exceeds `available` (with the estimate).

@@ -10,7 +10,7 @@ import WMCore
 ///   the time for all 500 networks to take one step).
 /// - `effectiveGBPerSecond` = `bytesPerStep` · steps / seconds / 1e9, where `bytesPerStep` is the
 ///   compulsory traffic of one step: the recurrent weights in the format used (dense N²·v; CSR
-///   nnz·(v + idx) + (N+1)·4; ELL nnz·(v + idx) + N·8 (row lengths and positions), padding not
+///   nnz·(v + idx) + (N+1)·4; ELL nnz·(v + idx) + N·4 (row lengths; N·8 with the device's row positions), padding not
 ///   counted; v = 4 bytes per weight, 2 for 16-bit weights on a device (the CPU backend holds
 ///   them as floats); idx = 2 bytes when N ≤ 65536, else 4; procedural 0), the input weights
 ///   N·nIn·4, and reading and writing the state 2·N·B·4, summed over networks. Re-reads of x
@@ -28,6 +28,10 @@ public struct ThroughputResult: Codable, Sendable, Hashable {
     public var format: String
     /// Precision of the stored weights when not fp32 ("fp16", "bf16"); nil for fp32.
     public var weightPrecision: String? = nil
+    /// The SELL sorting window σ the engine was given (`bench --sell-sigma`; used by OpenCL ell).
+    public var sellSigma: Int? = nil
+    /// Fused steps as requested (`bench --fused yes|no`); nil when left to the engine.
+    public var fusedRequested: Bool? = nil
     /// OpenCL: whether steps were fused into one launch per chunk (E: true only if every group was);
     /// nil for other engines.
     public var fused: Bool?
@@ -124,7 +128,8 @@ public enum Throughput {
             let nnz = try engine.synapseCount()
             nnzTotal += nnz
             networks += ens.count
-            bytes += bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count, format: fmt, nnz: nnz, valueBytes: valueBytes)
+            bytes += bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count, format: fmt, nnz: nnz, valueBytes: valueBytes,
+                                  rowPositions: !(c.usesHostMemory && !c.denseOpsOnDevice))
 
             if warmupSteps > 0 { try engine.advance(steps: warmupSteps) }
             for r in 0..<repeats {
@@ -137,7 +142,8 @@ public enum Throughput {
         let updates = Double(nnzTotal) * Double(w.steps) * Double(w.batch)
         return ThroughputResult(
             workload: w.id, batch: w.batch, backend: backend.info.kind, device: backend.info.device,
-            format: formats.joined(separator: "+"), weightPrecision: precision == .fp32 ? nil : precision.rawValue, fused: fusedAll, networks: networks,
+            format: formats.joined(separator: "+"), weightPrecision: precision == .fp32 ? nil : precision.rawValue,
+            sellSigma: sellSigma, fusedRequested: fusedSteps, fused: fusedAll, networks: networks,
             steps: w.steps, nnz: nnzTotal, repeats: repeats, seconds: sec, allSeconds: perRepeat,
             setupSeconds: setup,
             synapticUpdatesPerSecond: updates / sec,
@@ -148,7 +154,9 @@ public enum Throughput {
 
     /// Compulsory bytes of one step of `networks` networks of size `n` with `nnz` stored synapses
     /// in all, stored in `format` (resolved); see `ThroughputResult`.
-    public static func bytesPerStep(n: Int, nIn: Int, batch: Int, networks: Int, format: WeightFormat, nnz: Int, valueBytes: Int = 4) -> Double {
+    /// `rowPositions`: the device's SELL layout also reads each row's position (4 more bytes per row).
+    public static func bytesPerStep(n: Int, nIn: Int, batch: Int, networks: Int, format: WeightFormat, nnz: Int, valueBytes: Int = 4,
+                                    rowPositions: Bool = false) -> Double {
         let idx = WeightFormat.uses16BitIndices(n: n) ? 2.0 : 4.0
         let nd = Double(n), m = Double(networks)
         var perNet = nd * Double(nIn) * 4 + 2 * nd * Double(batch) * 4   // input weights, state read + write
@@ -157,7 +165,7 @@ public enum Throughput {
         switch format {
         case .dense, .auto: perNet += nd * nd * v
         case .csr: perNet += (nd + 1) * 4; weights = Double(nnz) * (v + idx)
-        case .ell: perNet += nd * 8; weights = Double(nnz) * (v + idx)
+        case .ell: perNet += nd * (rowPositions ? 8 : 4); weights = Double(nnz) * (v + idx)
         case .procedural: break  // nothing read: the rows are regenerated in registers
         }
         return weights + m * perNet

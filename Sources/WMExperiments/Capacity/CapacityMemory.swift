@@ -27,7 +27,8 @@ extension CapacitySpec {
         // engine computes on it in host memory (the CPU backend with --format csr) or nothing is
         // stored (procedural).
         let csr = (c.usesHostMemory && fmt == .csr) || fmt == .procedural ? 0 : MemoryEstimate.nnzBound(network) * 8 + (nNet + 1) * 4
-        let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell" : (fmt.isStored ? "; --format procedural stores no weights" : "")
+        let formatHint = fmt == .dense ? "; dense N×N weights: try --format ell"
+            : (fmt.isStored ? ((weightPrecision ?? .fp32) == .fp32 ? "; --format procedural stores no weights" : "; bf16/fp16 weights are already 2 bytes") : "")
         let readoutHint = readoutNeurons == nil ? " or read a subset of the neurons (--readout-neurons)" : " or fewer readout neurons (--readout-neurons)"
         var parts: [RunMemoryEstimate.Part] = [
             P.init("engine (\(Int(group)) network(s) of N = \(network.n), \(fmt.rawValue) weights, states)",
@@ -79,7 +80,8 @@ extension CapacitySpec {
         let m = count ?? networks
         let group = Swift.max(1, Swift.min(m, ComputePolicy(backend).networksPerEngine(m)))
         let ens = Ensemble(spec: network, count: group, trials: trials)
-        return (try? WeightFormatChoice.resolve(format, ensemble: ens, networksGiven: false, capabilities: backend.capabilities))
+        return (try? WeightFormatChoice.resolve(format, ensemble: ens, networksGiven: false, capabilities: backend.capabilities,
+                                                precision: weightPrecision ?? .fp32))
             ?? WeightFormatChoice(format: format.resolve(n: network.n, sp: network.sp))
     }
 

@@ -132,6 +132,10 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
             }
         }
         guard threshold.isFinite else { throw WMError.invalidParameter(name: "threshold", value: "\(threshold)", expected: "a finite r") }
+        if let p = weightPrecision, p != .fp32, format == .procedural {
+            throw WMError.invalidParameter(name: "weightPrecision", value: "\(p.rawValue) with format procedural",
+                                           expected: "fp32: procedural weights are regenerated, not stored, so there is nothing to store in 16 bits; use a stored format (ell, csr, dense)")
+        }
     }
 
     /// Refuses segments too short for the statistic to mean anything; checked when a run starts
@@ -191,6 +195,8 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         try c.fill(&threshold, .threshold)
         try c.fill(&format, .format)
         readoutNeurons = try c.decodeIfPresent(Int.self, forKey: .readoutNeurons)
-        weightPrecision = try c.decodeIfPresent(WeightPrecision.self, forKey: .weightPrecision)
+        // fp32 is the default and is left out, so a file that names it has the same fingerprint.
+        let precision = try c.decodeIfPresent(WeightPrecision.self, forKey: .weightPrecision)
+        weightPrecision = precision == .fp32 ? nil : precision
     }
 }

@@ -22,11 +22,14 @@ public enum CrossCheck {
         public var format: WeightFormat
         public var fused: Bool?
         public var steps: Int
+        /// Precision of the stored weights (fp32 for procedural ones).
+        public var precision: WeightPrecision = .fp32
 
         public var summary: String {
             let s = ensemble.networks[0]
             return "N=\(s.n) sp=\(String(format: "%.3g", s.sp)) M=\(ensemble.count) B=\(ensemble.trials) \(s.rule.rawValue) \(s.activation.rawValue) \(format.rawValue) input=\(input.kind.rawValue)"
                 + (s.noise > 0 ? " noise" : "") + (fused == true ? " fused" : fused == false ? " per-step" : "")
+                + (precision == .fp32 ? "" : " \(precision.rawValue)")
         }
     }
 
@@ -40,8 +43,11 @@ public enum CrossCheck {
 
     /// `count` configurations drawn from `seed`; sizes include ones that are not multiples of any
     /// work-group size (1, 7, 61, 1000, 4099) and every format (procedural weights too, unless
-    /// `procedural` is false), rule and input kind.
-    public static func configurations(count: Int, seed: UInt64, maxN: Int = 4099, procedural: Bool = true) -> [Config] {
+    /// `procedural` is false), rule and input kind. Stored weights take the `precisions` in turn,
+    /// four configurations each (0–3 the first, 4–7 the second, …); procedural ones stay fp32.
+    public static func configurations(count: Int, seed: UInt64, maxN: Int = 4099, procedural: Bool = true,
+                                      precisions: [WeightPrecision] = [.fp32]) -> [Config] {
+        let precisions = precisions.isEmpty ? [.fp32] : precisions
         let rng = Philox4x32(seed: seed)
         var out: [Config] = []
         let sizes = [1, 7, 61, 1000, 4099, 300, 2048, 33]
@@ -74,7 +80,9 @@ public enum CrossCheck {
             input.seed = UInt64(w2.2)
             input.holdSteps = 3
             let fused: Bool? = c % 4 == 3 ? true : (c % 4 == 1 ? false : nil)
-            out.append(Config(ensemble: Ensemble(spec: s, count: m, trials: trials), input: input, format: format, fused: fused, steps: 30))
+            let precision = format.isStored ? precisions[(c / 4) % precisions.count] : .fp32
+            out.append(Config(ensemble: Ensemble(spec: s, count: m, trials: trials), input: input, format: format, fused: fused, steps: 30,
+                              precision: precision))
         }
         return out
     }
@@ -146,6 +154,7 @@ public enum CrossCheck {
             opt.format = cfg.format
             opt.fusedSteps = cfg.fused
             opt.chunkSteps = 13
+            opt.weightPrecision = cfg.precision
             let src = try InputSource(spec: cfg.input, nIn: cfg.ensemble.nIn)
             let ea = try reference.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)
             let eb = try candidate.makeEngine(ensemble: cfg.ensemble, networks: nil, input: src, options: opt)

@@ -9,7 +9,8 @@ extension ReportSections {
         let dir = url.deletingLastPathComponent()
         var o = "<p>N = \(H.num(net["n"])), g = \(H.num(net["g"])), sp = \(H.num(net["sp"])), gIn = \(H.num(net["gIn"])), spIn = \(H.num(net["spIn"])), "
             + "\(H.esc(net["rule"].text)) rule; \(H.num(spec["networks"])) network seed(s) × \(H.num(spec["trials"])) trial(s); "
-            + "lags 1…\(H.num(spec["maxLag"])); weights \(H.esc(r["format"].text)).</p>\n"
+            + "lags 1…\(H.num(spec["maxLag"])); weights \(H.esc(r["format"].text))"
+            + (spec["weightPrecision"].exists ? " in \(H.esc(spec["weightPrecision"].text))" : "") + ".</p>\n"
         o += "<p class=\"note\">\(H.esc(r["convention"].text))</p>\n"
         let decoders = spec["decoders"].strings
         var rows: [[String]] = []

@@ -109,13 +109,18 @@ struct BenchCommand: ParsableCommand {
             }
             return v
         }
-        let variants = formats.flatMap { f in precisions.map { (f, $0) } }
+        let variants = formats.flatMap { f in precisions.map { (f, $0) } }.filter { $0.0 != .procedural || $0.1 == .fp32 }
+        if variants.isEmpty && !list.isEmpty {
+            throw ValidationError("--format procedural stores no weights, so --weight-precision \(weightPrecision) leaves nothing to run; add fp32 or a stored format")
+        }
+        if formats.contains(.procedural) && precisions.contains(where: { $0 != .fp32 }) {
+            Console.note("procedural weights store nothing: they run in fp32 only")
+        }
         var rows: [Row] = []
         for w in list {
             // The peers run once per workload; each format's row is compared with the same figures.
             var peerFigures: [PeerScript.Figure]? = nil
             for (fmt, precision) in variants {
-                if fmt == .procedural && precision != .fp32 { continue }  // nothing stored to narrow
                 Console.note("running \(w.name) (\(w.description))\(formats.count > 1 ? ", --format \(fmt.rawValue)" : "")"
                              + "\(precisions.count > 1 ? ", --weight-precision \(precision.rawValue)" : "")…")
                 if let note = try? WeightFormatChoice.resolve(fmt, ensemble: StandardWorkloads.ensemble(for: w), networksGiven: false,

@@ -19,6 +19,7 @@ struct CrossCheckCommand: ParsableCommand {
     @Option(help: "Number of random configurations.") var configs: Int = 8
     @Option(help: "Seed of the configuration draw.") var seed: UInt64 = 1
     @Option(help: "Largest N drawn.") var maxN: Int = 4099
+    @Option(help: "Precisions stored weights take in turn, four configurations each (default fp32,fp16,bf16: with --configs 12 each meets every format).") var weightPrecision: String = "fp32,fp16,bf16"
     @Option(help: "Also write the rows as JSON to this file.", completion: .file(extensions: ["json"])) var json: String?
 
     func validate() throws {
@@ -32,7 +33,13 @@ struct CrossCheckCommand: ParsableCommand {
         // Procedural weights need double precision on the device (their skips are computed in it).
         let procedural = cl.capabilities.hasFP64
         if !procedural { Console.note("\(cl.info.device) has no double precision: procedural weights are not drawn") }
-        let cfgs = CrossCheck.configurations(count: configs, seed: seed, maxN: maxN, procedural: procedural)
+        let precisions = try weightPrecision.split(separator: ",").map { f -> WeightPrecision in
+            guard let p = WeightPrecision(rawValue: f.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("bad --weight-precision '\(f)'; choose from \(WeightPrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return p
+        }
+        let cfgs = CrossCheck.configurations(count: configs, seed: seed, maxN: maxN, procedural: procedural, precisions: precisions)
         var last = -1
         let rows: [CrossCheck.Row]
         do {
