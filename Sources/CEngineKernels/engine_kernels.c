@@ -451,28 +451,37 @@ int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, cons
 
 // MARK: persistent workers
 
-/// The pool: worker w (1…) runs part w of every `wm_pool_run`, always on the same thread, so the
-/// rows it owns (and their weights) stay in that core's caches from one step to the next;
-/// Dispatch hands blocks to whichever thread is free, and each step's blocks then travel between
-/// the cores' L2. Waiting spins first (a step of a small network is tens of microseconds, a
-/// sleep/wake-up pair about as long), then sleeps on a condition variable so that an idle engine
-/// costs nothing.
-enum { POOL_MAX = 255, SPIN_ROUNDS = 4000 };
+/// The pool: persistent threads that take the parts of each `wm_pool_run`. Thread w first takes
+/// the parts p with p % workers == w, so on a quiet machine each thread runs the same rows every
+/// step and their weights stay in its core's L2 (Dispatch hands blocks to whichever thread is
+/// free, and the rows then travel between the cores' caches); a part nobody has started yet is
+/// taken by whoever is free, so a thread the OS has descheduled (a shared machine) does not hold
+/// the step up. Waiting spins first (a step of a small network is tens of microseconds, a
+/// sleep/wake-up pair about as long), then sleeps, so that an idle engine costs nothing.
+enum { POOL_MAX = 64, SPIN_ROUNDS = 4000 };
+
+/// One run: lives on the caller's stack until every part is done; parts are claimed under the
+/// pool's lock while it is `pool.job`.
+typedef struct {
+    wm_pool_fn fn;
+    void *ctx;
+    int parts;
+    int workers;
+    uint64_t claimed;  // bit p: part p taken
+} pool_job;
 
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;      // workers: a new generation
-    pthread_cond_t done;      // caller: remaining reached 0
+    pthread_cond_t done;      // caller: every part done
     atomic_uint generation;
-    atomic_int remaining;
+    atomic_int finished;      // parts of the current job done
     atomic_int sleepers;      // workers blocked (or about to block) on `wake`
     atomic_int callerSleeps;  // the caller blocked (or about to block) on `done`
     atomic_flag busy;         // a run in progress: another caller runs its parts itself
-    int threads;              // workers started (parts 1…threads)
-    int parts;
-    wm_pool_fn fn;
-    void *ctx;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, 0, 0, 0};
+    int threads;              // workers started (1…threads)
+    pool_job *job;            // the run whose parts are being handed out (under `lock`)
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, NULL};
 
 static inline void pool_pause(void) {
 #ifdef WM_X86
@@ -480,10 +489,37 @@ static inline void pool_pause(void) {
 #endif
 }
 
+/// Runs parts of the current job until none is left to take: first worker w's own (p % workers
+/// == w), then any.
+static void pool_take_parts(int w) {
+    for (;;) {
+        pthread_mutex_lock(&pool.lock);
+        pool_job *job = pool.job;
+        int part = -1;
+        if (job) {
+            for (int p = w; p < job->parts && part < 0; p += job->workers)
+                if (!(job->claimed >> p & 1)) part = p;
+            for (int p = 0; p < job->parts && part < 0; p++)
+                if (!(job->claimed >> p & 1)) part = p;
+            if (part >= 0) job->claimed |= (uint64_t)1 << part;
+        }
+        pthread_mutex_unlock(&pool.lock);
+        if (part < 0) return;
+        // The job stays alive until its last part is counted below.
+        const int parts = job->parts;
+        job->fn(job->ctx, part);
+        if (atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel) + 1 == parts && atomic_load(&pool.callerSleeps)) {
+            pthread_mutex_lock(&pool.lock);
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
+    }
+}
+
 static void *pool_worker(void *arg) {
     // The generation current when the thread was created (the run that creates it bumps the
     // generation afterwards, possibly before this thread starts): that run is the first it serves.
-    const int part = (int)((uintptr_t)arg & 0xff);
+    const int w = (int)((uintptr_t)arg & 0xff);
     unsigned seen = (unsigned)((uintptr_t)arg >> 8);
     for (;;) {
         int spins = 0;
@@ -501,21 +537,13 @@ static void *pool_worker(void *arg) {
             atomic_fetch_sub(&pool.sleepers, 1);
         }
         seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
-        if (part < pool.parts) {
-            pool.fn(pool.ctx, part);
-            if (atomic_fetch_sub_explicit(&pool.remaining, 1, memory_order_acq_rel) == 1 && atomic_load(&pool.callerSleeps)) {
-                pthread_mutex_lock(&pool.lock);
-                pthread_cond_signal(&pool.done);
-                pthread_mutex_unlock(&pool.lock);
-            }
-        }
+        pool_take_parts(w);
     }
     return NULL;
 }
 
 void wm_pool_run(int parts, wm_pool_fn fn, void *ctx) {
-    if (parts > POOL_MAX) parts = POOL_MAX;
-    if (parts <= 1 || atomic_flag_test_and_set(&pool.busy)) {
+    if (parts <= 1 || parts > POOL_MAX || atomic_flag_test_and_set(&pool.busy)) {
         for (int p = 0; p < parts; p++) fn(ctx, p);
         return;
     }
@@ -525,36 +553,37 @@ void wm_pool_run(int parts, wm_pool_fn fn, void *ctx) {
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         const int ok = pthread_create(&t, &attr, pool_worker,
-                                     (void *)(((uintptr_t)atomic_load(&pool.generation) << 8) | (uintptr_t)(pool.threads + 1))) == 0;
+                                      (void *)(((uintptr_t)atomic_load(&pool.generation) << 8) | (uintptr_t)(pool.threads + 1))) == 0;
         pthread_attr_destroy(&attr);
         if (!ok) break;
         pool.threads++;
     }
-    const int helpers = pool.threads < parts - 1 ? pool.threads : parts - 1;
-    pool.fn = fn;
-    pool.ctx = ctx;
-    pool.parts = helpers + 1;
-    atomic_store(&pool.remaining, helpers);
+    pool_job job = {fn, ctx, parts, parts, 0};
+    atomic_store(&pool.finished, 0);
+    pthread_mutex_lock(&pool.lock);
+    pool.job = &job;
+    pthread_mutex_unlock(&pool.lock);
     atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
     if (atomic_load(&pool.sleepers)) {
         pthread_mutex_lock(&pool.lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.lock);
     }
-    // Parts the pool could not take (thread creation failed) run here, after part 0.
-    for (int p = 0; p < parts; p++)
-        if (p == 0 || p > helpers) fn(ctx, p);
+    pool_take_parts(0);  // with no threads started (creation failed), every part runs here
     int spins = 0;
-    while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0 && spins < SPIN_ROUNDS) {
+    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts && spins < SPIN_ROUNDS) {
         pool_pause();
         spins++;
     }
-    if (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) {
+    if (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {
         atomic_store(&pool.callerSleeps, 1);
         pthread_mutex_lock(&pool.lock);
-        while (atomic_load(&pool.remaining) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+        while (atomic_load(&pool.finished) < parts) pthread_cond_wait(&pool.done, &pool.lock);
         pthread_mutex_unlock(&pool.lock);
         atomic_store(&pool.callerSleeps, 0);
     }
+    pthread_mutex_lock(&pool.lock);
+    pool.job = NULL;
+    pthread_mutex_unlock(&pool.lock);
     atomic_flag_clear(&pool.busy);
 }

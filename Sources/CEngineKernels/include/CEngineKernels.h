@@ -59,9 +59,10 @@ int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, cons
 /// A part of a pooled run: called once with each part index 0..<parts.
 typedef void (*wm_pool_fn)(void *ctx, int part);
 
-/// Runs fn(ctx, p) for p = 0..<parts and returns when all are done: part 0 on the calling thread,
-/// part p > 0 on the pool's persistent thread p (the same thread every run, so the data a part
-/// touches stay in one core's caches across runs). Waits spin briefly, then sleep. A call made
+/// Runs fn(ctx, p) for p = 0..<parts (at most 64) and returns when all are done, on the calling
+/// thread and the pool's persistent threads: thread w (the caller is 0) takes the parts p with
+/// p % parts == w first, so the data a part touches stay in one core's caches across runs on a
+/// quiet machine, then any part not yet started. Waits spin briefly, then sleep. A call made
 /// while another run is in progress (another thread, or from inside a part) runs all its parts
 /// on the calling thread.
 void wm_pool_run(int parts, wm_pool_fn fn, void *ctx);
