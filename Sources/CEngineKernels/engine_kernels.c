@@ -10,6 +10,7 @@
 // contracted (the FMAs are written out), and contraction is off besides.
 #include "CEngineKernels.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -61,13 +62,16 @@ enum { PREFETCH_AHEAD = 12 };
         _mm512_mask_storeu_ps(acc + t0 + 16 * (nv - 1), tail, a[nv - 1]);                                   \
     }
 
+/// Trials 0..<nt of one row (x rows bs floats apart, acc[t] for trial t): whole 64-trial blocks,
+/// then one masked block of 1–4 vectors. `pf` allows the x prefetches (off where x sits in L2:
+/// there they cost load slots and measured slower).
 #define ROW_SUMS_512(SUF, T)                                                                                \
     ROW_BLOCK_512(SUF, T)                                                                                   \
-    WM_AVX512 static void row_sums_512_##SUF(float *acc, int bt, const float *x, const float *values, const T *cols, \
-                                             ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride) {          \
+    WM_AVX512 static void row_range_512_##SUF(float *acc, int bs, int nt, const float *x, const float *values, \
+                                              const T *cols, ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, int pf) { \
         const float *vp = values + first;                                                                   \
         const T *cp = cols + first;                                                                         \
-        if (bt == 1) {                                                                                      \
+        if (bs == 1) {                                                                                      \
             float s = 0;                                                                                    \
             for (ptrdiff_t k = 0; k < count; k++) s = __builtin_fmaf(vp[k * stride], x[cp[k * stride]], s); \
             *acc = s;                                                                                       \
@@ -75,16 +79,20 @@ enum { PREFETCH_AHEAD = 12 };
         }                                                                                                   \
         const __mmask16 all = 0xffff;                                                                       \
         int t0 = 0;                                                                                         \
-        for (; t0 + 64 <= bt; t0 += 64) row_block_512_##SUF(acc, bt, x, vp, cp, count, stride, t0, 4, all, 1); \
-        const int rest = bt - t0;                                                                           \
+        for (; t0 + 64 <= nt; t0 += 64) row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, all, pf); \
+        const int rest = nt - t0;                                                                           \
         if (rest == 0) return;                                                                              \
         const __mmask16 tail = (__mmask16)(0xffffu >> ((16 - rest % 16) % 16));                             \
         switch ((rest + 15) / 16) {                                                                         \
-        case 1: row_block_512_##SUF(acc, bt, x, vp, cp, count, stride, t0, 1, tail, 0); break;              \
-        case 2: row_block_512_##SUF(acc, bt, x, vp, cp, count, stride, t0, 2, tail, 1); break;              \
-        case 3: row_block_512_##SUF(acc, bt, x, vp, cp, count, stride, t0, 3, tail, 1); break;              \
-        default: row_block_512_##SUF(acc, bt, x, vp, cp, count, stride, t0, 4, tail, 1); break;             \
+        case 1: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 1, tail, 0); break;              \
+        case 2: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 2, tail, pf); break;             \
+        case 3: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 3, tail, pf); break;             \
+        default: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, tail, pf); break;            \
         }                                                                                                   \
+    }                                                                                                       \
+    WM_AVX512 static void row_sums_512_##SUF(float *acc, int bt, const float *x, const float *values, const T *cols, \
+                                             ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride) {          \
+        row_range_512_##SUF(acc, bt, bt, x, values, cols, first, count, stride, 1);                         \
     }
 
 /// AVX2: nv ≤ 4 vectors of 8 trials, the last masked by `tail` (lanes of all ones are live).
@@ -198,8 +206,132 @@ enum { PREFETCH_AHEAD = 12 };
     _mm512_insertf32x4(_mm512_insertf32x4(_mm512_insertf32x4(_mm512_castps128_ps512(LOAD_X4(x, c)), LOAD_X4(x, (c) + 4), 1), \
                                           LOAD_X4(x, (c) + 8), 2), LOAD_X4(x, (c) + 12), 3)
 
+// MARK: sliced ELL, B > 1: rows in pairs
+
+/// One 64-trial block of two rows of sliced ELL (i and i + 1, entries at vp/cp and vp + 1/cp + 1
+/// with stride 16), eight independent accumulator chains. With one row at a time (four chains) the
+/// x rows of the next entries wait behind the FMA latency; with two rows the loads of one row
+/// overlap the other's FMAs (measured 1.3× fewer cycles per entry at N = 1000, B = 64, x in L2).
+/// Each row still gets fma(w, x, acc) over its own entries in stored order.
+#define ELL_PAIR_512(SUF, T)                                                                                \
+    WM_AVX512 static void ell_pair_512_##SUF(float *acc, int bt, const float *x, const float *vp, const T *cp, \
+                                             ptrdiff_t c0, ptrdiff_t c1, int t0, const int prefetch) {      \
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;     \
+        const float *xb = x + t0;                                                                           \
+        const float *vq = vp + 1;                                                                           \
+        const T *cq = cp + 1;                                                                               \
+        const ptrdiff_t both = c0 < c1 ? c0 : c1;                                                           \
+        ptrdiff_t k = 0;                                                                                    \
+        if (prefetch) {                                                                                     \
+            for (; k + PREFETCH_AHEAD < both; k++) {                                                        \
+                const char *pa = (const char *)(xb + (ptrdiff_t)cp[16 * PREFETCH_AHEAD] * bt);              \
+                const char *pb = (const char *)(xb + (ptrdiff_t)cq[16 * PREFETCH_AHEAD] * bt);              \
+                for (int j = 0; j < 4; j++) { _mm_prefetch(pa + 64 * j, _MM_HINT_T0); _mm_prefetch(pb + 64 * j, _MM_HINT_T0); } \
+                PAIR_FMA4(a, vp, cp) PAIR_FMA4(b, vq, cq)                                                   \
+                vp += 16; cp += 16; vq += 16; cq += 16;                                                     \
+            }                                                                                               \
+        }                                                                                                   \
+        for (; k < both; k++) {                                                                             \
+            PAIR_FMA4(a, vp, cp) PAIR_FMA4(b, vq, cq)                                                       \
+            vp += 16; cp += 16; vq += 16; cq += 16;                                                         \
+        }                                                                                                   \
+        for (ptrdiff_t j = k; j < c0; j++) { PAIR_FMA4(a, vp, cp) vp += 16; cp += 16; }                     \
+        for (ptrdiff_t j = k; j < c1; j++) { PAIR_FMA4(b, vq, cq) vq += 16; cq += 16; }                     \
+        float *o = acc + t0;                                                                                \
+        _mm512_storeu_ps(o, a0); _mm512_storeu_ps(o + 16, a1); _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3); \
+        o += bt;                                                                                            \
+        _mm512_storeu_ps(o, b0); _mm512_storeu_ps(o + 16, b1); _mm512_storeu_ps(o + 32, b2); _mm512_storeu_ps(o + 48, b3); \
+    }                                                                                                       \
+    /* Rows lo..<hi of sliced ELL for bt trials: whole 64-trial blocks two rows at a time, the rest  \
+       (an odd last row, trials past the last whole block) row by row. */                              \
+    WM_AVX512 static void ell_rows_512_##SUF(float *y, int bt, const float *x, const float *values, const T *cols, \
+                                             const int32_t *lengths, const ptrdiff_t *off, ptrdiff_t lo,    \
+                                             ptrdiff_t hi, int prefetch) {                                  \
+        const ptrdiff_t whole = bt / 64 * 64;                                                               \
+        ptrdiff_t i = lo;                                                                                   \
+        for (; i < hi; i++) {                                                                               \
+            const ptrdiff_t first = off[i / 16] + i % 16;                                                   \
+            if (whole > 0 && i % 2 == 0 && i + 1 < hi) {                                                    \
+                for (int t0 = 0; t0 < whole; t0 += 64)                                                      \
+                    ell_pair_512_##SUF(y + i * bt, bt, x, values + first, cols + first, lengths[i], lengths[i + 1], t0, prefetch); \
+                if (whole < bt) {                                                                           \
+                    row_range_512_##SUF(y + i * bt + whole, bt, bt - (int)whole, x + whole, values, cols, first, lengths[i], 16, prefetch); \
+                    row_range_512_##SUF(y + (i + 1) * bt + whole, bt, bt - (int)whole, x + whole, values, cols, first + 1, lengths[i + 1], 16, prefetch); \
+                }                                                                                           \
+                i++;                                                                                        \
+            } else {                                                                                        \
+                row_range_512_##SUF(y + i * bt, bt, bt, x, values, cols, first, lengths[i], 16, prefetch);   \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+#define PAIR_FMA4(A, V, C)                                                                                  \
+    {                                                                                                       \
+        const __m512 w = _mm512_set1_ps(*(V));                                                              \
+        const float *xr = xb + (ptrdiff_t)*(C) * bt;                                                        \
+        A##0 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xr), A##0);                                               \
+        A##1 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xr + 16), A##1);                                          \
+        A##2 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xr + 32), A##2);                                          \
+        A##3 = _mm512_fmadd_ps(w, _mm512_loadu_ps(xr + 48), A##3);                                          \
+    }
+
+// MARK: dense, B = 1: bitmap panels
+
+/// Rows lo..<hi (lo a multiple of 16) of an n × n matrix in bitmap panels: panel p (rows 16p…16p
+/// + 15) has for each column j a 16-bit mask of its rows that hold an entry there
+/// (masks[p·n + j], bit r % 16) and those entries' values in row order, column after column, from
+/// values + starts[p]. Row r gets fma(w, x[j], acc) over its entries in column order from +0,
+/// the rows in vector lanes: per column one broadcast of x[j] and one expanding load, no gather,
+/// and the matrix costs 2 bytes per 16 rows and column plus 4 per entry (A: 1.1 MB, so each
+/// core's half stays in its L2, where dense rows would be 4 MB). Lanes without an entry keep
+/// their sum (masked fma), so the sums are the sparse formats' chains bit for bit.
+#define MASKED_COLUMN(A, M, V)                                                                              \
+    {                                                                                                       \
+        const __mmask16 k = (__mmask16)(M)[j];                                                              \
+        A = _mm512_mask3_fmadd_ps(_mm512_maskz_expandloadu_ps(k, V), xj, A, k);                             \
+        V += __builtin_popcount(k);                                                                         \
+    }
+
+WM_AVX512 static WM_INLINE void store_rows_512(float *out, ptrdiff_t r, ptrdiff_t hi, __m512 v) {
+    if (r + 16 <= hi) _mm512_storeu_ps(out + r, v);
+    else _mm512_mask_storeu_ps(out + r, (__mmask16)(0xffffu >> (16 - (hi - r))), v);
+}
+
+WM_AVX512 static void dense_masked_512(float *out, const float *x, const uint16_t *masks, const float *values,
+                                       const ptrdiff_t *starts, ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi) {
+    ptrdiff_t p = lo / 16;
+    const ptrdiff_t end = (hi + 15) / 16;
+    // Four panels per pass: the value pointers advance by a popcount per column (a 4-cycle chain
+    // each), so four independent panels keep the core busy.
+    for (; p + 4 <= end; p += 4) {
+        const uint16_t *m0 = masks + p * n, *m1 = m0 + n, *m2 = m1 + n, *m3 = m2 + n;
+        const float *v0 = values + starts[p], *v1 = values + starts[p + 1], *v2 = values + starts[p + 2], *v3 = values + starts[p + 3];
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (ptrdiff_t j = 0; j < n; j++) {
+            const __m512 xj = _mm512_set1_ps(x[j]);
+            MASKED_COLUMN(a0, m0, v0) MASKED_COLUMN(a1, m1, v1) MASKED_COLUMN(a2, m2, v2) MASKED_COLUMN(a3, m3, v3)
+        }
+        store_rows_512(out, 16 * p, hi, a0);
+        store_rows_512(out, 16 * p + 16, hi, a1);
+        store_rows_512(out, 16 * p + 32, hi, a2);
+        store_rows_512(out, 16 * p + 48, hi, a3);
+    }
+    for (; p < end; p++) {
+        const uint16_t *m0 = masks + p * n;
+        const float *v0 = values + starts[p];
+        __m512 a0 = _mm512_setzero_ps();
+        for (ptrdiff_t j = 0; j < n; j++) {
+            const __m512 xj = _mm512_set1_ps(x[j]);
+            MASKED_COLUMN(a0, m0, v0)
+        }
+        store_rows_512(out, 16 * p, hi, a0);
+    }
+}
+
 ROW_SUMS_512(u16, uint16_t)
 ROW_SUMS_512(i32, int32_t)
+ELL_PAIR_512(u16, uint16_t)
+ELL_PAIR_512(i32, int32_t)
 ROW_SUMS_256(u16, uint16_t)
 ROW_SUMS_256(i32, int32_t)
 ELL_512(u16, uint16_t)
@@ -272,4 +404,186 @@ int wm_ell_slices_u16(float *out, const float *x, const float *values, const uin
 int wm_ell_slices_i32(float *out, const float *x, const float *values, const int32_t *cols, const int32_t *lengths,
                       const ptrdiff_t *offsets, ptrdiff_t slices) {
     DISPATCH(ell_512_i32, ell_256_i32, out, x, values, cols, lengths, offsets, slices)
+}
+
+int wm_ell_rows_u16(float *y, int trials, const float *x, const float *values, const uint16_t *cols,
+                    const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch) {
+#ifdef WM_X86
+    switch (wm_engine_kernels_level()) {
+    case 2: ell_rows_512_u16(y, trials, x, values, cols, lengths, offsets, lo, hi, prefetch); return 1;
+    case 1:
+        for (ptrdiff_t i = lo; i < hi; i++)
+            row_sums_256_u16(y + i * trials, trials, x, values, cols, offsets[i / 16] + i % 16, lengths[i], 16);
+        return 1;
+    default: return 0;
+    }
+#else
+    return 0;
+#endif
+}
+
+int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, const int32_t *cols,
+                    const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch) {
+#ifdef WM_X86
+    switch (wm_engine_kernels_level()) {
+    case 2: ell_rows_512_i32(y, trials, x, values, cols, lengths, offsets, lo, hi, prefetch); return 1;
+    case 1:
+        for (ptrdiff_t i = lo; i < hi; i++)
+            row_sums_256_i32(y + i * trials, trials, x, values, cols, offsets[i / 16] + i % 16, lengths[i], 16);
+        return 1;
+    default: return 0;
+    }
+#else
+    return 0;
+#endif
+}
+
+int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, const float *values, const ptrdiff_t *starts,
+                         ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi) {
+#ifdef WM_X86
+    if (wm_engine_kernels_level() >= 2) {
+        dense_masked_512(out, x, masks, values, starts, n, lo, hi);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+// MARK: persistent workers
+
+/// The pool: persistent threads that take the parts of each `wm_pool_run`. Thread w first takes
+/// the parts p with p % workers == w, so on a quiet machine each thread runs the same rows every
+/// step and their weights stay in its core's L2 (Dispatch hands blocks to whichever thread is
+/// free, and the rows then travel between the cores' caches); a part nobody has started yet is
+/// taken by whoever is free, so a thread the OS has descheduled (a shared machine) does not hold
+/// the step up. Waiting spins first (a step of a small network is tens of microseconds, a
+/// sleep/wake-up pair about as long), then sleeps, so that an idle engine costs nothing.
+enum { POOL_MAX = 64, SPIN_ROUNDS = 4000 };
+
+/// One run: lives on the caller's stack until every part is done; parts are claimed under the
+/// pool's lock while it is `pool.job`.
+typedef struct {
+    wm_pool_fn fn;
+    void *ctx;
+    int parts;
+    int workers;
+    uint64_t claimed;  // bit p: part p taken
+} pool_job;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;      // workers: a new generation
+    pthread_cond_t done;      // caller: every part done
+    atomic_uint generation;
+    atomic_int finished;      // parts of the current job done
+    atomic_int sleepers;      // workers blocked (or about to block) on `wake`
+    atomic_int callerSleeps;  // the caller blocked (or about to block) on `done`
+    atomic_flag busy;         // a run in progress: another caller runs its parts itself
+    int threads;              // workers started (1…threads)
+    pool_job *job;            // the run whose parts are being handed out (under `lock`)
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, NULL};
+
+static inline void pool_pause(void) {
+#ifdef WM_X86
+    _mm_pause();
+#endif
+}
+
+/// Runs parts of the current job until none is left to take: first worker w's own (p % workers
+/// == w), then any.
+static void pool_take_parts(int w) {
+    for (;;) {
+        pthread_mutex_lock(&pool.lock);
+        pool_job *job = pool.job;
+        int part = -1;
+        if (job) {
+            for (int p = w; p < job->parts && part < 0; p += job->workers)
+                if (!(job->claimed >> p & 1)) part = p;
+            for (int p = 0; p < job->parts && part < 0; p++)
+                if (!(job->claimed >> p & 1)) part = p;
+            if (part >= 0) job->claimed |= (uint64_t)1 << part;
+        }
+        pthread_mutex_unlock(&pool.lock);
+        if (part < 0) return;
+        // The job stays alive until its last part is counted below.
+        const int parts = job->parts;
+        job->fn(job->ctx, part);
+        if (atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel) + 1 == parts && atomic_load(&pool.callerSleeps)) {
+            pthread_mutex_lock(&pool.lock);
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
+    }
+}
+
+static void *pool_worker(void *arg) {
+    // The generation current when the thread was created (the run that creates it bumps the
+    // generation afterwards, possibly before this thread starts): that run is the first it serves.
+    const int w = (int)((uintptr_t)arg & 0xff);
+    unsigned seen = (unsigned)((uintptr_t)arg >> 8);
+    for (;;) {
+        int spins = 0;
+        while (atomic_load_explicit(&pool.generation, memory_order_acquire) == seen && spins < SPIN_ROUNDS) {
+            pool_pause();
+            spins++;
+        }
+        if (atomic_load_explicit(&pool.generation, memory_order_acquire) == seen) {
+            // Announce the sleep before checking again under the lock: the caller bumps the
+            // generation, then looks at `sleepers`, so one of the two sees the other.
+            atomic_fetch_add(&pool.sleepers, 1);
+            pthread_mutex_lock(&pool.lock);
+            while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+            pthread_mutex_unlock(&pool.lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
+        }
+        seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
+        pool_take_parts(w);
+    }
+    return NULL;
+}
+
+void wm_pool_run(int parts, wm_pool_fn fn, void *ctx) {
+    if (parts <= 1 || parts > POOL_MAX || atomic_flag_test_and_set(&pool.busy)) {
+        for (int p = 0; p < parts; p++) fn(ctx, p);
+        return;
+    }
+    while (pool.threads < parts - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        const int ok = pthread_create(&t, &attr, pool_worker,
+                                      (void *)(((uintptr_t)atomic_load(&pool.generation) << 8) | (uintptr_t)(pool.threads + 1))) == 0;
+        pthread_attr_destroy(&attr);
+        if (!ok) break;
+        pool.threads++;
+    }
+    pool_job job = {fn, ctx, parts, parts, 0};
+    atomic_store(&pool.finished, 0);
+    pthread_mutex_lock(&pool.lock);
+    pool.job = &job;
+    pthread_mutex_unlock(&pool.lock);
+    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    if (atomic_load(&pool.sleepers)) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    pool_take_parts(0);  // with no threads started (creation failed), every part runs here
+    int spins = 0;
+    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts && spins < SPIN_ROUNDS) {
+        pool_pause();
+        spins++;
+    }
+    if (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {
+        atomic_store(&pool.callerSleeps, 1);
+        pthread_mutex_lock(&pool.lock);
+        while (atomic_load(&pool.finished) < parts) pthread_cond_wait(&pool.done, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+        atomic_store(&pool.callerSleeps, 0);
+    }
+    pthread_mutex_lock(&pool.lock);
+    pool.job = NULL;
+    pthread_mutex_unlock(&pool.lock);
+    atomic_flag_clear(&pool.busy);
 }

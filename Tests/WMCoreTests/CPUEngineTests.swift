@@ -280,6 +280,26 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// Dense storage at B = 1 with the AVX-512 kernels sums each row over its entries in column
+    /// order from bitmap panels (`BitmapPanels`): trajectories bit-identical to CSR, for N not a
+    /// multiple of 16 or 64, sparse and full matrices, several networks (parallel row blocks at
+    /// N = 1003) and both rules.
+    func testDenseBatchOneIsBitIdenticalToCSR() throws {
+        guard CPUEngine.vectorKernelLevel >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        for (n, sp, rule) in [(7, 1.0, UpdateRule.leaky), (61, 0.3, .template), (300, 0.25, .leaky), (1003, 0.25, .template)] {
+            var s = NetworkSpec()
+            s.n = n; s.sp = sp; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
+            s.rule = rule; s.leak = 0.6; s.bias = 0.05; s.noise = 0.01; s.seed = UInt64(n)
+            let ens = Ensemble(spec: s, count: 3, trials: 1)
+            let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 2)
+            let csr = try engine(ens, input: input, format: .csr).run(steps: 20, record: RecordRequest(every: 1)).data
+            let dense = try engine(ens, input: input, format: .dense).run(steps: 20, record: RecordRequest(every: 1)).data
+            XCTAssertTrue(csr.allSatisfy(\.isFinite))
+            XCTAssertGreaterThan(csr.map(abs).max()!, 1e-2, "the trajectory moves")
+            XCTAssertEqual(csr.map(\.bitPattern), dense.map(\.bitPattern), "N = \(n), sp = \(sp)")
+        }
+    }
+
     /// Procedural weights regenerate the stored rows (same synapses, values and summation order):
     /// trajectories bit-identical to CSR and ELL for sizes that are not multiples of the 16-row
     /// slices, every batch path (B = 1, 3, 9, 45), both rules, noise and an exact spectral radius.

@@ -126,4 +126,112 @@ final class EngineKernelTests: XCTestCase {
             XCTAssertLessThanOrEqual(Double(worst), ParityTolerance.contractingTrajectory, "B = \(trials)")
         }
     }
+
+    /// The B > 1 sliced-ELL row ranges (`wm_ell_rows_*`, two rows at a time at AVX-512) with the
+    /// x prefetches on, which the engine asks for only when x outgrows L2 (not at these sizes):
+    /// the exact fma chain bit for bit, odd starts and ends, B with and without a 64-trial tail.
+    func testELLRowRangesWithPrefetchEqualExactFMAChain() throws {
+        guard wm_engine_kernels_cap(99) > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
+        for level in levels where level > 0 {
+            wm_engine_kernels_cap(level)
+            for (n, maxLength) in [(37, 29), (1003, 45)] {
+                let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n + 7))
+                for e in [SlicedELL(m), SlicedELL(m, wideColumns: true)] {
+                    for bt in [2, 64, 71, 130] {
+                        var bits = Bits(s: UInt64(n * 31 + bt))
+                        let x = (0..<(n * bt)).map { _ in bits.float() }
+                        let exact = exactSums(m, x: x, trials: bt)
+                        for (lo, hi) in [(0, n), (3, n - 2)] {
+                            var y = [Float](repeating: .nan, count: n * bt)
+                            let ok = x.withUnsafeBufferPointer { xp in
+                                y.withUnsafeMutableBufferPointer { yp in
+                                    e.rowLength.withUnsafeBufferPointer { lp in
+                                        e.values.withUnsafeBufferPointer { vp in
+                                            e.sliceOffset.withUnsafeBufferPointer { op in
+                                                e.narrowColumns
+                                                    ? e.columns16.withUnsafeBufferPointer { cp in
+                                                        CPUEngine.vectorELLRows(into: yp.baseAddress!, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!, columns: cp.baseAddress!,
+                                                                                lengths: lp.baseAddress!, offsets: op.baseAddress!, lo: lo, hi: hi, prefetch: true)
+                                                    }
+                                                    : e.columns32.withUnsafeBufferPointer { cp in
+                                                        CPUEngine.vectorELLRows(into: yp.baseAddress!, trials: bt, x: xp.baseAddress!, values: vp.baseAddress!, columns: cp.baseAddress!,
+                                                                                lengths: lp.baseAddress!, offsets: op.baseAddress!, lo: lo, hi: hi, prefetch: true)
+                                                    }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            XCTAssertTrue(ok)
+                            XCTAssertEqual(y[(lo * bt)..<(hi * bt)].map(\.bitPattern), exact[(lo * bt)..<(hi * bt)].map(\.bitPattern),
+                                           "N = \(n) B = \(bt) rows \(lo)..<\(hi) level \(level) narrow \(e.narrowColumns)")
+                            XCTAssertTrue(y[0..<(lo * bt)].allSatisfy(\.isNaN) && y[(hi * bt)...].allSatisfy(\.isNaN), "rows outside untouched")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bitmap panels (`BitmapPanels`, dense B = 1 at AVX-512): the exact fma chain over each row's
+    /// entries in column order bit for bit, for N not a multiple of 16 or 64, ranges that start on a
+    /// later panel and end inside one, empty rows and a full row; nothing written outside the range.
+    func testBitmapPanelSumsEqualExactFMAChain() throws {
+        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        for (n, maxLength) in [(5, 5), (37, 37), (133, 70), (1003, 400)] {
+            let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n + 3))
+            let panels = BitmapPanels(m)
+            var bits = Bits(s: UInt64(n))
+            let x = (0..<n).map { _ in bits.float() }
+            let exact = exactSums(m, x: x, trials: 1)
+            for (lo, hi) in [(0, n), (16 * (n / 32), n - n / 7)] where lo < hi {
+                var y = [Float](repeating: .nan, count: n)
+                let ok = x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        panels.masks.withUnsafeBufferPointer { mp in
+                            panels.values.withUnsafeBufferPointer { vp in
+                                panels.starts.withUnsafeBufferPointer { sp in
+                                    wm_dense_masked_sums(yp.baseAddress!, xp.baseAddress!, mp.baseAddress!, vp.baseAddress!, sp.baseAddress!, n, lo, hi)
+                                }
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(ok, 1)
+                XCTAssertEqual(y[lo..<hi].map(\.bitPattern), exact[lo..<hi].map(\.bitPattern), "N = \(n) rows \(lo)..<\(hi)")
+                XCTAssertTrue(y[0..<lo].allSatisfy(\.isNaN) && y[hi...].allSatisfy(\.isNaN), "N = \(n): rows outside untouched")
+            }
+            XCTAssertEqual(wm_engine_kernels_cap(1), 1)
+            XCTAssertEqual(x.withUnsafeBufferPointer { xp -> Int32 in
+                var y = [Float](repeating: 0, count: n)
+                return wm_dense_masked_sums(&y, xp.baseAddress!, panels.masks, panels.values, panels.starts, n, 0, n)
+            }, Int32(0), "below AVX-512 the caller runs sgemv")
+            wm_engine_kernels_cap(99)
+        }
+    }
+
+    /// The persistent pool runs every part exactly once per run, whatever the number of parts and
+    /// across many runs; a run started from inside a part runs its parts on that thread.
+    func testPoolRunsEveryPartOnce() {
+        // Raw counters: parts are distinct indices, so no two threads touch one slot.
+        struct Counts: @unchecked Sendable {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            let nested = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        }
+        let counts = Counts()
+        counts.hits.initialize(repeating: 0, count: 8)
+        counts.nested.initialize(to: 0)
+        defer { counts.hits.deallocate(); counts.nested.deallocate() }
+        for round in 0..<300 {
+            let parts = [1, 2, 3, 5, 8][round % 5]
+            CPUEngine.poolRun(parts: parts) { p in
+                counts.hits[p] += 1
+                if round == 7 && p == 1 {
+                    CPUEngine.poolRun(parts: 2) { _ in counts.nested.pointee += 1 }
+                }
+            }
+        }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: counts.hits, count: 8)), [300, 240, 180, 120, 120, 60, 60, 60])
+        XCTAssertEqual(counts.nested.pointee, 2)
+    }
 }

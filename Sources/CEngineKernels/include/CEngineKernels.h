@@ -35,4 +35,36 @@ int wm_ell_slices_u16(float *out, const float *x, const float *values, const uin
 int wm_ell_slices_i32(float *out, const float *x, const float *values, const int32_t *cols, const int32_t *lengths,
                       const ptrdiff_t *offsets, ptrdiff_t slices);
 
+/// Rows lo..<hi of sliced ELL (16-row slices, `offsets` the slice offsets, `lengths` the row
+/// lengths) for `trials` > 1 trials: y[i·trials + b] = fma chain over row i's entries in slot
+/// order of (w, x[c·trials + b]) from +0, as `wm_row_sums_u16` with stride 16 row by row. The
+/// AVX-512 level takes two rows at a time. `prefetch` asks for software prefetches of the x rows
+/// of coming entries (worth it only when x does not fit in L2). Returns 0, writing nothing, when
+/// no vectorised level is available.
+int wm_ell_rows_u16(float *y, int trials, const float *x, const float *values, const uint16_t *cols,
+                    const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch);
+/// `wm_ell_rows_u16` with 32-bit column indices.
+int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, const int32_t *cols,
+                    const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch);
+
+/// Rows lo..<hi (lo a multiple of 16) of an n × n matrix in bitmap panels times x: panel p
+/// (rows 16p…16p + 15) has a 16-bit mask per column j, masks[p·n + j] (bit r % 16: row r has an
+/// entry in column j), and the entries' values column after column, in row order within a
+/// column, from values + starts[p]. out[r] = the fma chain over row r's entries in column order
+/// from +0 (bit for bit the other formats' sums). AVX-512F only: returns 0, writing nothing, at
+/// lower levels.
+int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, const float *values, const ptrdiff_t *starts,
+                         ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi);
+
+/// A part of a pooled run: called once with each part index 0..<parts.
+typedef void (*wm_pool_fn)(void *ctx, int part);
+
+/// Runs fn(ctx, p) for p = 0..<parts (at most 64) and returns when all are done, on the calling
+/// thread and the pool's persistent threads: thread w (the caller is 0) takes the parts p with
+/// p % parts == w first, so the data a part touches stay in one core's caches across runs on a
+/// quiet machine, then any part not yet started. Waits spin briefly, then sleep. A call made
+/// while another run is in progress (another thread, or from inside a part) runs all its parts
+/// on the calling thread.
+void wm_pool_run(int parts, wm_pool_fn fn, void *ctx);
+
 #endif

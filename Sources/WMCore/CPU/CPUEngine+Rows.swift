@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// The per-row work of one CPU step: recurrent sums (sparse formats) and the vectorised epilogue.
 ///
 /// The recurrent sums run in C (`CPUEngine+Vector.swift`: the hardware's exact fma, AVX-512F or
@@ -12,13 +14,14 @@ extension CPUEngine {
     /// Rows lo..<hi of network mm for all trials, in pieces: the recurrent sums into y (sparse;
     /// dense has them from BLAS already), then the epilogue over the piece's contiguous span.
     /// Writes t to `sh.bad[badSlot]` when a new value is not finite.
-    func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int) {
+    /// `panels`: dense sums from `densePanels` here (else dense has them from BLAS already).
+    func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int, panels: Bool = false) {
         let rowsPerPiece = Swift.max(1, CPUEngine.pieceValues / ensemble.trials)
         var finite = true
         var a = lo
         while a < hi {
             let b = Swift.min(hi, a + rowsPerPiece)
-            sums(network: mm, lo: a, hi: b, sh: sh)
+            sums(network: mm, lo: a, hi: b, sh: sh, panels: panels)
             if !finish(network: mm, lo: a, hi: b, t: t, useTanh: useTanh, sh: sh) { finite = false }
             a = b
         }
@@ -27,13 +30,23 @@ extension CPUEngine {
 
     /// `y[i·B + b] = Σ_p w_p · x[col_p·B + b]` for rows lo..<hi, accumulated in stored order
     /// (column order, as the kernels do; procedural rows in the same order, so bit-identical to
-    /// CSR). Nothing to do for dense storage.
-    func sums(network mm: Int, lo: Int, hi: Int, sh: Shared) {
+    /// CSR). Dense storage: from the bitmap panels when `panels` (lo a multiple of 16), else
+    /// nothing (BLAS did all rows).
+    func sums(network mm: Int, lo: Int, hi: Int, sh: Shared, panels: Bool = false) {
         let n = ensemble.n, bt = ensemble.trials
         let xm = sh.x + mm * n * bt, ym = sh.y + mm * n * bt
         switch weights[mm] {
         case .dense:
-            return
+            if panels {
+                let d = densePanels[mm]
+                d.masks.withUnsafeBufferPointer { mp in
+                    d.values.withUnsafeBufferPointer { vp in
+                        d.starts.withUnsafeBufferPointer { sp in
+                            _ = wm_dense_masked_sums(ym, xm, mp.baseAddress!, vp.baseAddress!, sp.baseAddress!, n, lo, hi)
+                        }
+                    }
+                }
+            }
         case let .csr(mat):
             mat.rowPtr.withUnsafeBufferPointer { rp in
                 mat.colIndex.withUnsafeBufferPointer { cp in
@@ -77,6 +90,12 @@ extension CPUEngine {
             e.values.withUnsafeBufferPointer { vp in
                 e.sliceOffset.withUnsafeBufferPointer { op in
                     var i = lo
+                    // Several trials: the C kernels take the whole range (two rows at a time);
+                    // prefetching x only pays when its B floats per column do not fit in L2.
+                    if bt > 1 && vectorELLRows(into: ym, trials: bt, x: xm, values: vp.baseAddress!, columns: cp, lengths: lp.baseAddress!,
+                                               offsets: op.baseAddress!, lo: lo, hi: hi, prefetch: e.rows * bt * 4 > 1 << 20) {
+                        return
+                    }
                     if bt == 1 {
                         // The run of whole slices in one call to the vectorised kernels, where the CPU has them.
                         let whole = i % s == 0 ? (hi - i) / s : 0

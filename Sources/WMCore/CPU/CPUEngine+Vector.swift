@@ -56,4 +56,21 @@ extension CPUEngine {
         }
         return false
     }
+
+    /// Rows lo..<hi of sliced ELL for several trials in C (`wm_ell_rows_u16`); false (nothing
+    /// written) when the CPU has no vectorised level. `offsets` is the whole `sliceOffset`.
+    @inline(__always)
+    static func vectorELLRows<C: FixedWidthInteger>(into y: UnsafeMutablePointer<Float>, trials bt: Int, x: UnsafePointer<Float>,
+                                                    values: UnsafePointer<Float>, columns cp: UnsafePointer<C>, lengths: UnsafePointer<Int32>,
+                                                    offsets: UnsafePointer<Int>, lo: Int, hi: Int, prefetch: Bool) -> Bool {
+        if C.self == UInt16.self {
+            let c = UnsafeRawPointer(cp).assumingMemoryBound(to: UInt16.self)
+            return wm_ell_rows_u16(y, Int32(bt), x, values, c, lengths, offsets, lo, hi, prefetch ? 1 : 0) != 0
+        }
+        if C.self == Int32.self {
+            let c = UnsafeRawPointer(cp).assumingMemoryBound(to: Int32.self)
+            return wm_ell_rows_i32(y, Int32(bt), x, values, c, lengths, offsets, lo, hi, prefetch ? 1 : 0) != 0
+        }
+        return false
+    }
 }

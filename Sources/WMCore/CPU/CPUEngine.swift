@@ -1,10 +1,14 @@
+import CEngineKernels
 import CLAPACK
 import Foundation
 
 /// The plain-Swift reference engine. Sparse formats accumulate each row in column order with
 /// fused multiply-adds (the order the OpenCL kernels use); dense uses OpenBLAS sgemm/sgemv.
 /// The epilogue (drive, update, finite check) runs vectorised over contiguous spans of rows ×
-/// trials (`CPUEngine+Rows.swift`, `VectorMath`). Rows are split across all cores.
+/// trials (`CPUEngine+Rows.swift`, `VectorMath`). Rows are split across all cores, each core's
+/// share the same every step (`wm_pool_run`'s persistent threads), so its weights stay in its
+/// caches. With the AVX-512 kernels, dense B = 1 steps read the weights as bitmap panels
+/// (`densePanels`) and sum each row in column order on the pool's threads.
 /// `@unchecked Sendable`: worker closures only read immutable properties; mutable state is
 /// touched by the calling thread alone.
 public final class CPUEngine: SimulationEngine, @unchecked Sendable {
@@ -30,6 +34,9 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     /// Per network, Jin channel-major (`[k·N + i]`) so that B = 1 adds each channel over a span
     /// of rows; empty when B > 1.
     let jinT: [[Float]]
+    /// Per network, the dense weights as bitmap panels (`BitmapPanels`), for B = 1 with the
+    /// AVX-512 kernels; empty otherwise (dense steps then call sgemv).
+    let densePanels: [BitmapPanels]
     /// Per-step non-finite flags, reused across steps.
     var badScratch: [Int] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -57,6 +64,8 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         self.input = input
         jinT = ensemble.trials == 1 ? networks.map { CPUEngine.channelMajor($0.input, n: ensemble.n, nIn: ensemble.nIn) } : []
         chunkSteps = Swift.max(1, options.chunkSteps)
+        densePanels = fmt == .dense && ensemble.trials == 1 && CPUEngine.vectorKernelLevel >= 2
+            ? networks.map { BitmapPanels($0.recurrent) } : []
         let n = ensemble.n, bt = ensemble.trials
         var x0 = [Float](repeating: 0, count: ensemble.stateCount)
         for m in 0..<ensemble.count {
@@ -164,15 +173,36 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         return out
     }
 
+    /// The closure a pooled run calls per part (`wm_pool_run` takes a C function and a context).
+    final class PoolJob: @unchecked Sendable {
+        let body: (Int) -> Void
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
+    }
+
+    /// Runs `body(p)` for p in 0..<parts on the pool's persistent threads (part 0 here).
+    static func poolRun(parts: Int, _ body: @escaping (Int) -> Void) {
+        let job = PoolJob(body)
+        withExtendedLifetime(job) {
+            wm_pool_run(Int32(parts), { ctx, part in
+                Unmanaged<PoolJob>.fromOpaque(ctx!).takeUnretainedValue().body(Int(part))
+            }, Unmanaged.passUnretained(job).toOpaque())
+        }
+    }
+
     func stepOnce(inputRow s: Int, bad: inout [Int]) {
         let m = ensemble.count, n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
         let useTanh = ensemble.activation == .tanh
         let t = time
         // Work per step beyond BLAS: the epilogue (dense) or the sparse rows. Small steps run on
         // the calling thread — a parallel dispatch costs more than it saves below ~10⁵ operations.
-        let work = format == .dense ? m * n * bt * 8 : stepSynapses * bt
+        // Dense from bitmap panels: the sums themselves run in the row blocks.
+        let panels = format == .dense && !densePanels.isEmpty && CPUEngine.vectorKernelLevel >= 2
+        let work = format == .dense ? (panels ? m * n * n : m * n * bt * 8) : stepSynapses * bt
         let parallel = work >= 1 << 17
-        let blocksPerNet = parallel ? Swift.max(1, Swift.min(n / 64, cores * 4)) : 1
+        // One block per core and network: each core owns the same rows every step (its share of
+        // the weights stays in its L2 where it fits), and the blocks of all networks are dealt to
+        // the cores in contiguous runs.
+        let blocksPerNet = parallel ? Swift.max(1, Swift.min(n / 64, cores)) : 1
         // Whole multiples of 16 rows: a block then starts on a cache line of each ELL slot.
         let rowsPerBlock = ((n + blocksPerNet - 1) / blocksPerNet + 15) & ~15
         if badScratch.count < m * blocksPerNet { badScratch = [Int](repeating: Int.max, count: m * blocksPerNet) }
@@ -189,7 +219,7 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
                 uT.withUnsafeBufferPointer { up in
                     let sh = Shared(x: xp.baseAddress!, y: yp.baseAddress!, uT: up.baseAddress!, bad: badSlots)
                     // Dense: the recurrent product for all rows at once through BLAS, then the epilogue.
-                    if format == .dense {
+                    if format == .dense && !panels {
                         for mm in 0..<m {
                             guard case let .dense(w) = weights[mm] else { continue }
                             w.withUnsafeBufferPointer { wp in
@@ -206,12 +236,16 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
                         let mm = job / blocksPerNet, blk = job % blocksPerNet
                         let lo = blk * rowsPerBlock, hi = Swift.min(n, lo + rowsPerBlock)
                         guard lo < hi else { return }
-                        self.rows(network: mm, lo: lo, hi: hi, t: t, useTanh: useTanh, sh: sh, badSlot: job)
+                        self.rows(network: mm, lo: lo, hi: hi, t: t, useTanh: useTanh, sh: sh, badSlot: job, panels: panels)
                     }
+                    let jobs = m * blocksPerNet
                     if parallel {
-                        DispatchQueue.concurrentPerform(iterations: m * blocksPerNet) { job($0) }
+                        let parts = Swift.min(cores, jobs)
+                        CPUEngine.poolRun(parts: parts) { p in
+                            for q in (p * jobs / parts)..<((p + 1) * jobs / parts) { job(q) }
+                        }
                     } else {
-                        for q in 0..<(m * blocksPerNet) { job(q) }
+                        for q in 0..<jobs { job(q) }
                     }
                 }
             }
