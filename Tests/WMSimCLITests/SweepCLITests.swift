@@ -183,9 +183,11 @@ final class SweepCLITests: XCTestCase {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        // Wait for the first synced batch, then send what SLURM sends at a time limit.
+        // Wait for the whole first batch (the header and its 4 rows: rows appear one by one, so one
+        // row alone can mean the first batch is still being written), then send what SLURM sends
+        // at a time limit.
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2 { usleep(50_000) }
+        while Date() < deadline, ((try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 5 { usleep(50_000) }
         p.terminate()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()

@@ -19,7 +19,7 @@ struct CrossCheckCommand: ParsableCommand {
     @Option(help: "Number of random configurations.") var configs: Int = 8
     @Option(help: "Seed of the configuration draw.") var seed: UInt64 = 1
     @Option(help: "Largest N drawn.") var maxN: Int = 4099
-    @Option(help: "Precisions stored weights take in turn, four configurations each (default fp32,fp16,bf16: with --configs 12 each meets every format).") var weightPrecision: String = "fp32,fp16,bf16"
+    @Option(help: "Precisions stored weights take in turn, four configurations each (with --configs 12 each meets every format).") var weightPrecision: String = "fp32,fp16,bf16"
     @Option(help: "Also write the rows as JSON to this file.", completion: .file(extensions: ["json"])) var json: String?
 
     func validate() throws {
