@@ -17,6 +17,25 @@ final class BenchWorkloadTests: XCTestCase {
         XCTAssertFalse(StandardWorkloads.all(quick: true).contains { $0.id == "D" }, "D runs only when asked for")
     }
 
+    /// Traffic counts what the engine reads: the CPU engine's dense B = 1 steps read bitmap
+    /// panels (where its AVX-512 kernels run), between the nnz values and N² floats; elsewhere the
+    /// format's formula.
+    func testDenseTrafficCountsWhatTheEngineReads() throws {
+        let w = Workload(id: "T", n: 333, sp: 0.25, steps: 3, batch: 1, description: "test")
+        let cpu = CPUBackend()
+        let r = try Throughput.run(w, backend: cpu, format: .dense, repeats: 1, warmupSteps: 0)
+        let formula = Throughput.bytesPerStep(n: 333, nIn: 1, batch: 1, networks: 1, format: .dense, nnz: r.nnz)
+        let engine = try cpu.makeEngine(ensemble: StandardWorkloads.ensemble(for: w), networks: nil, input: try StandardWorkloads.inputSource(),
+                                        options: { var o = EngineOptions(); o.format = .dense; return o }())
+        if let panels = engine.weightBytesPerStep {
+            XCTAssertGreaterThan(panels, Double(r.nnz) * 4)
+            XCTAssertLessThan(panels, 333.0 * 333 * 4)
+            XCTAssertEqual(r.bytesPerStep, formula - 333.0 * 333 * 4 + panels, accuracy: 1e-6)
+        } else {
+            XCTAssertEqual(r.bytesPerStep, formula)
+        }
+    }
+
     /// G is GeNN-scale (10¹⁰ synapses): defined, never in the default list, procedural under
     /// auto on a device that cannot hold it in one allocation, and refused with a clear message
     /// on backends that compute in host memory, before anything is generated.

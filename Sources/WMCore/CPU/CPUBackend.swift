@@ -60,8 +60,14 @@ public final class CPUBackend: Backend {
         // Stored weights follow the CPU engine's own auto rule (ELL up to 30 % density where the
         // vectorised kernels run); procedural ones are what the choice said.
         let fmt = chosen == .procedural ? chosen : CPUEngine.storage(options.format, n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1, trials: ensemble.trials)
-        try MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n, hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
-            .check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt, precision: options.weightPrecision))) in host memory")
+        var estimate = MemoryEstimate(ensemble: ensemble, format: fmt, chunkSteps: options.chunkSteps, recordWidth: ensemble.n,
+                                      hostCopyOfCSR: fmt != .csr && fmt != .procedural, indexBytes: 4)
+        if fmt == .dense && ensemble.trials == 1 {
+            // The bitmap panels dense B = 1 steps read, beside the N×N floats (`BitmapPanels`).
+            let n = Double(ensemble.n)
+            estimate.weights += Int(ensemble.networks.reduce(0.0) { $0 + MemoryEstimate.nnzBound($1) * 4 + n * n / 8 })
+        }
+        try estimate.check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt, precision: options.weightPrecision))) in host memory")
         var nets: [Network]
         if let given = networks {
             nets = given

@@ -99,6 +99,12 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
 
     public func synapseCount() throws -> Int { storedSynapses }
 
+    /// Dense weights at B = 1 are read as bitmap panels (masks and entries), not N² floats.
+    public var weightBytesPerStep: Double? {
+        guard !densePanels.isEmpty else { return nil }
+        return densePanels.reduce(0.0) { $0 + Double($1.masks.count * 2 + $1.values.count * 4) }
+    }
+
     public func advance(steps: Int, record: RecordRequest?, sink: (RecordedChunk) throws -> Void, progress: ((Int) -> Void)?) throws {
         guard steps >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(steps)", expected: "≥ 0") }
         try record?.validate(n: ensemble.n)

@@ -22,6 +22,9 @@ public protocol SimulationEngine: AnyObject {
     func synapseCount() throws -> Int
     /// Whether steps run many to a launch (OpenCL `fused_*` kernels); nil where launches do not apply.
     var fusesSteps: Bool? { get }
+    /// Bytes of recurrent weights one step reads, as this engine stores them, when it knows
+    /// them better than the format's formula (nil: use the formula, `Throughput.bytesPerStep`).
+    var weightBytesPerStep: Double? { get }
     /// Why `advance(steps:lagMoments:…)` cannot run on this engine, or nil when it can.
     var lagMomentsUnavailableReason: String? { get }
     /// Advances `steps` steps and, instead of handing over the states, reduces the products of
@@ -33,6 +36,8 @@ public protocol SimulationEngine: AnyObject {
 }
 
 extension SimulationEngine {
+    public var weightBytesPerStep: Double? { nil }
+
     /// Counts the synapses of the downloaded networks.
     public func synapseCount() throws -> Int {
         try networks().reduce(0) { $0 + $1.recurrent.nnz }

@@ -129,7 +129,7 @@ public enum Throughput {
             nnzTotal += nnz
             networks += ens.count
             bytes += bytesPerStep(n: ens.n, nIn: ens.nIn, batch: ens.trials, networks: ens.count, format: fmt, nnz: nnz, valueBytes: valueBytes,
-                                  rowPositions: !(c.usesHostMemory && !c.denseOpsOnDevice))
+                                  rowPositions: !(c.usesHostMemory && !c.denseOpsOnDevice), weightBytes: engine.weightBytesPerStep)
 
             if warmupSteps > 0 { try engine.advance(steps: warmupSteps) }
             for r in 0..<repeats {
@@ -155,8 +155,10 @@ public enum Throughput {
     /// Compulsory bytes of one step of `networks` networks of size `n` with `nnz` stored synapses
     /// in all, stored in `format` (resolved); see `ThroughputResult`.
     /// `rowPositions`: the device's SELL layout also reads each row's position (4 more bytes per row).
+    /// `weightBytes`: the engine's own count of the weights it reads (`SimulationEngine.weightBytesPerStep`),
+    /// which replaces the format's formula (the CPU engine's dense B = 1 reads bitmap panels).
     public static func bytesPerStep(n: Int, nIn: Int, batch: Int, networks: Int, format: WeightFormat, nnz: Int, valueBytes: Int = 4,
-                                    rowPositions: Bool = false) -> Double {
+                                    rowPositions: Bool = false, weightBytes: Double? = nil) -> Double {
         let idx = WeightFormat.uses16BitIndices(n: n) ? 2.0 : 4.0
         let nd = Double(n), m = Double(networks)
         var perNet = nd * Double(nIn) * 4 + 2 * nd * Double(batch) * 4   // input weights, state read + write
@@ -167,6 +169,10 @@ public enum Throughput {
         case .csr: perNet += (nd + 1) * 4; weights = Double(nnz) * (v + idx)
         case .ell: perNet += nd * (rowPositions ? 8 : 4); weights = Double(nnz) * (v + idx)
         case .procedural: break  // nothing read: the rows are regenerated in registers
+        }
+        if let w = weightBytes {
+            if format == .dense || format == .auto { perNet -= nd * nd * v }
+            weights = w
         }
         return weights + m * perNet
     }
