@@ -30,23 +30,11 @@ extension CapacityCommand {
         try curve.memory(networks: count, backend: backend)
             .check(capabilities: backend.capabilities, what: "readout curve of \(count) network(s) of N = \(n), n up to \(curve.largest)")
         if loaded == nil, let note = curve.point(curve.largest).weightFormat(backend: backend).note { Console.note(note) }
-        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
         Console.note("capacity: \(count) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+")); "
                      + "readout curve over n = \(curve.readoutNeurons.map(String.init).joined(separator: ", ")) (nested random subsets, one simulation recording \(curve.largest) neurons)")
-        var bars: [String: Progress] = [:]
-        let result: ReadoutCurveResult
-        do {
-            result = try ReadoutCurveMeasurement.run(curve, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
-                let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "fits")
-                bars[phase] = p
-                p.update(done)
-            }
-        } catch {
-            if !existed { OutputFolder.removeIfEmpty(outDir) }
-            throw error
+        let (result, outDir) = try measureIntoFolder(fitUnit: "fits") { progress in
+            try ReadoutCurveMeasurement.run(curve, backend: backend, input: source, networks: loaded, moments: moments, progress: progress)
         }
-        for p in bars.values { p.finish() }
         try ReadoutCurveOutput.write(result, to: outDir, logLags: logLagAxis)
         print(ReadoutCurveOutput.table(result))
         for w in result.warnings { Console.note("warning: \(w)") }

@@ -57,6 +57,28 @@ struct CapacityCommand: ParsableCommand {
         do { try execute() } catch let e as WMError { throw CLIError(e.description) }
     }
 
+    /// Prepares the output folder, runs `measure` with a progress bar per phase ("simulate" in
+    /// steps, the fits in `fitUnit`), and removes the folder again when it was made for this run
+    /// and the measurement fails, so a failed run leaves nothing half-written behind.
+    func measureIntoFolder<R>(fitUnit: String, _ measure: (@escaping CapacityMeasurement.Progress) throws -> R) throws -> (R, URL) {
+        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
+        var bars: [String: Progress] = [:]
+        let result: R
+        do {
+            result = try measure { phase, done, total in
+                let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : fitUnit)
+                bars[phase] = p
+                p.update(done)
+            }
+        } catch {
+            if !existed { OutputFolder.removeIfEmpty(outDir) }
+            throw error
+        }
+        for p in bars.values { p.finish() }
+        return (result, outDir)
+    }
+
     func execute() throws {
         if let sizes = try measure.readoutSizes(), sizes.isCurve { return try executeCurve(sizes) }
         let s = try spec()
@@ -71,23 +93,11 @@ struct CapacityCommand: ParsableCommand {
         }
         let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
         if loaded == nil, let note = s.weightFormat(backend: backend).note { Console.note(note) }
-        let existed = out.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        let outDir = try OutputFolder.prepare(out, command: "capacity", force: force)
         Console.note("capacity: \(loaded?.count ?? s.networks) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(loaded?.first?.spec.n ?? s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))"
                      + (s.readoutNeurons.map { ", reading \($0) neurons (a fixed random subset)" } ?? ""))
-        var bars: [String: Progress] = [:]
-        let result: CapacityResult
-        do {
-            result = try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded, moments: moments) { phase, done, total in
-                let p = bars[phase] ?? Progress(phase, total: total, unit: phase == "simulate" ? "steps" : "networks")
-                bars[phase] = p
-                p.update(done)
-            }
-        } catch {
-            if !existed { OutputFolder.removeIfEmpty(outDir) }
-            throw error
+        let (result, outDir) = try measureIntoFolder(fitUnit: "networks") { progress in
+            try CapacityMeasurement.run(s, backend: backend, input: source, networks: loaded, moments: moments, progress: progress)
         }
-        for p in bars.values { p.finish() }
         try CapacityOutput.write(result, to: outDir, logLags: logLagAxis)
         print(CapacityOutput.table(result, allLags: allLags))
         for w in result.warnings { Console.note("warning: \(w)") }
