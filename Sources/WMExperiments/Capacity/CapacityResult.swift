@@ -58,11 +58,7 @@ public struct CapacityResult: Codable, Sendable {
         warnings = try c.decode([String].self, forKey: .warnings)
         convention = try c.decodeIfPresent(String.self, forKey: .convention) ?? MemoryCurve.standardConvention
         moments = try c.decodeIfPresent(String.self, forKey: .moments)
-        let d = try decoder.container(keyedBy: DynamicCodingKey.self)
-        decoders = [:]
-        for kind in DecoderKind.allCases {
-            if let r = try d.decodeIfPresent(DecoderResult.self, forKey: DynamicCodingKey(kind.rawValue)) { decoders[kind] = r }
-        }
+        decoders = try DynamicCodingKey.decodeResults(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,7 +70,6 @@ public struct CapacityResult: Codable, Sendable {
         try c.encode(warnings, forKey: .warnings)
         try c.encode(convention, forKey: .convention)
         try c.encodeIfPresent(moments, forKey: .moments)
-        var d = encoder.container(keyedBy: DynamicCodingKey.self)
-        for (kind, r) in decoders { try d.encode(r, forKey: DynamicCodingKey(kind.rawValue)) }
+        try DynamicCodingKey.encode(decoders, to: encoder)
     }
 }

@@ -35,4 +35,20 @@ struct DynamicCodingKey: CodingKey {
     init(_ s: String) { stringValue = s }
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+
+    /// The per-decoder results stored under the decoders' names beside a result's fixed keys.
+    static func decodeResults(from decoder: any Decoder) throws -> [DecoderKind: DecoderResult] {
+        let d = try decoder.container(keyedBy: DynamicCodingKey.self)
+        var out: [DecoderKind: DecoderResult] = [:]
+        for kind in DecoderKind.allCases {
+            if let r = try d.decodeIfPresent(DecoderResult.self, forKey: DynamicCodingKey(kind.rawValue)) { out[kind] = r }
+        }
+        return out
+    }
+
+    /// Writes `results` under the decoders' names (in `DecoderKind` order).
+    static func encode(_ results: [DecoderKind: DecoderResult], to encoder: any Encoder) throws {
+        var d = encoder.container(keyedBy: DynamicCodingKey.self)
+        for kind in DecoderKind.allCases { if let r = results[kind] { try d.encode(r, forKey: DynamicCodingKey(kind.rawValue)) } }
+    }
 }

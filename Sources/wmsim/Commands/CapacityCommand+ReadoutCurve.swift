@@ -8,17 +8,7 @@ extension CapacityCommand {
     /// one simulation and one decoder fit per size (`ReadoutCurveMeasurement`). Every input is
     /// checked, and the sizes resolved against N, before the output folder is made.
     func executeCurve(_ sizes: ReadoutSizes) throws {
-        let s = try spec()
-        try s.validate()
-        try s.mlp.validate()
-        let backend = try backendOptions.make()
-        try ComputePolicy(backend).check(moments)
-        let source = try InputOptions.source(s.input, nIn: s.network.nIn)
-        if loadNetwork != nil {
-            try net.refuseWithLoadedNetworks()
-            if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network is measured") }
-        }
-        let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        let (s, backend, source, loaded) = try prepare()
         let n = loaded?.first?.spec.n ?? s.network.n
         var curve = ReadoutCurveSpec(capacity: s, readoutNeurons: try sizes.resolve(n: n))
         if let first = loaded?.first {

@@ -79,8 +79,9 @@ struct CapacityCommand: ParsableCommand {
         return (result, outDir)
     }
 
-    func execute() throws {
-        if let sizes = try measure.readoutSizes(), sizes.isCurve { return try executeCurve(sizes) }
+    /// The checked spec, the backend, the input source and the loaded networks (if any) of a run,
+    /// all validated before any output folder is made.
+    func prepare() throws -> (CapacitySpec, any Backend, InputSource, [Network]?) {
         let s = try spec()
         try s.validate()
         try s.mlp.validate()
@@ -92,6 +93,12 @@ struct CapacityCommand: ParsableCommand {
             if networks != nil { throw ValidationError("--networks cannot apply to --load-network: every saved network is measured") }
         }
         let loaded = try loadNetwork.map { try NetworkArchive.load(from: URL(fileURLWithPath: $0)) }
+        return (s, backend, source, loaded)
+    }
+
+    func execute() throws {
+        if let sizes = try measure.readoutSizes(), sizes.isCurve { return try executeCurve(sizes) }
+        let (s, backend, source, loaded) = try prepare()
         if loaded == nil, let note = s.weightFormat(backend: backend).note { Console.note(note) }
         Console.note("capacity: \(loaded?.count ?? s.networks) \(loaded == nil ? "" : "loaded ")network(s) × \(s.trials) trial(s), N = \(loaded?.first?.spec.n ?? s.network.n), \(s.totalSteps) steps each (washout \(s.washout), train \(s.train), validation \(s.validation), test \(s.test)), lags 1…\(s.maxLag), decoders \(s.decoders.map(\.rawValue).joined(separator: "+"))"
                      + (s.readoutNeurons.map { ", reading \($0) neurons (a fixed random subset)" } ?? ""))

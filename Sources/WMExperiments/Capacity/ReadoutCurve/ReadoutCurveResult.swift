@@ -21,18 +21,13 @@ public struct ReadoutCurvePoint: Codable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         readoutNeurons = try decoder.container(keyedBy: Fixed.self).decode(Int.self, forKey: .readoutNeurons)
-        let d = try decoder.container(keyedBy: DynamicCodingKey.self)
-        decoders = [:]
-        for kind in DecoderKind.allCases {
-            if let r = try d.decodeIfPresent(DecoderResult.self, forKey: DynamicCodingKey(kind.rawValue)) { decoders[kind] = r }
-        }
+        decoders = try DynamicCodingKey.decodeResults(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Fixed.self)
         try c.encode(readoutNeurons, forKey: .readoutNeurons)
-        var d = encoder.container(keyedBy: DynamicCodingKey.self)
-        for kind in DecoderKind.allCases { if let r = decoders[kind] { try d.encode(r, forKey: DynamicCodingKey(kind.rawValue)) } }
+        try DynamicCodingKey.encode(decoders, to: encoder)
     }
 }
 
