@@ -53,7 +53,7 @@ final class DeviceWeights {
     func readValues(_ buffer: CLBuffer, count: Int, queue: CLQueue) throws -> [Float] {
         switch precision {
         case .fp32: return try buffer.read(Float.self, count: count, queue: queue)
-        case .fp16: return try buffer.read(UInt16.self, count: count, queue: queue).map { Float(Float16(bitPattern: $0)) }
+        case .fp16: return try buffer.read(UInt16.self, count: count, queue: queue).map(HalfBits.float)
         case .bf16: return try buffer.read(UInt16.self, count: count, queue: queue).map { Float(bitPattern: UInt32($0) << 16) }
         }
     }

@@ -52,7 +52,7 @@ final class SimulateCLITests: XCTestCase {
     }
 
     /// `--weight-precision`: the saved network holds the rounded weights (every bf16 value has
-    /// zero low bits; every fp16 value survives a round trip through Float16), the summary
+    /// zero low bits; every fp16 value survives a round trip through binary16), the summary
     /// records the precision, and impossible requests are refused before anything runs.
     func testWeightPrecisionIsSavedAndBadRequestsAreRefused() throws {
         for (p, backend) in [("bf16", "opencl"), ("fp16", "cpu")] {
@@ -66,7 +66,7 @@ final class SimulateCLITests: XCTestCase {
             if p == "bf16" {
                 XCTAssertTrue(values.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "bf16 values")
             } else {
-                XCTAssertTrue(values.allSatisfy { Float(Float16($0)) == $0 }, "fp16 values")
+                XCTAssertTrue(values.allSatisfy { HalfBits.float(HalfBits.from($0)) == $0 }, "fp16 values")
                 XCTAssertFalse(values.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "fp16 keeps more bits than bf16")
             }
             let s = try CLI.json(dir.appendingPathComponent("summary.json"))

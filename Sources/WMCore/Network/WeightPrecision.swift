@@ -28,7 +28,7 @@ public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
     public func round(_ x: Float) -> Float {
         switch self {
         case .fp32: return x
-        case .fp16: return Float(Float16(x))
+        case .fp16: return HalfBits.float(HalfBits.from(x))
         case .bf16: return Float(bitPattern: UInt32(WeightPrecision.bf16Bits(x)) << 16)
         }
     }
@@ -36,7 +36,7 @@ public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
     /// The 16 bits stored for `x` (fp16 or bf16; `x` as fp32 has no 16-bit form).
     @inline(__always)
     public func bits16(_ x: Float) -> UInt16 {
-        self == .fp16 ? Float16(x).bitPattern : WeightPrecision.bf16Bits(x)
+        self == .fp16 ? HalfBits.from(x) : WeightPrecision.bf16Bits(x)
     }
 
     /// bfloat16 bits of `x`, rounded to nearest with ties to even (NaN stays NaN).
