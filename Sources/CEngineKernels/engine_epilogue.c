@@ -67,16 +67,22 @@ WM_AVX512 static WM_INLINE __m512 tanh16(__m512 x) {
 /// The network's coefficients, broadcast.
 typedef struct { __m512 gain, bias, c0, c1, c2, c3; } coeffs16;
 
-/// x' from the complete drive h and the old state.
-WM_AVX512 static WM_INLINE __m512 update16(__m512 h, __m512 xv, const coeffs16 *c, int useTanh) {
-    const __m512 pre = fma_d(c->c2, xv, MUL(h, c->c3));
+/// x' from the complete drive h and the old state. With c2 = 0 (c0 = 0), as in the leaky rule at
+/// a = 1, fma(c2, x, t) is the float sum 0·x + t: the product is ±0 (NaN for x = ±inf or NaN) in
+/// both, and a sum of two floats rounded to Double and then to Float is the float sum (Double has
+/// more than 2·24 + 2 bits), so the cheap form is bit for bit the Double-evaluated one.
+WM_AVX512 static WM_INLINE __m512 update16(__m512 h, __m512 xv, const coeffs16 *c, int useTanh, int zeroC0, int zeroC2) {
+    const __m512 t = MUL(h, c->c3);
+    const __m512 pre = zeroC2 ? ADD(MUL(c->c2, xv), t) : fma_d(c->c2, xv, t);
     const __m512 f = useTanh ? tanh16(pre) : pre;
-    return fma_d(c->c0, xv, MUL(c->c1, f));
+    const __m512 g = MUL(c->c1, f);
+    return zeroC0 ? ADD(MUL(c->c0, xv), g) : fma_d(c->c0, xv, g);
 }
 
 WM_AVX512 static int epilogue_512(float *h, const float *x, ptrdiff_t rows, ptrdiff_t bt, const float *jin, ptrdiff_t jinRow,
                                   ptrdiff_t jinChannel, int nIn, const float *u, const float *coef, int useTanh) {
     const coeffs16 c = {S(coef[0]), S(coef[1]), S(coef[2]), S(coef[3]), S(coef[4]), S(coef[5])};
+    const int z0 = coef[2] == 0, z2 = coef[4] == 0;
     __mmask16 bad = 0;
     if (bt == 1) {
         // One trial: the rows in lanes, Jin channel-major (jin[k·jinChannel + r]), u_k broadcast.
@@ -84,7 +90,7 @@ WM_AVX512 static int epilogue_512(float *h, const float *x, ptrdiff_t rows, ptrd
             const __mmask16 m = rows - r >= 16 ? (__mmask16)0xffff : (__mmask16)(0xffffu >> (16 - (rows - r)));
             __m512 v = MUL(_mm512_maskz_loadu_ps(m, h + r), c.gain);
             for (int k = 0; k < nIn; k++) v = fma_d(S(u[k]), _mm512_maskz_loadu_ps(m, jin + k * jinChannel + r), v);
-            v = update16(ADD(v, c.bias), _mm512_maskz_loadu_ps(m, x + r), &c, useTanh);
+            v = update16(ADD(v, c.bias), _mm512_maskz_loadu_ps(m, x + r), &c, useTanh, z0, z2);
             bad |= _mm512_mask_cmp_ps_mask(m, SUB(v, v), SUB(v, v), _CMP_UNORD_Q);
             _mm512_mask_storeu_ps(h + r, m, v);
         }
@@ -97,7 +103,7 @@ WM_AVX512 static int epilogue_512(float *h, const float *x, ptrdiff_t rows, ptrd
                 const __mmask16 m = bt - b >= 16 ? (__mmask16)0xffff : (__mmask16)(0xffffu >> (16 - (bt - b)));
                 __m512 v = MUL(_mm512_maskz_loadu_ps(m, hr + b), c.gain);
                 for (int k = 0; k < nIn; k++) v = fma_d(S(jin[r * jinRow + k]), _mm512_maskz_loadu_ps(m, u + k * bt + b), v);
-                v = update16(ADD(v, c.bias), _mm512_maskz_loadu_ps(m, xr + b), &c, useTanh);
+                v = update16(ADD(v, c.bias), _mm512_maskz_loadu_ps(m, xr + b), &c, useTanh, z0, z2);
                 bad |= _mm512_mask_cmp_ps_mask(m, SUB(v, v), SUB(v, v), _CMP_UNORD_Q);
                 _mm512_mask_storeu_ps(hr + b, m, v);
             }

@@ -134,28 +134,31 @@ final class ColumnBlockTests: XCTestCase {
         XCTAssertNil(ColumnBlocks.width(n: 10_000, sp: 0.01, trials: 1))
     }
 
-    /// The C epilogue equals the Swift one bit for bit: tanh and linear, B = 1 (rows in lanes,
-    /// N = 203 not a multiple of 16) and B = 37, 69 (trials in lanes with masked tails).
+    /// The C epilogue equals the Swift one bit for bit: tanh and linear; the leaky rule at a = 0.6
+    /// (c2 = 0) and a = 1 (c0 = c2 = 0: the cheap sums) and the template rule (c0 = 0); B = 1
+    /// (rows in lanes, N = 203 not a multiple of 16) and B = 37, 69 (trials in lanes, masked tails).
     func testVectorEpilogueMatchesSwiftBitForBit() throws {
         guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [1, 37, 69] {
             for activation in [Activation.tanh, .linear] {
-                var runs: [[Float]] = []
-                for vector in [false, true] {
-                    CPUEngine.vectorEpilogue = vector
-                    let e = try makeEngine(trials: trials, noise: 0, activation: activation)
-                    runs.append(try e.run(steps: 20, record: RecordRequest(every: 1)).data)
+                for (rule, leak) in [(UpdateRule.leaky, 0.6), (.leaky, 1), (.template, 1)] {
+                    var runs: [[Float]] = []
+                    for vector in [false, true] {
+                        CPUEngine.vectorEpilogue = vector
+                        let e = try makeEngine(trials: trials, noise: 0, activation: activation, rule: rule, leak: leak)
+                        runs.append(try e.run(steps: 20, record: RecordRequest(every: 1)).data)
+                    }
+                    XCTAssertTrue(runs[0].allSatisfy(\.isFinite))
+                    XCTAssertEqual(runs[1].map(\.bitPattern), runs[0].map(\.bitPattern), "B = \(trials) \(activation) \(rule) a = \(leak)")
                 }
-                XCTAssertTrue(runs[0].allSatisfy(\.isFinite))
-                XCTAssertEqual(runs[1].map(\.bitPattern), runs[0].map(\.bitPattern), "B = \(trials) \(activation)")
             }
         }
     }
 
-    private func makeEngine(trials: Int, noise: Double, activation: Activation = .tanh) throws -> CPUEngine {
+    private func makeEngine(trials: Int, noise: Double, activation: Activation = .tanh, rule: UpdateRule = .leaky, leak: Double = 0.6) throws -> CPUEngine {
         var s = NetworkSpec()
         s.n = 203; s.sp = 0.2; s.g = 1.3; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
-        s.rule = .leaky; s.leak = 0.6; s.bias = 0.05; s.noise = noise; s.seed = 11
+        s.rule = rule; s.leak = leak; s.bias = 0.05; s.noise = noise; s.seed = 11
         s.activation = activation
         let ens = Ensemble(spec: s, count: 2, trials: trials)
         let input = try InputSource(spec: InputSpec(kind: .gaussian, seed: 5), nIn: 2)
