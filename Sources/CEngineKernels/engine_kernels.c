@@ -6,7 +6,8 @@
 //
 // Numerics: each output is fma(w, x, acc) over its row's entries in stored order, starting at
 // +0, with the hardware's exact fma, so the results do not depend on the trial blocking, the
-// vector width or the format (CSR and sliced ELL agree bit for bit). No expression below may be
+// column blocking (partial sums stored as fp32 and reloaded continue the same chain), the vector
+// width or the format (CSR and sliced ELL agree bit for bit). No expression below may be
 // contracted (the FMAs are written out), and contraction is off besides.
 #include "CEngineKernels.h"
 
