@@ -28,8 +28,10 @@ let package = Package(
         // pass), AVX2 + FMA chosen at run time with portable fallbacks.
         .target(name: "CFeedbackKernels"),
 
-        // The CPU engine's sparse row sums (B > 1 trial blocks, B = 1 sliced-ELL slices with
-        // gathers), AVX-512F or AVX2 + FMA chosen at run time; the Swift loops are the fallback.
+        // The CPU engine's sparse row sums (B > 1 trial blocks, column-blocked where x outgrows
+        // L2; B = 1 sliced-ELL slices with gathers, dense bitmap panels) and its epilogue,
+        // AVX-512F or AVX2 + FMA chosen at run time (the Swift loops are the fallback); its
+        // persistent workers.
         .target(name: "CEngineKernels"),
 
         // Specs, Philox, network generation, weight formats, the Backend seam and its capabilities,

@@ -6,11 +6,11 @@
 //
 // Numerics: each output is fma(w, x, acc) over its row's entries in stored order, starting at
 // +0, with the hardware's exact fma, so the results do not depend on the trial blocking, the
-// vector width or the format (CSR and sliced ELL agree bit for bit). No expression below may be
+// column blocking (partial sums stored as fp32 and reloaded continue the same chain), the vector
+// width or the format (CSR and sliced ELL agree bit for bit). No expression below may be
 // contracted (the FMAs are written out), and contraction is off besides.
 #include "CEngineKernels.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -31,11 +31,18 @@ enum { PREFETCH_AHEAD = 12 };
 
 /// nv ≤ 4 vectors of 16 trials from t0 over one row's entries; the last vector masked by `tail`
 /// (all ones unless the block ends past the trials). Prefetches the x lines of the entry
-/// PREFETCH_AHEAD ahead when `prefetch` (rows of ≥ 2 lines).
+/// PREFETCH_AHEAD ahead when `prefetch` (rows of ≥ 2 lines). The sums start from +0, or from
+/// acc when `load` (a column block after the first: the stored fp32 partial sums continue the
+/// same fma chain).
 #define ROW_BLOCK_512(SUF, T)                                                                              \
     WM_AVX512 static WM_INLINE void row_block_512_##SUF(float *acc, int bt, const float *x, const float *vp,  \
-        const T *cp, ptrdiff_t count, ptrdiff_t stride, int t0, const int nv, __mmask16 tail, const int prefetch) { \
+        const T *cp, ptrdiff_t count, ptrdiff_t stride, int t0, const int nv, __mmask16 tail, const int prefetch, \
+        const int load) {                                                                                   \
         __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};    \
+        if (load) {                                                                                         \
+            for (int j = 0; j < nv - 1; j++) a[j] = _mm512_loadu_ps(acc + t0 + 16 * j);                     \
+            a[nv - 1] = _mm512_maskz_loadu_ps(tail, acc + t0 + 16 * (nv - 1));                              \
+        }                                                                                                   \
         const float *xb = x + t0;                                                                           \
         ptrdiff_t k = 0;                                                                                    \
         if (prefetch) {                                                                                     \
@@ -64,35 +71,36 @@ enum { PREFETCH_AHEAD = 12 };
 
 /// Trials 0..<nt of one row (x rows bs floats apart, acc[t] for trial t): whole 64-trial blocks,
 /// then one masked block of 1–4 vectors. `pf` allows the x prefetches (off where x sits in L2:
-/// there they cost load slots and measured slower).
+/// there they cost load slots and measured slower); `load`: start from acc, not +0.
 #define ROW_SUMS_512(SUF, T)                                                                                \
     ROW_BLOCK_512(SUF, T)                                                                                   \
     WM_AVX512 static void row_range_512_##SUF(float *acc, int bs, int nt, const float *x, const float *values, \
-                                              const T *cols, ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, int pf) { \
+                                              const T *cols, ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, int pf,   \
+                                              int load) {                                                   \
         const float *vp = values + first;                                                                   \
         const T *cp = cols + first;                                                                         \
         if (bs == 1) {                                                                                      \
-            float s = 0;                                                                                    \
+            float s = load ? *acc : 0;                                                                      \
             for (ptrdiff_t k = 0; k < count; k++) s = __builtin_fmaf(vp[k * stride], x[cp[k * stride]], s); \
             *acc = s;                                                                                       \
             return;                                                                                         \
         }                                                                                                   \
         const __mmask16 all = 0xffff;                                                                       \
         int t0 = 0;                                                                                         \
-        for (; t0 + 64 <= nt; t0 += 64) row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, all, pf); \
+        for (; t0 + 64 <= nt; t0 += 64) row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, all, pf, load); \
         const int rest = nt - t0;                                                                           \
         if (rest == 0) return;                                                                              \
         const __mmask16 tail = (__mmask16)(0xffffu >> ((16 - rest % 16) % 16));                             \
         switch ((rest + 15) / 16) {                                                                         \
-        case 1: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 1, tail, 0); break;              \
-        case 2: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 2, tail, pf); break;             \
-        case 3: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 3, tail, pf); break;             \
-        default: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, tail, pf); break;            \
+        case 1: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 1, tail, 0, load); break;              \
+        case 2: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 2, tail, pf, load); break;             \
+        case 3: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 3, tail, pf, load); break;             \
+        default: row_block_512_##SUF(acc, bs, x, vp, cp, count, stride, t0, 4, tail, pf, load); break;            \
         }                                                                                                   \
     }                                                                                                       \
     WM_AVX512 static void row_sums_512_##SUF(float *acc, int bt, const float *x, const float *values, const T *cols, \
                                              ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride) {          \
-        row_range_512_##SUF(acc, bt, bt, x, values, cols, first, count, stride, 1);                         \
+        row_range_512_##SUF(acc, bt, bt, x, values, cols, first, count, stride, 1, 0);                      \
     }
 
 /// AVX2: nv ≤ 4 vectors of 8 trials, the last masked by `tail` (lanes of all ones are live).
@@ -208,18 +216,24 @@ enum { PREFETCH_AHEAD = 12 };
 
 // MARK: sliced ELL, B > 1: rows in pairs
 
-/// One 64-trial block of two rows of sliced ELL (i and i + 1, entries at vp/cp and vp + 1/cp + 1
-/// with stride 16), eight independent accumulator chains. With one row at a time (four chains) the
-/// x rows of the next entries wait behind the FMA latency; with two rows the loads of one row
-/// overlap the other's FMAs (measured 1.3× fewer cycles per entry at N = 1000, B = 64, x in L2).
-/// Each row still gets fma(w, x, acc) over its own entries in stored order.
+/// One 64-trial block of two rows of sliced ELL (i and i + 1: entries from vp/cp and vq/cq with
+/// stride 16, c0 and c1 of them), eight independent accumulator chains. With one row at a time
+/// (four chains) the x rows of the next entries wait behind the FMA latency; with two rows the
+/// loads of one row overlap the other's FMAs (measured 1.3× fewer cycles per entry at N = 1000,
+/// B = 64, x in L2). Each row still gets fma(w, x, acc) over its own entries in stored order,
+/// from +0 or, when `load`, from its sums in acc (a later column block).
 #define ELL_PAIR_512(SUF, T)                                                                                \
     WM_AVX512 static void ell_pair_512_##SUF(float *acc, int bt, const float *x, const float *vp, const T *cp, \
-                                             ptrdiff_t c0, ptrdiff_t c1, int t0, const int prefetch) {      \
+                                             const float *vq, const T *cq, ptrdiff_t c0, ptrdiff_t c1, int t0, \
+                                             const int prefetch, const int load) {                         \
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;     \
+        float *o = acc + t0;                                                                                \
+        if (load) {                                                                                         \
+            a0 = _mm512_loadu_ps(o); a1 = _mm512_loadu_ps(o + 16); a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48); \
+            b0 = _mm512_loadu_ps(o + bt); b1 = _mm512_loadu_ps(o + bt + 16);                                 \
+            b2 = _mm512_loadu_ps(o + bt + 32); b3 = _mm512_loadu_ps(o + bt + 48);                            \
+        }                                                                                                   \
         const float *xb = x + t0;                                                                           \
-        const float *vq = vp + 1;                                                                           \
-        const T *cq = cp + 1;                                                                               \
         const ptrdiff_t both = c0 < c1 ? c0 : c1;                                                           \
         ptrdiff_t k = 0;                                                                                    \
         if (prefetch) {                                                                                     \
@@ -237,32 +251,45 @@ enum { PREFETCH_AHEAD = 12 };
         }                                                                                                   \
         for (ptrdiff_t j = k; j < c0; j++) { PAIR_FMA4(a, vp, cp) vp += 16; cp += 16; }                     \
         for (ptrdiff_t j = k; j < c1; j++) { PAIR_FMA4(b, vq, cq) vq += 16; cq += 16; }                     \
-        float *o = acc + t0;                                                                                \
         _mm512_storeu_ps(o, a0); _mm512_storeu_ps(o + 16, a1); _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3); \
         o += bt;                                                                                            \
         _mm512_storeu_ps(o, b0); _mm512_storeu_ps(o + 16, b1); _mm512_storeu_ps(o + 32, b2); _mm512_storeu_ps(o + 48, b3); \
     }                                                                                                       \
     /* Rows lo..<hi of sliced ELL for bt trials: whole 64-trial blocks two rows at a time, the rest  \
-       (an odd last row, trials past the last whole block) row by row. */                              \
+       (an odd last row, trials past the last whole block) row by row. Without `bounds`, each row's \
+       entries from slot 0, from +0; with them, row i's slots bounds[i·(nb + 1) + b] up to the next \
+       bound (column block b), continuing the sums in y when b > 0. */                                 \
     WM_AVX512 static void ell_rows_512_##SUF(float *y, int bt, const float *x, const float *values, const T *cols, \
-                                             const int32_t *lengths, const ptrdiff_t *off, ptrdiff_t lo,    \
-                                             ptrdiff_t hi, int prefetch) {                                  \
+                                             const int32_t *lengths, const ptrdiff_t *off, const int32_t *bounds, \
+                                             ptrdiff_t nb, ptrdiff_t b, ptrdiff_t lo, ptrdiff_t hi, int prefetch) { \
         const ptrdiff_t whole = bt / 64 * 64;                                                               \
-        ptrdiff_t i = lo;                                                                                   \
-        for (; i < hi; i++) {                                                                               \
-            const ptrdiff_t first = off[i / 16] + i % 16;                                                   \
+        const int load = b > 0;                                                                             \
+        for (ptrdiff_t i = lo; i < hi; i++) {                                                               \
+            ptrdiff_t s0 = 0, c0 = lengths[i];                                                              \
+            if (bounds) { s0 = bounds[i * (nb + 1) + b]; c0 = bounds[i * (nb + 1) + b + 1] - s0; }          \
+            const ptrdiff_t f0 = off[i / 16] + i % 16 + 16 * s0;                                            \
             if (whole > 0 && i % 2 == 0 && i + 1 < hi) {                                                    \
+                ptrdiff_t s1 = 0, c1 = lengths[i + 1];                                                      \
+                if (bounds) { s1 = bounds[(i + 1) * (nb + 1) + b]; c1 = bounds[(i + 1) * (nb + 1) + b + 1] - s1; } \
+                const ptrdiff_t f1 = off[i / 16] + i % 16 + 1 + 16 * s1;                                    \
                 for (int t0 = 0; t0 < whole; t0 += 64)                                                      \
-                    ell_pair_512_##SUF(y + i * bt, bt, x, values + first, cols + first, lengths[i], lengths[i + 1], t0, prefetch); \
+                    ell_pair_512_##SUF(y + i * bt, bt, x, values + f0, cols + f0, values + f1, cols + f1, c0, c1, t0, prefetch, load); \
                 if (whole < bt) {                                                                           \
-                    row_range_512_##SUF(y + i * bt + whole, bt, bt - (int)whole, x + whole, values, cols, first, lengths[i], 16, prefetch); \
-                    row_range_512_##SUF(y + (i + 1) * bt + whole, bt, bt - (int)whole, x + whole, values, cols, first + 1, lengths[i + 1], 16, prefetch); \
+                    row_range_512_##SUF(y + i * bt + whole, bt, bt - (int)whole, x + whole, values, cols, f0, c0, 16, prefetch, load); \
+                    row_range_512_##SUF(y + (i + 1) * bt + whole, bt, bt - (int)whole, x + whole, values, cols, f1, c1, 16, prefetch, load); \
                 }                                                                                           \
                 i++;                                                                                        \
             } else {                                                                                        \
-                row_range_512_##SUF(y + i * bt, bt, bt, x, values, cols, first, lengths[i], 16, prefetch);   \
+                row_range_512_##SUF(y + i * bt, bt, bt, x, values, cols, f0, c0, 16, prefetch, load);       \
             }                                                                                               \
         }                                                                                                   \
+    }                                                                                                       \
+    /* Column-blocked: column block b for all rows lo..<hi, then block b + 1, so a block's rows of x \
+       stay in L1 or L2 while every row's entries in it are summed. */                                 \
+    WM_AVX512 static void ell_blocked_512_##SUF(float *y, int bt, const float *x, const float *values, const T *cols, \
+                                                const int32_t *lengths, const ptrdiff_t *off, const int32_t *bounds, \
+                                                ptrdiff_t nb, ptrdiff_t lo, ptrdiff_t hi) {                 \
+        for (ptrdiff_t b = 0; b < nb; b++) ell_rows_512_##SUF(y, bt, x, values, cols, lengths, off, bounds, nb, b, lo, hi, 0); \
     }
 
 #define PAIR_FMA4(A, V, C)                                                                                  \
@@ -410,7 +437,7 @@ int wm_ell_rows_u16(float *y, int trials, const float *x, const float *values, c
                     const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch) {
 #ifdef WM_X86
     switch (wm_engine_kernels_level()) {
-    case 2: ell_rows_512_u16(y, trials, x, values, cols, lengths, offsets, lo, hi, prefetch); return 1;
+    case 2: ell_rows_512_u16(y, trials, x, values, cols, lengths, offsets, NULL, 0, 0, lo, hi, prefetch); return 1;
     case 1:
         for (ptrdiff_t i = lo; i < hi; i++)
             row_sums_256_u16(y + i * trials, trials, x, values, cols, offsets[i / 16] + i % 16, lengths[i], 16);
@@ -426,7 +453,7 @@ int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, c
                     const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch) {
 #ifdef WM_X86
     switch (wm_engine_kernels_level()) {
-    case 2: ell_rows_512_i32(y, trials, x, values, cols, lengths, offsets, lo, hi, prefetch); return 1;
+    case 2: ell_rows_512_i32(y, trials, x, values, cols, lengths, offsets, NULL, 0, 0, lo, hi, prefetch); return 1;
     case 1:
         for (ptrdiff_t i = lo; i < hi; i++)
             row_sums_256_i32(y + i * trials, trials, x, values, cols, offsets[i / 16] + i % 16, lengths[i], 16);
@@ -438,6 +465,30 @@ int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, c
 #endif
 }
 
+int wm_ell_blocked_rows_u16(float *y, int trials, const float *x, const float *values, const uint16_t *cols,
+                            const int32_t *lengths, const ptrdiff_t *offsets, const int32_t *bounds, ptrdiff_t blocks,
+                            ptrdiff_t lo, ptrdiff_t hi) {
+#ifdef WM_X86
+    if (wm_engine_kernels_level() >= 2 && trials > 1) {
+        ell_blocked_512_u16(y, trials, x, values, cols, lengths, offsets, bounds, blocks, lo, hi);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+int wm_ell_blocked_rows_i32(float *y, int trials, const float *x, const float *values, const int32_t *cols,
+                            const int32_t *lengths, const ptrdiff_t *offsets, const int32_t *bounds, ptrdiff_t blocks,
+                            ptrdiff_t lo, ptrdiff_t hi) {
+#ifdef WM_X86
+    if (wm_engine_kernels_level() >= 2 && trials > 1) {
+        ell_blocked_512_i32(y, trials, x, values, cols, lengths, offsets, bounds, blocks, lo, hi);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
 int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, const float *values, const ptrdiff_t *starts,
                          ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi) {
 #ifdef WM_X86
@@ -447,143 +498,4 @@ int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, cons
     }
 #endif
     return 0;
-}
-
-// MARK: persistent workers
-
-/// The pool: persistent threads that take the parts of each `wm_pool_run`. Thread w first takes
-/// the parts p with p % workers == w, so on a quiet machine each thread runs the same rows every
-/// step and their weights stay in its core's L2 (Dispatch hands blocks to whichever thread is
-/// free, and the rows then travel between the cores' caches); a part nobody has started yet is
-/// taken by whoever is free, so a thread the OS has descheduled (a shared machine) does not hold
-/// the step up. Waiting spins first (a step of a small network is tens of microseconds, a
-/// sleep/wake-up pair about as long), then sleeps, so that an idle engine costs nothing.
-enum { POOL_MAX = 64, SPIN_ROUNDS = 4000 };
-
-/// One run: lives on the caller's stack until every part is done; parts are claimed under the
-/// pool's lock while it is `pool.job`.
-typedef struct {
-    wm_pool_fn fn;
-    void *ctx;
-    int parts;
-    int workers;
-    uint64_t claimed;  // bit p: part p taken
-} pool_job;
-
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;      // workers: a new generation
-    pthread_cond_t done;      // caller: every part done
-    atomic_uint generation;
-    atomic_int finished;      // parts of the current job done
-    atomic_int sleepers;      // workers blocked (or about to block) on `wake`
-    atomic_int callerSleeps;  // the caller blocked (or about to block) on `done`
-    atomic_flag busy;         // a run in progress: another caller runs its parts itself
-    int threads;              // workers started (1…threads)
-    pool_job *job;            // the run whose parts are being handed out (under `lock`)
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, ATOMIC_FLAG_INIT, 0, NULL};
-
-static inline void pool_pause(void) {
-#ifdef WM_X86
-    _mm_pause();
-#endif
-}
-
-/// Runs parts of the current job until none is left to take: first worker w's own (p % workers
-/// == w), then any.
-static void pool_take_parts(int w) {
-    for (;;) {
-        pthread_mutex_lock(&pool.lock);
-        pool_job *job = pool.job;
-        int part = -1;
-        if (job) {
-            for (int p = w; p < job->parts && part < 0; p += job->workers)
-                if (!(job->claimed >> p & 1)) part = p;
-            for (int p = 0; p < job->parts && part < 0; p++)
-                if (!(job->claimed >> p & 1)) part = p;
-            if (part >= 0) job->claimed |= (uint64_t)1 << part;
-        }
-        pthread_mutex_unlock(&pool.lock);
-        if (part < 0) return;
-        // The job stays alive until its last part is counted below.
-        const int parts = job->parts;
-        job->fn(job->ctx, part);
-        if (atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel) + 1 == parts && atomic_load(&pool.callerSleeps)) {
-            pthread_mutex_lock(&pool.lock);
-            pthread_cond_signal(&pool.done);
-            pthread_mutex_unlock(&pool.lock);
-        }
-    }
-}
-
-static void *pool_worker(void *arg) {
-    // The generation current when the thread was created (the run that creates it bumps the
-    // generation afterwards, possibly before this thread starts): that run is the first it serves.
-    const int w = (int)((uintptr_t)arg & 0xff);
-    unsigned seen = (unsigned)((uintptr_t)arg >> 8);
-    for (;;) {
-        int spins = 0;
-        while (atomic_load_explicit(&pool.generation, memory_order_acquire) == seen && spins < SPIN_ROUNDS) {
-            pool_pause();
-            spins++;
-        }
-        if (atomic_load_explicit(&pool.generation, memory_order_acquire) == seen) {
-            // Announce the sleep before checking again under the lock: the caller bumps the
-            // generation, then looks at `sleepers`, so one of the two sees the other.
-            atomic_fetch_add(&pool.sleepers, 1);
-            pthread_mutex_lock(&pool.lock);
-            while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-            pthread_mutex_unlock(&pool.lock);
-            atomic_fetch_sub(&pool.sleepers, 1);
-        }
-        seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
-        pool_take_parts(w);
-    }
-    return NULL;
-}
-
-void wm_pool_run(int parts, wm_pool_fn fn, void *ctx) {
-    if (parts <= 1 || parts > POOL_MAX || atomic_flag_test_and_set(&pool.busy)) {
-        for (int p = 0; p < parts; p++) fn(ctx, p);
-        return;
-    }
-    while (pool.threads < parts - 1) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        const int ok = pthread_create(&t, &attr, pool_worker,
-                                      (void *)(((uintptr_t)atomic_load(&pool.generation) << 8) | (uintptr_t)(pool.threads + 1))) == 0;
-        pthread_attr_destroy(&attr);
-        if (!ok) break;
-        pool.threads++;
-    }
-    pool_job job = {fn, ctx, parts, parts, 0};
-    atomic_store(&pool.finished, 0);
-    pthread_mutex_lock(&pool.lock);
-    pool.job = &job;
-    pthread_mutex_unlock(&pool.lock);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
-    if (atomic_load(&pool.sleepers)) {
-        pthread_mutex_lock(&pool.lock);
-        pthread_cond_broadcast(&pool.wake);
-        pthread_mutex_unlock(&pool.lock);
-    }
-    pool_take_parts(0);  // with no threads started (creation failed), every part runs here
-    int spins = 0;
-    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts && spins < SPIN_ROUNDS) {
-        pool_pause();
-        spins++;
-    }
-    if (atomic_load_explicit(&pool.finished, memory_order_acquire) < parts) {
-        atomic_store(&pool.callerSleeps, 1);
-        pthread_mutex_lock(&pool.lock);
-        while (atomic_load(&pool.finished) < parts) pthread_cond_wait(&pool.done, &pool.lock);
-        pthread_mutex_unlock(&pool.lock);
-        atomic_store(&pool.callerSleeps, 0);
-    }
-    pthread_mutex_lock(&pool.lock);
-    pool.job = NULL;
-    pthread_mutex_unlock(&pool.lock);
-    atomic_flag_clear(&pool.busy);
 }

@@ -47,6 +47,19 @@ int wm_ell_rows_u16(float *y, int trials, const float *x, const float *values, c
 int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, const int32_t *cols,
                     const int32_t *lengths, const ptrdiff_t *offsets, ptrdiff_t lo, ptrdiff_t hi, int prefetch);
 
+/// `wm_ell_rows_u16` (the same sums bit for bit) in column blocks: block b (b = 0..<blocks) of
+/// every row lo..<hi, then block b + 1, the partial sums kept in y between blocks. Row i's
+/// entries of block b are its slots bounds[i·(blocks + 1) + b] ..< bounds[i·(blocks + 1) + b + 1]
+/// (the first bound 0, the last its length; columns increase along a row). AVX-512F and trials
+/// > 1 only: returns 0, writing nothing, otherwise.
+int wm_ell_blocked_rows_u16(float *y, int trials, const float *x, const float *values, const uint16_t *cols,
+                            const int32_t *lengths, const ptrdiff_t *offsets, const int32_t *bounds, ptrdiff_t blocks,
+                            ptrdiff_t lo, ptrdiff_t hi);
+/// `wm_ell_blocked_rows_u16` with 32-bit column indices.
+int wm_ell_blocked_rows_i32(float *y, int trials, const float *x, const float *values, const int32_t *cols,
+                            const int32_t *lengths, const ptrdiff_t *offsets, const int32_t *bounds, ptrdiff_t blocks,
+                            ptrdiff_t lo, ptrdiff_t hi);
+
 /// Rows lo..<hi (lo a multiple of 16) of an n × n matrix in bitmap panels times x: panel p
 /// (rows 16p…16p + 15) has a 16-bit mask per column j, masks[p·n + j] (bit r % 16: row r has an
 /// entry in column j), and the entries' values column after column, in row order within a
@@ -55,6 +68,17 @@ int wm_ell_rows_i32(float *y, int trials, const float *x, const float *values, c
 /// lower levels.
 int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, const float *values, const ptrdiff_t *starts,
                          ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi);
+
+/// The epilogue of `rows` consecutive rows of one network, in place over their sums h (rows ×
+/// trials, trial fastest), x the same rows' states: h = gain·h; h = fma(J, u_k, h) for k =
+/// 0..<nIn; h += bias; h = fma(c0, x, c1·f(fma(c2, x, c3·h))) with f = tanh when `useTanh`, else
+/// the identity; each fma evaluated as Float(Double(a)·Double(b) + Double(c)) and tanh as the
+/// Swift engine's `VectorMath.tanh8`, so the results are its epilogue's bit for bit. J of row r,
+/// channel k is jin[r·jinRow + k·jinChannel]; u_k of trial b is u[k·trials + b].
+/// `coefficients`: gain, bias, c0, c1, c2, c3. Returns 2 when every new value is finite, 1 when
+/// one is not, 0 (nothing written) below AVX-512F.
+int wm_epilogue(float *h, const float *x, ptrdiff_t rows, int trials, const float *jin, ptrdiff_t jinRow, ptrdiff_t jinChannel,
+                int nIn, const float *u, const float *coefficients, int useTanh);
 
 /// A part of a pooled run: called once with each part index 0..<parts.
 typedef void (*wm_pool_fn)(void *ctx, int part);

@@ -15,10 +15,30 @@ extension CPUEngine {
     /// dense has them from BLAS already), then the epilogue over the piece's contiguous span.
     /// Writes t to `sh.bad[badSlot]` when a new value is not finite.
     /// `panels`: dense sums from `densePanels` here (else dense has them from BLAS already).
+    /// Column-blocked ELL (`columnBlocks`): the sums of a group of rows over all column blocks
+    /// first, then the group's epilogue piece by piece.
     func rows(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared, badSlot: Int, panels: Bool = false) {
         let rowsPerPiece = Swift.max(1, CPUEngine.pieceValues / ensemble.trials)
         var finite = true
         var a = lo
+        if let blocks = columnBlocks[mm] {
+            // Groups of about equal size, a multiple of 16 rows where they are larger.
+            let groups = (hi - lo + blocks.groupRows - 1) / blocks.groupRows
+            let size = groups > 1 ? ((hi - lo + groups - 1) / groups + 15) & ~15 : hi - lo
+            while a < hi {
+                let g = Swift.min(hi, a + size)
+                blockedSums(blocks, network: mm, lo: a, hi: g, sh: sh)
+                var p = a
+                while p < g {
+                    let q = Swift.min(g, p + rowsPerPiece)
+                    if !finish(network: mm, lo: p, hi: q, t: t, useTanh: useTanh, sh: sh) { finite = false }
+                    p = q
+                }
+                a = g
+            }
+            sh.bad[badSlot] = finite ? Int.max : t
+            return
+        }
         while a < hi {
             let b = Swift.min(hi, a + rowsPerPiece)
             sums(network: mm, lo: a, hi: b, sh: sh, panels: panels)
@@ -78,6 +98,32 @@ extension CPUEngine {
                 }
             }
         }
+    }
+
+    /// Rows lo..<hi of network mm's sliced ELL summed over `blocks` one after the other
+    /// (`wm_ell_blocked_rows_*`); unblocked where the kernels are not available (capped).
+    func blockedSums(_ blocks: ColumnBlocks, network mm: Int, lo: Int, hi: Int, sh: Shared) {
+        guard case let .ell(e) = weights[mm] else { return }
+        let n = ensemble.n, bt = ensemble.trials
+        let xm = sh.x + mm * n * bt, ym = sh.y + mm * n * bt
+        let done = e.rowLength.withUnsafeBufferPointer { lp in
+            e.values.withUnsafeBufferPointer { vp in
+                e.sliceOffset.withUnsafeBufferPointer { op in
+                    blocks.bounds.withUnsafeBufferPointer { bp in
+                        e.narrowColumns
+                            ? e.columns16.withUnsafeBufferPointer { cp in
+                                wm_ell_blocked_rows_u16(ym, Int32(bt), xm, vp.baseAddress!, cp.baseAddress!, lp.baseAddress!, op.baseAddress!,
+                                                        bp.baseAddress!, blocks.count, lo, hi)
+                            }
+                            : e.columns32.withUnsafeBufferPointer { cp in
+                                wm_ell_blocked_rows_i32(ym, Int32(bt), xm, vp.baseAddress!, cp.baseAddress!, lp.baseAddress!, op.baseAddress!,
+                                                        bp.baseAddress!, blocks.count, lo, hi)
+                            }
+                    }
+                }
+            }
+        }
+        if done == 0 { sums(network: mm, lo: lo, hi: hi, sh: sh) }
     }
 
     /// Rows lo..<hi of sliced ELL: whole slices for one trial sixteen rows at a time, otherwise
@@ -212,10 +258,26 @@ extension CPUEngine {
     /// in the kernels' order: h = gain·acc; h = fma(Jin[i,k], u_k, h) for each channel k;
     /// h += bias; h = fma(σ, ξ, h) when σ > 0 (ξ scalar, Philox); then x' by
     /// `UpdateMath.update(x:h:_:tanh:)`. Returns false when a new value is not finite.
+    /// Without noise, with the AVX-512 kernels and `vectorEpilogue`, the same operations run in C
+    /// (`wm_epilogue`, bit for bit these).
     func finish(network mm: Int, lo: Int, hi: Int, t: Int, useTanh: Bool, sh: Shared) -> Bool {
         let n = ensemble.n, bt = ensemble.trials, nIn = ensemble.nIn
         let c = coeffs[mm]
         let offset = (mm * n + lo) * bt, count = (hi - lo) * bt
+        if c.noise == 0 && CPUEngine.vectorEpilogue {
+            var k = (c.gain, c.bias, c.c0, c.c1, c.c2, c.c3)
+            let status = withUnsafeBytes(of: &k) { kp in
+                let coef = kp.baseAddress!.assumingMemoryBound(to: Float.self)
+                return bt == 1
+                    ? jinT[mm].withUnsafeBufferPointer { jp in
+                        wm_epilogue(sh.y + offset, sh.x + offset, hi - lo, 1, jp.baseAddress.map { $0 + lo }, 1, n, Int32(nIn), sh.uT, coef, useTanh ? 1 : 0)
+                    }
+                    : nets[mm].input.withUnsafeBufferPointer { jp in
+                        wm_epilogue(sh.y + offset, sh.x + offset, hi - lo, Int32(bt), jp.baseAddress.map { $0 + lo * nIn }, nIn, 1, Int32(nIn), sh.uT, coef, useTanh ? 1 : 0)
+                    }
+            }
+            if status != 0 { return status == 2 }
+        }
         let h = UnsafeMutableBufferPointer(start: sh.y + offset, count: count)
         VectorMath.scale(h, by: c.gain)
         if bt == 1 {

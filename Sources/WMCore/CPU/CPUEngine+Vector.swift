@@ -10,6 +10,10 @@ extension CPUEngine {
     /// 2 AVX-512F. The environment variable `WMSIM_CPU_KERNELS` (0, 1) caps it at start.
     public static var vectorKernelLevel: Int { Int(wm_engine_kernels_level()) }
 
+    /// Whether the epilogue runs in C where it can (`wm_epilogue`; tests turn it off to compare
+    /// with the Swift loops, which it matches bit for bit).
+    nonisolated(unsafe) static var vectorEpilogue = true
+
     /// The storage `.auto` resolves to on this engine: `WeightFormat.resolve`, except that with
     /// the vectorised kernels and several trials, sliced ELL also takes 0.2 ≤ sp ≤ 0.3 from dense
     /// BLAS. At A's sp = 0.25 (N = 1000) ELL holds 1.5 MB of 16-bit-indexed entries against dense's

@@ -37,6 +37,9 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
     /// Per network, the dense weights as bitmap panels (`BitmapPanels`), for B = 1 with the
     /// AVX-512 kernels; empty otherwise (dense steps then call sgemv).
     let densePanels: [BitmapPanels]
+    /// Per network, column blocks of the sliced-ELL weights for B > 1 (`ColumnBlocks`), nil where
+    /// the sums run unblocked.
+    let columnBlocks: [ColumnBlocks?]
     /// Per-step non-finite flags, reused across steps.
     var badScratch: [Int] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -66,6 +69,11 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         chunkSteps = Swift.max(1, options.chunkSteps)
         densePanels = fmt == .dense && ensemble.trials == 1 && CPUEngine.vectorKernelLevel >= 2
             ? networks.map { BitmapPanels($0.recurrent) } : []
+        columnBlocks = weights.enumerated().map { m, w in
+            let density = Double(networks[m].recurrent.nnz) / Double(Swift.max(1, ensemble.n * ensemble.n))
+            guard case let .ell(e) = w, let width = ColumnBlocks.width(n: ensemble.n, sp: density, trials: ensemble.trials) else { return nil }
+            return ColumnBlocks(e, width: width, trials: ensemble.trials)
+        }
         let n = ensemble.n, bt = ensemble.trials
         var x0 = [Float](repeating: 0, count: ensemble.stateCount)
         for m in 0..<ensemble.count {
