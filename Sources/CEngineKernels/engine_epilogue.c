@@ -111,7 +111,23 @@ WM_AVX512 static int epilogue_512(float *h, const float *x, ptrdiff_t rows, ptrd
     }
     return bad ? 0 : 1;
 }
+
+WM_AVX512 static void tanh_512(float *y, const float *x, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tanh16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)(0xffffu >> (16 - (n - i)));
+        _mm512_mask_storeu_ps(y + i, m, tanh16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
 #endif
+
+int wm_tanh(float *y, const float *x, ptrdiff_t n) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (wm_engine_kernels_level() >= 2) { tanh_512(y, x, n); return 1; }
+#endif
+    return 0;
+}
 
 int wm_epilogue(float *h, const float *x, ptrdiff_t rows, int trials, const float *jin, ptrdiff_t jinRow, ptrdiff_t jinChannel,
                 int nIn, const float *u, const float *coefficients, int useTanh) {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import WMCore
+import CEngineKernels
 
 /// Accuracy of `VectorMath` and equivalence of the vectorised epilogue with the scalar path.
 ///
@@ -120,6 +121,37 @@ final class VectorMathTests: XCTestCase {
             var inPlace = xs
             inPlace.withUnsafeMutableBufferPointer { p in VectorMath.tanh(UnsafeBufferPointer(p), into: p) }
             XCTAssertEqual(inPlace.map(\.bitPattern), span.map(\.bitPattern))
+        }
+    }
+
+    /// The AVX-512 tanh (`wm_tanh`, used by `VectorMath.tanh` where the CPU has it) is the Swift
+    /// lanes' `tanh8` bit for bit: every float around the branch switch and the clamp, edge
+    /// values, and random spans of odd lengths (masked tails).
+    func testKernelTanhEqualsSwiftLanesBitForBit() {
+        let available = wm_engine_kernels_level() >= 2
+        var xs: [Float] = [0, -0, .infinity, -.infinity, .nan, 1e-30, -1e-30, .leastNonzeroMagnitude, 10, -10, 10.000001, 88, -88, .greatestFiniteMagnitude]
+        for centre: Float in [0.625, 10] {
+            var v = centre
+            for _ in 0..<5000 { v = v.nextDown }
+            for _ in 0..<10000 { xs.append(v); xs.append(-v); v = v.nextUp }
+        }
+        var s = Stream(state: 7)
+        for _ in 0..<100_003 { xs.append(s.next(-20, 20)) }
+        let swift = xs.map { x -> Float in VectorMath.tanh8(VectorMath.V(repeating: x))[0] }
+        for n in [xs.count, 1, 15, 17, 1003] {
+            var kernel = [Float](repeating: 7, count: n + 1)
+            let done = xs.withUnsafeBufferPointer { xp in kernel.withUnsafeMutableBufferPointer { wm_tanh($0.baseAddress!, xp.baseAddress!, n) } }
+            guard available else {
+                // Without AVX-512F the kernel declines and writes nothing; VectorMath runs its lanes.
+                XCTAssertEqual(done, 0)
+                XCTAssertTrue(kernel.allSatisfy { $0 == 7 })
+                continue
+            }
+            XCTAssertEqual(done, 1)
+            for i in 0..<n where kernel[i].bitPattern != swift[i].bitPattern && !(kernel[i].isNaN && swift[i].isNaN) {
+                XCTFail("x = \(xs[i]): kernel \(kernel[i]), Swift lanes \(swift[i])"); break
+            }
+            XCTAssertEqual(kernel[n], 7, "nothing written past n = \(n)")
         }
     }
 

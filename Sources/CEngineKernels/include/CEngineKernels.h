@@ -69,6 +69,10 @@ int wm_ell_blocked_rows_i32(float *y, int trials, const float *x, const float *v
 int wm_dense_masked_sums(float *out, const float *x, const uint16_t *masks, const float *values, const ptrdiff_t *starts,
                          ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi);
 
+/// y[i] = tanh(x[i]) for i < n (y may be x), `VectorMath.tanh8`'s operations on 16 lanes, so bit
+/// for bit the Swift function. Returns 0 (and writes nothing) on CPUs without AVX-512F.
+int wm_tanh(float *y, const float *x, ptrdiff_t n);
+
 /// The epilogue of `rows` consecutive rows of one network, in place over their sums h (rows ×
 /// trials, trial fastest), x the same rows' states: h = gain·h; h = fma(J, u_k, h) for k =
 /// 0..<nIn; h += bias; h = fma(c0, x, c1·f(fma(c2, x, c3·h))) with f = tanh when `useTanh`, else
