@@ -29,18 +29,25 @@ final class MechanismComparisonTests: XCTestCase {
         XCTAssertNil(MedianInterval([1, 2, 3, 4, 5]))
     }
 
-    func row(_ m: Mechanism, delay: Double?, noise: Double?, learned: Bool = true, index: Int) -> AnalysisRow {
+    /// A row whose delay and noise curves have half of 4 runs failing from `delay` and `noise`
+    /// on (never when nil); with `delayOneFrom`, one run of 4 fails from that delay on instead
+    /// (forgetting that never reaches half).
+    func row(_ m: Mechanism, delay: Double?, noise: Double?, learned: Bool = true, index: Int, delayOneFrom: Double? = nil) -> AnalysisRow {
         var r = AnalysisRow(fingerprint: "f", point: index, archive: "a\(index)", seconds: 0)
         r.learned = learned
         r.classification = MechanismResult(mechanism: m, distinct: 1, maxVariance: 0, meanOutput: [], finalOutput: [], noiseless: .fixed,
                                            noiselessDistinct: 4, noiselessFinalOutput: [], slowness: [], seconds: 0)
-        func curve(_ half: Double?) -> RobustnessCurve {
-            // Half of 4 runs fail at `half` (or never).
+        func curve(_ half: Double?, one: Double? = nil) -> RobustnessCurve {
             let levels = [1.0, 2, 4, 8, 16]
-            let outcomes: [[RobustnessCurve.Outcome]] = levels.map { l in half.map { l >= $0 ? [.asymptotic, .asymptotic, .pass, .pass] : [.pass, .pass, .pass, .pass] } ?? [.pass, .pass, .pass, .pass] }
+            let pass: [RobustnessCurve.Outcome] = [.pass, .pass, .pass, .pass]
+            let outcomes: [[RobustnessCurve.Outcome]] = levels.map { l in
+                if let h = half, l >= h { return [.asymptotic, .asymptotic, .pass, .pass] }
+                if let o = one, l >= o { return [.fixedTime, .pass, .pass, .pass] }
+                return pass
+            }
             return RobustnessCurve(levels: levels, runs: 4, outcomes: outcomes)
         }
-        r.robustness = RobustnessResult(delay: curve(delay), noise: curve(noise), silencing: curve(nil), nominalOutput: [], seconds: 0)
+        r.robustness = RobustnessResult(delay: curve(delay, one: delayOneFrom), noise: curve(noise), silencing: curve(nil), nominalOutput: [], seconds: 0)
         return r
     }
 
@@ -57,12 +64,34 @@ final class MechanismComparisonTests: XCTestCase {
         XCTAssertEqual(sm.delayMedian?.median, 1)
         XCTAssertLessThan(c.delayTest!.p, 0.05)
         XCTAssertLessThan(c.noiseTest!.p, 0.05)
-        XCTAssertTrue(c.text.contains("slow manifolds forget sooner — supported") && c.text.contains("resist noise better — supported"), c.text)
+        XCTAssertLessThan(c.delayShareTest!.p, 0.05)
+        // Half of 4 runs fail at every level from 1 τ (share 0.5) or 2 τ (4 of 5 levels: 0.4);
+        // fixed points from 8 τ (0.2) or never (0).
+        XCTAssertEqual(sm.delayShare.sorted(), [0.4, 0.4, 0.4, 0.5, 0.5, 0.5, 0.5])
+        XCTAssertEqual(fp.delayShareMedian?.median, 0.1)
+        XCTAssertTrue(c.text.contains("slow manifolds forget sooner (share of delay cases failing) — supported") && c.text.contains("resist noise better — supported"), c.text)
         // With four fixed-point networks the test is not run, and the text says why.
         let few = MechanismComparison(Array(rows.prefix(7)) + Array(rows[7..<11]))
         XCTAssertNil(few.delayTest)
         XCTAssertTrue(few.text.contains("not tested"), few.text)
         XCTAssertTrue(few.text.contains("— (< 6 networks)"), few.text)
+    }
+
+    /// When no network of either mechanism ever half-fails on the delay test (every value +∞),
+    /// that measure says so and the others are still tested: the uncensored share of failing
+    /// delay cases finds the forgetting, and noise is compared as usual.
+    func testATiedMeasureDoesNotHideTheOthers() {
+        var rows: [AnalysisRow] = []
+        for k in 0..<6 { rows.append(row(.slowManifold, delay: nil, noise: 1, index: k, delayOneFrom: k < 3 ? 1 : 2)) }
+        for k in 0..<6 { rows.append(row(.fixedPoints, delay: nil, noise: 8, index: 10 + k, delayOneFrom: k < 3 ? 16 : nil)) }
+        let c = MechanismComparison(rows)
+        XCTAssertNil(c.delayTest, "every half-failing delay is +∞")
+        XCTAssertTrue(c.text.contains("extra delay at which half the cases fail: not testable — no network of either mechanism reaches half failing"), c.text)
+        XCTAssertLessThan(try XCTUnwrap(c.delayShareTest).p, 0.05)
+        XCTAssertLessThan(try XCTUnwrap(c.noiseTest).p, 0.05)
+        XCTAssertTrue(c.text.contains("forget sooner (share of delay cases failing) — supported"), c.text)
+        XCTAssertTrue(c.text.contains("resist noise better — not supported"), "slow manifolds fail at lower σ here: \(c.text)")
+        XCTAssertTrue(c.text.contains("more efficiently — not tested"), c.text)
     }
 
     /// Efficiency is counted only where fixed points were searched (never as 0 stable points

@@ -5,23 +5,29 @@ import WMCore
 /// seed's claim tested: do slow-manifold networks forget yet resist noise better than
 /// fixed-point networks? (docs/analysis.md §5)
 ///
-/// Per network: the extra delay at which half the 16 cases fail (τ; +∞ when that never happens
-/// within the tested extensions) and the noise σ at which half the runs fail (+∞ likewise).
+/// Per network:
+/// - forgetting: the share of the delay-extension cases that fail, over all tested extensions
+///   (`RobustnessCurve.failingShare`, in [0, 1], never censored), and the extra delay at which
+///   half the 16 cases fail (τ; +∞ when that never happens within the tested extensions);
+/// - noise robustness: the σ at which half the noisy runs fail (+∞ likewise);
+/// - efficiency of the attractor landscape (the seed's "more efficient in leveraging their
+///   attractor landscape"): the 4 memories of the task (the trial types held through delay 2)
+///   per distinct stable fixed point, 4 / stable points (+∞ with none), over the networks whose
+///   fixed points were searched.
 /// Per mechanism: the median with its distribution-free 95 % interval (at least 6 networks).
-/// Between slow manifold and fixed points: the two-sided Mann–Whitney U test (at least 5 each),
-/// chosen because the measures are censored at the largest level tested and far from normal;
-/// ranks handle both.
-///
-/// Efficiency of the attractor landscape (the seed's "more efficient in leveraging their
-/// attractor landscape"): the 4 memories of the task (the trial types held through delay 2) per
-/// distinct stable fixed point the network has, 4 / stable points (+∞ with none), over the
-/// networks whose fixed points were searched. Higher is more memories held per attractor.
+/// Between slow manifold and fixed points: the two-sided Mann–Whitney U test of each measure on
+/// its own (at least 5 networks each, and values that do not all tie), chosen because the
+/// measures are censored at the largest level tested and far from normal; ranks handle both.
+/// A measure that cannot be tested (every network ties, e.g. none ever half-fails) is said so,
+/// and the others are still tested.
 public struct MechanismComparison: Sendable {
     public struct Group: Sendable {
         public var mechanism: Mechanism
         public var networks: Int
+        public var delayShare: [Double]
         public var delayHalf: [Double]
         public var noiseHalf: [Double]
+        public var delayShareMedian: MedianInterval?
         public var delayMedian: MedianInterval?
         public var noiseMedian: MedianInterval?
         /// Distinct stable fixed points per network (the attractors its landscape offers), for the
@@ -34,7 +40,9 @@ public struct MechanismComparison: Sendable {
     }
 
     public var groups: [Group]
-    /// Slow manifold against fixed points (nil with fewer than 5 networks in either).
+    /// Slow manifold against fixed points, one test per measure (nil: fewer than 5 networks in
+    /// either group, or every value tied).
+    public var delayShareTest: MannWhitney?
     public var delayTest: MannWhitney?
     public var noiseTest: MannWhitney?
     public var efficiencyTest: MannWhitney?
@@ -49,62 +57,79 @@ public struct MechanismComparison: Sendable {
         groups = Mechanism.allCases.compactMap { m in
             let rs = ok.filter { $0.classification!.mechanism == m }
             guard !rs.isEmpty else { return nil }
+            let share = rs.map { $0.robustness!.delay.failingShare }
             let d = rs.map { $0.robustness!.delay.halfFailing ?? .infinity }
             let s = rs.map { $0.robustness!.noise.halfFailing ?? .infinity }
             let stable = rs.compactMap { $0.fixedPoints.map { $0.points.filter { $0.isFixed && $0.stable }.count } }
             let efficiency = stable.map { $0 == 0 ? Double.infinity : 4 / Double($0) }
-            return Group(mechanism: m, networks: rs.count, delayHalf: d, noiseHalf: s, delayMedian: MedianInterval(d), noiseMedian: MedianInterval(s),
+            return Group(mechanism: m, networks: rs.count, delayShare: share, delayHalf: d, noiseHalf: s,
+                         delayShareMedian: MedianInterval(share), delayMedian: MedianInterval(d), noiseMedian: MedianInterval(s),
                          stablePoints: stable, stableMedian: MedianInterval(stable.map(Double.init)),
                          memoriesPerStablePoint: efficiency, efficiencyMedian: MedianInterval(efficiency))
         }
         let sm = groups.first { $0.mechanism == .slowManifold }, fp = groups.first { $0.mechanism == .fixedPoints }
-        delayTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.delayHalf, b.delayHalf) } }
-        noiseTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.noiseHalf, b.noiseHalf) } }
-        efficiencyTest = sm.flatMap { a in fp.flatMap { b in MannWhitney(a.memoriesPerStablePoint, b.memoriesPerStablePoint) } }
+        func test(_ v: (Group) -> [Double]) -> MannWhitney? { sm.flatMap { a in fp.flatMap { b in MannWhitney(v(a), v(b)) } } }
+        delayShareTest = test(\.delayShare)
+        delayTest = test(\.delayHalf)
+        noiseTest = test(\.noiseHalf)
+        efficiencyTest = test(\.memoriesPerStablePoint)
     }
 
     /// The table and the statement.
     public var text: String {
-        func median(_ m: MedianInterval?, _ unit: String) -> String {
+        func median(_ m: MedianInterval?, _ unit: String, digits: String = "%.3g") -> String {
             guard let m else { return "— (< 6 networks)" }
-            func f(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "never" }
+            func f(_ v: Double) -> String { v.isFinite ? String(format: digits, v) : "never" }
             return "\(f(m.median))\(unit) [\(f(m.low)), \(f(m.high))]"
         }
-        let header = ["mechanism", "networks", "half failing at extra delay (median [95% CI])", "half failing at noise σ",
-                      "stable points", "memories per stable point"]
+        let header = ["mechanism", "networks", "delay cases failing (share)", "half failing at extra delay (median [95% CI])",
+                      "half failing at noise σ", "stable points", "memories per stable point"]
         let rows = groups.map { g in
-            [g.mechanism.rawValue, String(g.networks), median(g.delayMedian, " τ"), median(g.noiseMedian, ""),
+            [g.mechanism.rawValue, String(g.networks), median(g.delayShareMedian, "", digits: "%.3f"), median(g.delayMedian, " τ"),
+             median(g.noiseMedian, ""),
              g.stablePoints.isEmpty ? "— (not searched)" : median(g.stableMedian, ""),
              g.stablePoints.isEmpty ? "— (not searched)" : median(g.efficiencyMedian, "").replacingOccurrences(of: "never", with: "∞ (no stable point)")]
         }
         var out = "Robustness per mechanism (\(population) networks):\n" + SweepTable.table(header, rows)
-        guard let d = delayTest, let s = noiseTest,
-              let sm = groups.first(where: { $0.mechanism == .slowManifold }), let fp = groups.first(where: { $0.mechanism == .fixedPoints }) else {
-            out += "\nThe claim (slow manifolds forget yet resist noise better than fixed points) is not tested: it needs at least \(MannWhitney.minimumSize) \(population) networks of each mechanism, and values that do not all tie (networks that never half-fail all count as +∞)."
+        guard let sm = groups.first(where: { $0.mechanism == .slowManifold }), let fp = groups.first(where: { $0.mechanism == .fixedPoints }),
+              sm.networks >= MannWhitney.minimumSize, fp.networks >= MannWhitney.minimumSize else {
+            out += "\nThe claim (slow manifolds forget yet resist noise better than fixed points) is not tested: it needs at least \(MannWhitney.minimumSize) \(population) networks of each mechanism."
             return out
         }
         func med(_ v: [Double]) -> Double {
             let s = v.sorted()
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
-        func rel(_ a: [Double], _ b: [Double]) -> String {
+        /// "higher"/"lower"/"equal" for slow manifolds, by median, and whether that direction is
+        /// the expected one with p < 0.05.
+        func line(_ name: String, _ t: MannWhitney?, _ a: [Double], _ b: [Double], expect: String, whyNot: String) -> (String, Bool?) {
+            guard let t else { return ("\n  \(name): not testable — \(whyNot)", nil) }
             let ma = med(a), mb = med(b)
-            return ma < mb ? "lower" : ma > mb ? "higher" : "equal"
+            let rel = ma < mb ? "lower" : ma > mb ? "higher" : "equal"
+            return (String(format: "\n  %@: %@ for slow manifolds (U = %.1f, p = %.3g)", name, rel, t.u, t.p), rel == expect && t.p < 0.05)
         }
-        out += String(format: "\nSlow manifold (n = %d) against fixed points (n = %d), two-sided Mann–Whitney U:", sm.networks, fp.networks)
-        out += String(format: "\n  delay at which half the cases fail: %@ for slow manifolds (U = %.1f, p = %.3g)", rel(sm.delayHalf, fp.delayHalf), d.u, d.p)
-        out += String(format: "\n  noise σ at which half the runs fail: %@ for slow manifolds (U = %.1f, p = %.3g)", rel(sm.noiseHalf, fp.noiseHalf), s.u, s.p)
-        let forget = rel(sm.delayHalf, fp.delayHalf) == "lower" && d.p < 0.05
-        let resist = rel(sm.noiseHalf, fp.noiseHalf) == "higher" && s.p < 0.05
-        if let e = efficiencyTest {
-            out += String(format: "\n  memories per stable point (4 / stable fixed points): %@ for slow manifolds (U = %.1f, p = %.3g)",
-                          rel(sm.memoriesPerStablePoint, fp.memoriesPerStablePoint), e.u, e.p)
-            let efficient = rel(sm.memoriesPerStablePoint, fp.memoriesPerStablePoint) == "higher" && e.p < 0.05
-            out += "\n  the claim: slow manifolds use their attractor landscape more efficiently — \(efficient ? "supported" : "not supported") (p < 0.05)"
+        let tied = "every network of both mechanisms has the same value"
+        let never = "no network of either mechanism reaches half failing within the tested levels (all +∞)"
+        let allNever = { (g: [Double]) in g.allSatisfy { !$0.isFinite } }
+        out += String(format: "\nSlow manifold (n = %d) against fixed points (n = %d), two-sided Mann–Whitney U per measure:", sm.networks, fp.networks)
+        let (shareLine, forget) = line("share of delay cases failing", delayShareTest, sm.delayShare, fp.delayShare, expect: "higher", whyNot: tied)
+        let (halfLine, _) = line("extra delay at which half the cases fail", delayTest, sm.delayHalf, fp.delayHalf, expect: "lower",
+                                 whyNot: allNever(sm.delayHalf + fp.delayHalf) ? never : tied)
+        let (noiseLine, resist) = line("noise σ at which half the runs fail", noiseTest, sm.noiseHalf, fp.noiseHalf, expect: "higher",
+                                       whyNot: allNever(sm.noiseHalf + fp.noiseHalf) ? never : tied)
+        out += shareLine + halfLine + noiseLine
+        var efficient: Bool? = nil
+        if sm.stablePoints.count >= MannWhitney.minimumSize, fp.stablePoints.count >= MannWhitney.minimumSize {
+            let (l, e) = line("memories per stable point (4 / stable fixed points)", efficiencyTest, sm.memoriesPerStablePoint,
+                              fp.memoriesPerStablePoint, expect: "higher", whyNot: tied)
+            out += l
+            efficient = e
         } else {
-            out += "\n  attractor-landscape efficiency not compared: it needs fixed points searched in at least \(MannWhitney.minimumSize) networks of each mechanism, and values that do not all tie"
+            out += "\n  memories per stable point: not compared — it needs fixed points searched in at least \(MannWhitney.minimumSize) networks of each mechanism"
         }
-        out += "\n  the claim: slow manifolds forget sooner — \(forget ? "supported" : "not supported") (p < 0.05); resist noise better — \(resist ? "supported" : "not supported")"
+        func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
+        out += "\n  the claim, each part at p < 0.05: slow manifolds forget sooner (share of delay cases failing) — \(verdict(forget));"
+        out += " resist noise better — \(verdict(resist)); use their attractor landscape more efficiently — \(verdict(efficient))"
         return out
     }
 }

@@ -65,6 +65,12 @@ public struct RobustnessCurve: Codable, Sendable {
     /// The smallest level at which any run fails (nil when none).
     public var firstFailure: Double?
 
+    /// The share of all runs at all levels that fail, in [0, 1]: never censored, unlike
+    /// `halfFailing` (for the delay test, how much the network forgets over the tested range).
+    public var failingShare: Double {
+        levels.isEmpty || runs == 0 ? 0 : Double(failing.reduce(0, +)) / Double(runs * levels.count)
+    }
+
     init(levels: [Double], runs: Int, outcomes: [[Outcome]]) {
         self.levels = levels
         self.runs = runs
