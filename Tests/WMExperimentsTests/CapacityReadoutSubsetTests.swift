@@ -1,4 +1,3 @@
-import Foundation
 import XCTest
 import WMCore
 import WMOpenCL
@@ -81,33 +80,6 @@ final class CapacityReadoutSubsetTests: XCTestCase {
         XCTAssertFalse(try encoded(full).contains("readoutNeurons"), "left out when nil (fingerprints unchanged)")
         XCTAssertTrue(try encoded(all).contains("\"readoutNeurons\":61"))
         XCTAssertEqual(try JSONDecoder().decode(CapacitySpec.self, from: try JSONEncoder().encode(all)).readoutNeurons, 61)
-    }
-
-    /// The spec names the subset rule beside the size, so a sweep written under the earlier
-    /// (non-nested) draw has another fingerprint and is not resumed under this one; a file naming
-    /// another rule is refused.
-    func testTheSubsetRuleIsPartOfTheSpec() throws {
-        var sweep = SweepSpec()
-        sweep.base.readoutNeurons = 10
-        let json = sweep.canonicalJSON
-        XCTAssertTrue(json.contains("\"readoutSubsetRule\":\"\(ReadoutSubset.rule)\""), json)
-        var legacy = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        var base = try XCTUnwrap(legacy["base"] as? [String: Any])
-        base.removeValue(forKey: "readoutSubsetRule")
-        legacy["base"] = base
-        let old = try JSONDecoder().decode(SweepSpec.self, from: try JSONSerialization.data(withJSONObject: legacy))
-        XCTAssertEqual(old.base.readoutNeurons, 10, "a file without the rule still reads")
-        let ruleField = ",\"readoutSubsetRule\":\"\(ReadoutSubset.rule)\""
-        let earlierFingerprint = Fingerprint.hex(json.replacingOccurrences(of: ruleField, with: ""))
-        XCTAssertNotEqual(sweep.fingerprint, earlierFingerprint, "the earlier draw's sweeps are not resumed")
-        XCTAssertEqual(old.fingerprint, sweep.fingerprint, "re-reading adds the rule")
-        base["readoutSubsetRule"] = "selection-sampling"
-        legacy["base"] = base
-        XCTAssertThrowsError(try JSONDecoder().decode(SweepSpec.self, from: try JSONSerialization.data(withJSONObject: legacy))) { e in
-            XCTAssertTrue("\(e)".contains(ReadoutSubset.rule), "\(e)")
-        }
-        sweep.base.readoutNeurons = nil
-        XCTAssertFalse(sweep.canonicalJSON.contains("readoutSubsetRule"), "no subset, no rule: fingerprints unchanged")
     }
 
     /// A subset gives a plausible memory curve: it decodes the recent past, its capacity is at

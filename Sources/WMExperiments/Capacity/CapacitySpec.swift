@@ -170,38 +170,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case network, networks, trials, input, washout, train, validation, test, maxLag, lambda, absoluteLambda, initLow, initHigh
         case decoders, mlp, mlpLags, mlpPerLag, threshold, format, readoutNeurons, weightPrecision
-        /// Written beside `readoutNeurons`: which neurons a size names (`ReadoutSubset.rule`).
-        /// Files of the earlier, non-nested draw lack it, so their fingerprints differ and a sweep
-        /// or optimisation they started is not resumed under the new rule.
-        case readoutSubsetRule
-    }
-
-    /// The synthesised encoding (optionals left out when nil), plus `readoutSubsetRule` whenever
-    /// a subset is read.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(network, forKey: .network)
-        try c.encode(networks, forKey: .networks)
-        try c.encode(trials, forKey: .trials)
-        try c.encode(input, forKey: .input)
-        try c.encode(washout, forKey: .washout)
-        try c.encode(train, forKey: .train)
-        try c.encode(validation, forKey: .validation)
-        try c.encode(test, forKey: .test)
-        try c.encode(maxLag, forKey: .maxLag)
-        try c.encodeIfPresent(lambda, forKey: .lambda)
-        try c.encodeIfPresent(absoluteLambda, forKey: .absoluteLambda)
-        try c.encodeIfPresent(initLow, forKey: .initLow)
-        try c.encodeIfPresent(initHigh, forKey: .initHigh)
-        try c.encode(decoders, forKey: .decoders)
-        try c.encode(mlp, forKey: .mlp)
-        try c.encodeIfPresent(mlpLags, forKey: .mlpLags)
-        try c.encode(mlpPerLag, forKey: .mlpPerLag)
-        try c.encode(threshold, forKey: .threshold)
-        try c.encode(format, forKey: .format)
-        try c.encodeIfPresent(readoutNeurons, forKey: .readoutNeurons)
-        if readoutNeurons != nil { try c.encode(ReadoutSubset.rule, forKey: .readoutSubsetRule) }
-        try c.encodeIfPresent(weightPrecision, forKey: .weightPrecision)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -227,10 +195,6 @@ public struct CapacitySpec: Codable, Sendable, Hashable {
         try c.fill(&threshold, .threshold)
         try c.fill(&format, .format)
         readoutNeurons = try c.decodeIfPresent(Int.self, forKey: .readoutNeurons)
-        if let rule = try c.decodeIfPresent(String.self, forKey: .readoutSubsetRule), rule != ReadoutSubset.rule {
-            throw WMError.invalidParameter(name: "readoutSubsetRule", value: rule,
-                                           expected: "\"\(ReadoutSubset.rule)\", the only subset this wmsim draws (docs/model.md §2)")
-        }
         // fp32 is the default and is left out, so a file that names it has the same fingerprint.
         let precision = try c.decodeIfPresent(WeightPrecision.self, forKey: .weightPrecision)
         weightPrecision = precision == .fp32 ? nil : precision

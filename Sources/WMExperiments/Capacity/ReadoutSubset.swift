@@ -17,9 +17,6 @@ public enum ReadoutSubset {
     /// The Philox key of the draw (fixed, see the type's rule).
     public static let key: UInt64 = 0
 
-    /// The name of this rule, written into specs beside `readoutNeurons` (`CapacitySpec`).
-    public static let rule = "nested-philox-keys"
-
     /// The `count` neurons of a network of `n` neurons, increasing.
     public static func neurons(_ count: Int, of n: Int) -> [Int] {
         ranked(count, of: n).sorted()
