@@ -94,6 +94,20 @@ final class MechanismComparisonTests: XCTestCase {
         XCTAssertTrue(c.text.contains("more efficiently — not tested"), c.text)
     }
 
+    /// The direction comes from U, not the medians: with most shares 0 both medians are 0, yet
+    /// the slow manifolds that fail at all make them "higher".
+    func testDirectionFollowsUWhenMediansTie() throws {
+        var rows: [AnalysisRow] = []
+        for k in 0..<7 { rows.append(row(.slowManifold, delay: nil, noise: 1, index: k, delayOneFrom: k < 3 ? 1 : nil)) }
+        for k in 0..<7 { rows.append(row(.fixedPoints, delay: nil, noise: 1, index: 10 + k)) }
+        let c = MechanismComparison(rows)
+        XCTAssertEqual(c.groups[1].delayShareMedian?.median, 0)
+        XCTAssertEqual(c.groups[0].delayShareMedian?.median, 0)
+        let t = try XCTUnwrap(c.delayShareTest)
+        XCTAssertEqual(t.u, 4 * 7 * 0.5 + 3 * 7, "3 slow manifolds beat all 7; 4 tie with all 7")
+        XCTAssertTrue(c.text.contains("share of delay cases failing: higher for slow manifolds (U = 35.0, P(slow manifold > fixed points) = 0.71"), c.text)
+    }
+
     /// Efficiency is counted only where fixed points were searched (never as 0 stable points
     /// otherwise), as 4 memories per stable point, and compared like the robustness measures.
     func testLandscapeEfficiencyCountsOnlySearchedNetworks() {

@@ -96,17 +96,15 @@ public struct MechanismComparison: Sendable {
             out += "\nThe claim (slow manifolds forget yet resist noise better than fixed points) is not tested: it needs at least \(MannWhitney.minimumSize) \(population) networks of each mechanism."
             return out
         }
-        func med(_ v: [Double]) -> Double {
-            let s = v.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
-        /// "higher"/"lower"/"equal" for slow manifolds, by median, and whether that direction is
-        /// the expected one with p < 0.05.
+        /// The direction for slow manifolds from U (not the medians, which tie when most values
+        /// are 0 or +∞): U / (n₁n₂) is the chance that a slow-manifold network's value exceeds a
+        /// fixed-point network's (ties counting ½); "supported" needs the expected side and p < 0.05.
         func line(_ name: String, _ t: MannWhitney?, _ a: [Double], _ b: [Double], expect: String, whyNot: String) -> (String, Bool?) {
             guard let t else { return ("\n  \(name): not testable — \(whyNot)", nil) }
-            let ma = med(a), mb = med(b)
-            let rel = ma < mb ? "lower" : ma > mb ? "higher" : "equal"
-            return (String(format: "\n  %@: %@ for slow manifolds (U = %.1f, p = %.3g)", name, rel, t.u, t.p), rel == expect && t.p < 0.05)
+            let pairs = Double(a.count * b.count), share = t.u / pairs
+            let rel = share > 0.5 ? "higher" : share < 0.5 ? "lower" : "neither higher nor lower"
+            return (String(format: "\n  %@: %@ for slow manifolds (U = %.1f, P(slow manifold > fixed points) = %.2f, p = %.3g)", name, rel, t.u, share, t.p),
+                    rel == expect && t.p < 0.05)
         }
         let tied = "every network of both mechanisms has the same value"
         let never = "no network of either mechanism reaches half failing within the tested levels (all +∞)"
