@@ -12,35 +12,7 @@ final class ColumnBlockTests: XCTestCase {
         wm_engine_kernels_cap(99)
     }
 
-    /// SplitMix64 floats in (−1, 1) times 2⁻⁴…2⁴, so sums cancel and round often.
-    private struct Bits {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func float() -> Float {
-            let u = Float(next() >> 40) / Float(1 << 24) * 2 - 1
-            return u * Float(sign: .plus, exponent: Int(next() % 9) - 4, significand: 1)
-        }
-    }
 
-    /// A random n × n CSR matrix, row lengths 0…maxLength, columns increasing.
-    private func randomCSR(n: Int, maxLength: Int, seed: UInt64) -> CSRMatrix {
-        var bits = Bits(s: seed)
-        var rowPtr: [Int32] = [0], cols: [Int32] = [], vals: [Float] = []
-        for _ in 0..<n {
-            let len = Int(bits.next() % UInt64(maxLength + 1))
-            let picked = Set((0..<len).map { _ in Int32(bits.next() % UInt64(n)) }).sorted()
-            cols += picked
-            vals += picked.map { _ in bits.float() }
-            rowPtr.append(Int32(cols.count))
-        }
-        return CSRMatrix(rows: n, cols: n, rowPtr: rowPtr, colIndex: cols, values: vals)
-    }
 
     /// Rows lo..<hi of `e` for bt trials through the blocked kernels (nil: not available here).
     private func blockedSums(_ e: SlicedELL, blocks: ColumnBlocks, x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float]? {
@@ -76,13 +48,13 @@ final class ColumnBlockTests: XCTestCase {
     func testBlockedELLSumsEqualUnblockedBitForBit() throws {
         guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for (n, maxLength) in [(37, 29), (1003, 120)] {
-            let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n + 11))
+            let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 11))
             for e in [SlicedELL(m), SlicedELL(m, wideColumns: true)] {
                 for width in [7, 16, 50, 500] where width < n {
                     for bt in [2, 37, 64, 69, 130] {
                         let blocks = ColumnBlocks(e, width: width, trials: bt)
                         XCTAssertEqual(blocks.count, (n + width - 1) / width)
-                        var bits = Bits(s: UInt64(n * 7 + bt + width))
+                        var bits = TestBits(s: UInt64(n * 7 + bt + width))
                         let x = (0..<(n * bt)).map { _ in bits.float() }
                         for (lo, hi) in [(0, n), (3, n - 2)] {
                             let plain = e.engineSums(x: x, trials: bt, lo: lo, hi: hi)
@@ -96,7 +68,7 @@ final class ColumnBlockTests: XCTestCase {
             }
         }
         XCTAssertEqual(wm_engine_kernels_cap(1), 1)
-        let e = SlicedELL(randomCSR(n: 37, maxLength: 10, seed: 1))
+        let e = SlicedELL(randomTestCSR(n: 37, maxLength: 10, seed: 1))
         XCTAssertNil(blockedSums(e, blocks: ColumnBlocks(e, width: 7, trials: 5), x: [Float](repeating: 1, count: 37 * 5), trials: 5, lo: 0, hi: 37),
                      "below AVX-512 the engine sums unblocked")
     }

@@ -11,37 +11,7 @@ final class EngineKernelTests: XCTestCase {
     /// The levels this CPU can run: 0 (Swift) and each vectorised one it has.
     private var levels: [Int32] { Array(0...wm_engine_kernels_cap(99)) }
 
-    /// SplitMix64: reproducible random bits for the inputs.
-    private struct Bits {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in (−1, 1) times a power of two in 2⁻⁴…2⁴, so sums cancel and round often.
-        mutating func float() -> Float {
-            let u = Float(next() >> 40) / Float(1 << 24) * 2 - 1
-            return u * Float(sign: .plus, exponent: Int(next() % 9) - 4, significand: 1)
-        }
-    }
 
-    /// A random n × n CSR matrix whose row lengths (0…maxLength) are mostly not multiples of 8
-    /// or 16, columns in increasing order.
-    private func randomCSR(n: Int, maxLength: Int, seed: UInt64) -> CSRMatrix {
-        var bits = Bits(s: seed)
-        var rowPtr: [Int32] = [0], cols: [Int32] = [], vals: [Float] = []
-        for _ in 0..<n {
-            let len = Int(bits.next() % UInt64(maxLength + 1))
-            let picked = Set((0..<len).map { _ in Int32(bits.next() % UInt64(n)) }).sorted()
-            cols += picked
-            vals += picked.map { _ in bits.float() }
-            rowPtr.append(Int32(cols.count))
-        }
-        return CSRMatrix(rows: n, cols: n, rowPtr: rowPtr, colIndex: cols, values: vals)
-    }
 
     /// Row sums of m for bt trials as the exact fma chain in stored order from +0.
     private func exactSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
@@ -69,10 +39,10 @@ final class EngineKernelTests: XCTestCase {
     /// 64-trial blocks, 16/8-trial blocks and masked tails), ranges starting inside slices.
     func testSumsEqualExactFMAChainAtEveryLevel() throws {
         for (n, maxLength) in [(37, 29), (133, 70), (1003, 45)] {
-            let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n))
+            let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n))
             let narrow = SlicedELL(m), wide = SlicedELL(m, wideColumns: true)
             for bt in [1, 3, 37, 64, 71] {
-                var bits = Bits(s: UInt64(n * 100 + bt))
+                var bits = TestBits(s: UInt64(n * 100 + bt))
                 let x = (0..<(n * bt)).map { _ in bits.float() }
                 let exact = exactSums(m, x: x, trials: bt)
                 for level in levels {
@@ -135,10 +105,10 @@ final class EngineKernelTests: XCTestCase {
         for level in levels where level > 0 {
             wm_engine_kernels_cap(level)
             for (n, maxLength) in [(37, 29), (1003, 45)] {
-                let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n + 7))
+                let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 7))
                 for e in [SlicedELL(m), SlicedELL(m, wideColumns: true)] {
                     for bt in [2, 64, 71, 130] {
-                        var bits = Bits(s: UInt64(n * 31 + bt))
+                        var bits = TestBits(s: UInt64(n * 31 + bt))
                         let x = (0..<(n * bt)).map { _ in bits.float() }
                         let exact = exactSums(m, x: x, trials: bt)
                         for (lo, hi) in [(0, n), (3, n - 2)] {
@@ -179,9 +149,9 @@ final class EngineKernelTests: XCTestCase {
     func testBitmapPanelSumsEqualExactFMAChain() throws {
         guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for (n, maxLength) in [(5, 5), (37, 37), (133, 70), (1003, 400)] {
-            let m = randomCSR(n: n, maxLength: maxLength, seed: UInt64(n + 3))
+            let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 3))
             let panels = BitmapPanels(m)
-            var bits = Bits(s: UInt64(n))
+            var bits = TestBits(s: UInt64(n))
             let x = (0..<n).map { _ in bits.float() }
             let exact = exactSums(m, x: x, trials: 1)
             for (lo, hi) in [(0, n), (16 * (n / 32), n - n / 7)] where lo < hi {
