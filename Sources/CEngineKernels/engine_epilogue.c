@@ -95,14 +95,14 @@ WM_AVX512 static int epilogue_512(float *h, const float *x, ptrdiff_t rows, ptrd
             _mm512_mask_storeu_ps(h + r, m, v);
         }
     } else {
-        // Trials in lanes: Jin[r, k] broadcast (jin[r·jinRow + k]), u channel-major (u[k·bt + b]).
+        // Trials in lanes: Jin[r, k] broadcast (jin[r·jinRow + k·jinChannel]), u channel-major (u[k·bt + b]).
         for (ptrdiff_t r = 0; r < rows; r++) {
             float *hr = h + r * bt;
             const float *xr = x + r * bt;
             for (ptrdiff_t b = 0; b < bt; b += 16) {
                 const __mmask16 m = bt - b >= 16 ? (__mmask16)0xffff : (__mmask16)(0xffffu >> (16 - (bt - b)));
                 __m512 v = MUL(_mm512_maskz_loadu_ps(m, hr + b), c.gain);
-                for (int k = 0; k < nIn; k++) v = fma_d(S(jin[r * jinRow + k]), _mm512_maskz_loadu_ps(m, u + k * bt + b), v);
+                for (int k = 0; k < nIn; k++) v = fma_d(S(jin[r * jinRow + k * jinChannel]), _mm512_maskz_loadu_ps(m, u + k * bt + b), v);
                 v = update16(ADD(v, c.bias), _mm512_maskz_loadu_ps(m, xr + b), &c, useTanh, z0, z2);
                 bad |= _mm512_mask_cmp_ps_mask(m, SUB(v, v), SUB(v, v), _CMP_UNORD_Q);
                 _mm512_mask_storeu_ps(hr + b, m, v);
@@ -132,6 +132,8 @@ int wm_tanh(float *y, const float *x, ptrdiff_t n) {
 int wm_epilogue(float *h, const float *x, ptrdiff_t rows, int trials, const float *jin, ptrdiff_t jinRow, ptrdiff_t jinChannel,
                 int nIn, const float *u, const float *coefficients, int useTanh) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    // One trial loads 16 consecutive rows of a channel at once: rows must be adjacent.
+    if (trials == 1 && jinRow != 1) return 0;
     if (wm_engine_kernels_level() >= 2) return 1 + epilogue_512(h, x, rows, trials, jin, jinRow, jinChannel, nIn, u, coefficients, useTanh);
 #endif
     return 0;

@@ -395,6 +395,14 @@ int wm_engine_kernels_level(void) {
     return l;
 }
 
+int wm_engine_kernels_cpu_level(void) { return cpu_level(); }
+
+int wm_engine_kernels_restore(void) {
+    int l = initial_level();
+    atomic_store_explicit(&level, l, memory_order_relaxed);
+    return l;
+}
+
 int wm_engine_kernels_cap(int cap) {
     int l = cpu_level();
     if (cap < l) l = cap < 0 ? 0 : cap;

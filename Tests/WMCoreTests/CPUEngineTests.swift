@@ -354,7 +354,7 @@ final class CPUEngineTests: XCTestCase {
         for n in [37, 130] {
             var s = NetworkSpec()
             s.n = n; s.sp = 0.4; s.seed = UInt64(n)
-            let m = try NetworkGenerator.recurrent(s)
+            let m = NetworkGenerator.recurrent(s)
             let narrow = SlicedELL(m), wide = SlicedELL(m, wideColumns: true)
             XCTAssertTrue(narrow.narrowColumns)
             XCTAssertFalse(wide.narrowColumns)
@@ -381,7 +381,7 @@ final class CPUEngineTests: XCTestCase {
         let n = 57
         var s = NetworkSpec()
         s.n = n; s.sp = 0.3; s.seed = 9
-        let m = try NetworkGenerator.recurrent(s)
+        let m = NetworkGenerator.recurrent(s)
         for bt in [8, 33, 45, 71] {
             let x = (0..<(n * bt)).map { Float(cos(Double($0) * 0.71)) }
             let y = m.engineRowSums(x: x, trials: bt)

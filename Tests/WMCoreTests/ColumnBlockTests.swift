@@ -9,10 +9,8 @@ final class ColumnBlockTests: XCTestCase {
     override func tearDown() {
         ColumnBlocks.override = nil
         CPUEngine.vectorEpilogue = true
-        wm_engine_kernels_cap(99)
+        wm_engine_kernels_restore()
     }
-
-
 
     /// Rows lo..<hi of `e` for bt trials through the blocked kernels (nil: not available here).
     private func blockedSums(_ e: SlicedELL, blocks: ColumnBlocks, x: [Float], trials bt: Int, lo: Int, hi: Int) -> [Float]? {
@@ -46,7 +44,7 @@ final class ColumnBlockTests: XCTestCase {
     /// a block), B = 2, 37, 64, 69 (= 64 + 5) and 130, 16- and 32-bit columns, ranges starting
     /// and ending inside slices; nothing written outside the range.
     func testBlockedELLSumsEqualUnblockedBitForBit() throws {
-        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for (n, maxLength) in [(37, 29), (1003, 120)] {
             let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 11))
             for e in [SlicedELL(m), SlicedELL(m, wideColumns: true)] {
@@ -78,7 +76,7 @@ final class ColumnBlockTests: XCTestCase {
     /// unblocked engine's bit for bit, N = 203 and B = 37 and 69; the rule alone picks no blocks
     /// at these sizes.
     func testEngineWithColumnBlocksMatchesUnblockedBitForBit() throws {
-        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [37, 69] {
             ColumnBlocks.override = nil
             XCTAssertNil(ColumnBlocks.width(n: 203, sp: 0.2, trials: trials), "x of \(203 * trials * 4) bytes stays unblocked")
@@ -99,7 +97,7 @@ final class ColumnBlockTests: XCTestCase {
     /// The rule: workload B (N = 10⁴, sp = 0.01, B = 64: x is 2.5 MB) gets blocks of 2048 columns,
     /// A (x of 256 KB) and C (two entries per row and block) none, nor does B = 1.
     func testBlockWidthRule() throws {
-        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         XCTAssertEqual(ColumnBlocks.width(n: 10_000, sp: 0.01, trials: 64), 2048)
         XCTAssertNil(ColumnBlocks.width(n: 1_000, sp: 0.25, trials: 64))
         XCTAssertNil(ColumnBlocks.width(n: 100_000, sp: 0.001, trials: 64))
@@ -110,7 +108,7 @@ final class ColumnBlockTests: XCTestCase {
     /// (c2 = 0) and a = 1 (c0 = c2 = 0: the cheap sums) and the template rule (c0 = 0); B = 1
     /// (rows in lanes, N = 203 not a multiple of 16) and B = 37, 69 (trials in lanes, masked tails).
     func testVectorEpilogueMatchesSwiftBitForBit() throws {
-        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [1, 37, 69] {
             for activation in [Activation.tanh, .linear] {
                 for (rule, leak) in [(UpdateRule.leaky, 0.6), (.leaky, 1), (.template, 1)] {
@@ -127,9 +125,31 @@ final class ColumnBlockTests: XCTestCase {
         }
     }
 
-    private func makeEngine(trials: Int, noise: Double, activation: Activation = .tanh, rule: UpdateRule = .leaky, leak: Double = 0.6) throws -> CPUEngine {
+    /// A network that blows up stops at the same step and network through the C epilogue as
+    /// through the Swift one (the kernel's "not finite" status reaches the engine's check), and
+    /// the records up to then are identical.
+    func testVectorEpilogueReportsNonFiniteLikeSwift() throws {
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        for trials in [1, 37] {
+            var outcomes: [String] = []
+            for vector in [false, true] {
+                CPUEngine.vectorEpilogue = vector
+                let e = try makeEngine(trials: trials, noise: 0, activation: .linear, rule: .leaky, leak: 1, gain: 1e4)
+                do {
+                    _ = try e.run(steps: 40, record: RecordRequest(every: 1))
+                    outcomes.append("finished")
+                } catch WMError.nonFinite(let step, let network, _) {
+                    outcomes.append("non-finite at step \(step), network \(network)")
+                }
+            }
+            XCTAssertTrue(outcomes[0].hasPrefix("non-finite"), "B = \(trials): \(outcomes[0])")
+            XCTAssertEqual(outcomes[1], outcomes[0], "B = \(trials)")
+        }
+    }
+
+    private func makeEngine(trials: Int, noise: Double, activation: Activation = .tanh, rule: UpdateRule = .leaky, leak: Double = 0.6, gain: Double = 1.3) throws -> CPUEngine {
         var s = NetworkSpec()
-        s.n = 203; s.sp = 0.2; s.g = 1.3; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
+        s.n = 203; s.sp = 0.2; s.g = gain; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
         s.rule = rule; s.leak = leak; s.bias = 0.05; s.noise = noise; s.seed = 11
         s.activation = activation
         let ens = Ensemble(spec: s, count: 2, trials: trials)

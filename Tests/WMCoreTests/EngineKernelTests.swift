@@ -6,12 +6,10 @@ import XCTest
 /// FMA) against the exact fma chain and against the Swift loops they replace, at every
 /// instruction-set level this CPU has (level 0 is the Swift fallback).
 final class EngineKernelTests: XCTestCase {
-    override func tearDown() { wm_engine_kernels_cap(99) }
+    override func tearDown() { wm_engine_kernels_restore() }
 
     /// The levels this CPU can run: 0 (Swift) and each vectorised one it has.
-    private var levels: [Int32] { Array(0...wm_engine_kernels_cap(99)) }
-
-
+    private var levels: [Int32] { Array(0...wm_engine_kernels_cpu_level()) }
 
     /// Row sums of m for bt trials as the exact fma chain in stored order from +0.
     private func exactSums(_ m: CSRMatrix, x: [Float], trials bt: Int) -> [Float] {
@@ -25,7 +23,6 @@ final class EngineKernelTests: XCTestCase {
         }
         return out
     }
-
 
     /// Distance in units in the last place (same sign assumed; 0 for equal bits).
     private func ulps(_ a: Float, _ b: Float) -> Int {
@@ -75,7 +72,7 @@ final class EngineKernelTests: XCTestCase {
     /// kernels against the Swift loops: equal up to the fma's double-rounding ties, far inside the
     /// contracting-trajectory parity tolerance.
     func testEngineTrajectoryMatchesSwiftLoops() throws {
-        guard wm_engine_kernels_cap(99) > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
+        guard wm_engine_kernels_cpu_level() > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
         for trials in [1, 37] {
             var s = NetworkSpec()
             s.n = 203; s.sp = 0.2; s.g = 0.9; s.nIn = 2; s.gIn = 1; s.spIn = 0.5
@@ -101,7 +98,7 @@ final class EngineKernelTests: XCTestCase {
     /// x prefetches on, which the engine asks for only when x outgrows L2 (not at these sizes):
     /// the exact fma chain bit for bit, odd starts and ends, B with and without a 64-trial tail.
     func testELLRowRangesWithPrefetchEqualExactFMAChain() throws {
-        guard wm_engine_kernels_cap(99) > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
+        guard wm_engine_kernels_cpu_level() > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
         for level in levels where level > 0 {
             wm_engine_kernels_cap(level)
             for (n, maxLength) in [(37, 29), (1003, 45)] {
@@ -147,7 +144,7 @@ final class EngineKernelTests: XCTestCase {
     /// entries in column order bit for bit, for N not a multiple of 16 or 64, ranges that start on a
     /// later panel and end inside one, empty rows and a full row; nothing written outside the range.
     func testBitmapPanelSumsEqualExactFMAChain() throws {
-        guard wm_engine_kernels_cap(99) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for (n, maxLength) in [(5, 5), (37, 37), (133, 70), (1003, 400)] {
             let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 3))
             let panels = BitmapPanels(m)
@@ -176,8 +173,25 @@ final class EngineKernelTests: XCTestCase {
                 var y = [Float](repeating: 0, count: n)
                 return wm_dense_masked_sums(&y, xp.baseAddress!, panels.masks, panels.values, panels.starts, n, 0, n)
             }, Int32(0), "below AVX-512 the caller runs sgemv")
-            wm_engine_kernels_cap(99)
+            wm_engine_kernels_restore()
         }
+    }
+
+    /// A test's cap is undone to the level the environment asked for, not lifted to the CPU's
+    /// best: WMSIM_CPU_KERNELS=0 stays the portable path after `wm_engine_kernels_restore`.
+    func testRestoreKeepsTheEnvironmentsCap() throws {
+        guard wm_engine_kernels_cpu_level() > 0 else { throw XCTSkip("no vectorised kernels on this CPU") }
+        let previous = ProcessInfo.processInfo.environment["WMSIM_CPU_KERNELS"]
+        defer {
+            if let previous { setenv("WMSIM_CPU_KERNELS", previous, 1) } else { unsetenv("WMSIM_CPU_KERNELS") }
+            wm_engine_kernels_restore()
+        }
+        setenv("WMSIM_CPU_KERNELS", "0", 1)
+        XCTAssertEqual(wm_engine_kernels_cap(99), wm_engine_kernels_cpu_level(), "a cap above the CPU gives its best")
+        XCTAssertEqual(wm_engine_kernels_restore(), 0)
+        XCTAssertEqual(wm_engine_kernels_level(), 0)
+        unsetenv("WMSIM_CPU_KERNELS")
+        XCTAssertEqual(wm_engine_kernels_restore(), wm_engine_kernels_cpu_level())
     }
 
     /// The persistent pool runs every part exactly once per run, whatever the number of parts and

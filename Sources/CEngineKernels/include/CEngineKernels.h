@@ -14,6 +14,13 @@ int wm_engine_kernels_level(void);
 /// measurements; not thread-safe against running kernels.
 int wm_engine_kernels_cap(int level);
 
+/// The best level this CPU has, ignoring any cap (nothing changes).
+int wm_engine_kernels_cpu_level(void);
+
+/// Undoes `wm_engine_kernels_cap`: back to the level the process started with (the CPU's best,
+/// capped by WMSIM_CPU_KERNELS), so a test's cap does not lift the environment's. Returns it.
+int wm_engine_kernels_restore(void);
+
 /// One row's sums for all trials: acc[b] = fma(w_k, x[c_k·trials + b], acc[b]) over the row's
 /// stored entries k = 0..<count in order, acc starting at +0, where w_k = values[first + k·stride]
 /// and c_k = cols[first + k·stride] (stride 1: CSR; 16: a row of sliced ELL). Every fma is the
@@ -78,9 +85,10 @@ int wm_tanh(float *y, const float *x, ptrdiff_t n);
 /// 0..<nIn; h += bias; h = fma(c0, x, c1·f(fma(c2, x, c3·h))) with f = tanh when `useTanh`, else
 /// the identity; each fma evaluated as Float(Double(a)·Double(b) + Double(c)) and tanh as the
 /// Swift engine's `VectorMath.tanh8`, so the results are its epilogue's bit for bit. J of row r,
-/// channel k is jin[r·jinRow + k·jinChannel]; u_k of trial b is u[k·trials + b].
+/// channel k is jin[r·jinRow + k·jinChannel]; with one trial the rows must be adjacent
+/// (jinRow = 1, else 0 is returned). u_k of trial b is u[k·trials + b].
 /// `coefficients`: gain, bias, c0, c1, c2, c3. Returns 2 when every new value is finite, 1 when
-/// one is not, 0 (nothing written) below AVX-512F.
+/// one is not, 0 (nothing written) below AVX-512F or with one trial and jinRow ≠ 1.
 int wm_epilogue(float *h, const float *x, ptrdiff_t rows, int trials, const float *jin, ptrdiff_t jinRow, ptrdiff_t jinChannel,
                 int nIn, const float *u, const float *coefficients, int useTanh);
 
