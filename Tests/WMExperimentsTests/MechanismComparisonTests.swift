@@ -96,6 +96,44 @@ final class MechanismComparisonTests: XCTestCase {
 
     /// The direction comes from U, not the medians: with most shares 0 both medians are 0, yet
     /// the slow manifolds that fail at all make them "higher".
+    /// Mechanism confounded with a parameter: fixed points mostly at g = 0.8, where nothing
+    /// forgets much, slow manifolds mostly at g = 1.2, where everything does. Pooled, slow
+    /// manifolds forget more (U = 80 of 100, p = 0.021 in SciPy); compared within each g, the two
+    /// mechanisms are interleaved and the matched test finds nothing.
+    func testMatchedParametersSeparateTheMechanismFromItsParameters() throws {
+        var rows: [AnalysisRow] = []
+        func add(_ m: Mechanism, g: Double, delay: Double? = nil, oneFrom: Double? = nil) {
+            var r = row(m, delay: delay, noise: 4, index: rows.count, delayOneFrom: oneFrom)
+            r.params = ["N": 300, "g": g, "fb": 1, "seed": Double(rows.count)]
+            rows.append(r)
+        }
+        // g = 0.8: shares 0 (never) and 0.25 (one run of 4 from 1 τ).
+        for k in 0..<8 { add(.fixedPoints, g: 0.8, oneFrom: k < 4 ? nil : 1) }
+        add(.slowManifold, g: 0.8); add(.slowManifold, g: 0.8, oneFrom: 1)
+        // g = 1.2: shares 0.5 (half from 1 τ) and 0.4 (from 2 τ).
+        for k in 0..<8 { add(.slowManifold, g: 1.2, delay: k < 4 ? 1 : 2) }
+        add(.fixedPoints, g: 1.2, delay: 1); add(.fixedPoints, g: 1.2, delay: 2)
+        let c = MechanismComparison(rows)
+        XCTAssertEqual(c.delayShareTest?.u, 80)
+        XCTAssertEqual(try XCTUnwrap(c.delayShareTest).p, 0.02143443059896028, accuracy: 1e-12)
+        let matched = try XCTUnwrap(c.matchedDelayShareTest)
+        XCTAssertEqual(matched.shareAGreater, 0.5, accuracy: 1e-12, "within each g the mechanisms interleave")
+        XCTAssertEqual([matched.strata, matched.countA, matched.countB], [2, 10, 10])
+        XCTAssertGreaterThan(matched.p, 0.9)
+        XCTAssertTrue(matched.exact)
+        XCTAssertTrue(c.text.contains("slow manifolds forget sooner (share of delay cases failing) — supported"), c.text)
+        XCTAssertTrue(c.text.contains("the claim within matched parameters, each part at p < 0.05: forget sooner — not supported"), c.text)
+        // Noise ties everywhere: said so, not tested.
+        XCTAssertNil(c.matchedNoiseTest)
+        XCTAssertTrue(c.text.contains("noise σ at which half the runs fail: not testable — every value ties within every point"), c.text)
+        // Seeds alone never make points: the same rows with seeds only differing stay 2 points.
+        XCTAssertEqual(Set(rows.map(MechanismComparison.stratum)).count, 2)
+        // Drop g = 1.2's fixed points: points with both now hold 2 slow manifolds only.
+        let fewer = MechanismComparison(rows.filter { !($0.params["g"] == 1.2 && $0.classification?.mechanism == .fixedPoints) })
+        XCTAssertNil(fewer.matchedDelayShareTest)
+        XCTAssertTrue(fewer.text.contains("points holding both mechanisms have 2 slow-manifold and 8 fixed-point networks"), fewer.text)
+    }
+
     func testDirectionFollowsUWhenMediansTie() throws {
         var rows: [AnalysisRow] = []
         for k in 0..<7 { rows.append(row(.slowManifold, delay: nil, noise: 1, index: k, delayOneFrom: k < 3 ? 1 : nil)) }

@@ -7,7 +7,7 @@ import WMTestSupport
 /// Training populations: the plan, shards by network, population files, the resumable results
 /// file, shards merged into the whole, failures isolated, and the success table.
 final class TrainingPopulationTests: XCTestCase {
-    func tinySpec() throws -> TrainingPopulationSpec { try TrainingPopulationSpec.tiny(axes: [try TrainingAxis(.g, values: [1.0, 1.4])], replicates: 2) }
+    func tinySpec() throws -> TrainingPopulationSpec { TrainingPopulationSpec.tiny(axes: [try TrainingAxis(.g, values: [1.0, 1.4])], replicates: 2) }
 
     func testPlansGridOneAtATimeAndListAndShardsSplitNetworks() throws {
         var p = TrainingPopulationSpec()

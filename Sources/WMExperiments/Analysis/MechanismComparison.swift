@@ -20,6 +20,11 @@ import WMCore
 /// measures are censored at the largest level tested and far from normal; ranks handle both.
 /// A measure that cannot be tested (every network ties, e.g. none ever half-fails) is said so,
 /// and the others are still tested.
+///
+/// Mechanism and training parameters are confounded (fixed points appear at low g and strong
+/// feedback), so each measure is also tested within matched parameters: only networks trained
+/// at the same point (every parameter but the seed) are compared, by `StratifiedRankTest`
+/// (van Elteren's statistic, exact or Monte Carlo permutation p within points).
 public struct MechanismComparison: Sendable {
     public struct Group: Sendable {
         public var mechanism: Mechanism
@@ -46,8 +51,22 @@ public struct MechanismComparison: Sendable {
     public var delayTest: MannWhitney?
     public var noiseTest: MannWhitney?
     public var efficiencyTest: MannWhitney?
+    /// The same measures within matched parameters (nil: fewer than 5 networks of either
+    /// mechanism at points that hold both, or every value tied within points).
+    public var matchedDelayShareTest: StratifiedRankTest?
+    public var matchedDelayTest: StratifiedRankTest?
+    public var matchedNoiseTest: StratifiedRankTest?
+    public var matchedEfficiencyTest: StratifiedRankTest?
+    /// Per measure (share, half delay, noise, efficiency), the slow-manifold and fixed-point
+    /// networks at points holding both: what the matched tests compare, also when not run.
+    public var matchedCounts: [(a: Int, b: Int)] = []
     /// Which networks were compared ("learned" or "all analysed").
     public var population: String
+
+    /// The parameter point a network was trained at: every parameter but its seed.
+    static func stratum(_ r: AnalysisRow) -> String {
+        r.params.filter { $0.key != "seed" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
 
     /// Compares the networks of `rows` with a classification and robustness results; only the
     /// ones that learned when `learnedOnly`.
@@ -73,6 +92,27 @@ public struct MechanismComparison: Sendable {
         delayTest = test(\.delayHalf)
         noiseTest = test(\.noiseHalf)
         efficiencyTest = test(\.memoriesPerStablePoint)
+
+        let points = Dictionary(grouping: ok.filter { [.slowManifold, .fixedPoints].contains($0.classification!.mechanism) }, by: Self.stratum)
+        func strata(_ value: (AnalysisRow) -> Double?) -> [(a: [Double], b: [Double])] {
+            points.keys.sorted().map { k in
+                let rs = points[k]!
+                return (a: rs.filter { $0.classification!.mechanism == .slowManifold }.compactMap(value),
+                        b: rs.filter { $0.classification!.mechanism == .fixedPoints }.compactMap(value))
+            }
+        }
+        let measures: [(AnalysisRow) -> Double?] = [
+            { $0.robustness!.delay.failingShare },
+            { $0.robustness!.delay.halfFailing ?? .infinity },
+            { $0.robustness!.noise.halfFailing ?? .infinity },
+            { r in r.fixedPoints.map { f in let k = f.points.filter { $0.isFixed && $0.stable }.count; return k == 0 ? .infinity : 4 / Double(k) } },
+        ]
+        let s = measures.map(strata)
+        matchedCounts = s.map(StratifiedRankTest.informativeCounts)
+        matchedDelayShareTest = StratifiedRankTest(s[0])
+        matchedDelayTest = StratifiedRankTest(s[1])
+        matchedNoiseTest = StratifiedRankTest(s[2])
+        matchedEfficiencyTest = StratifiedRankTest(s[3])
     }
 
     /// The table and the statement.
@@ -128,6 +168,38 @@ public struct MechanismComparison: Sendable {
         func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
         out += "\n  the claim, each part at p < 0.05: slow manifolds forget sooner (share of delay cases failing) — \(verdict(forget));"
         out += " resist noise better — \(verdict(resist)); use their attractor landscape more efficiently — \(verdict(efficient))"
+        out += matchedText
+        return out
+    }
+
+    /// The matched-parameter tests: each measure compared only within parameter points that hold
+    /// both mechanisms.
+    var matchedText: String {
+        let sets = Set(groups.filter { [.slowManifold, .fixedPoints].contains($0.mechanism) }.map(\.mechanism))
+        guard sets.count == 2 else { return "" }
+        var out = "\nWithin matched parameters (only networks trained at the same point — every parameter but the seed — compared; "
+            + "stratified permutation test, van Elteren's statistic):"
+        func line(_ name: String, _ t: StratifiedRankTest?, _ counts: (a: Int, b: Int), expect: String) -> (String, Bool?) {
+            guard let t else {
+                let why = counts.a < StratifiedRankTest.minimumSize || counts.b < StratifiedRankTest.minimumSize
+                    ? "points holding both mechanisms have \(counts.a) slow-manifold and \(counts.b) fixed-point networks (at least \(StratifiedRankTest.minimumSize) of each needed)"
+                    : "every value ties within every point"
+                return ("\n  \(name): not testable — \(why)", nil)
+            }
+            let rel = t.shareAGreater > 0.5 ? "higher" : t.shareAGreater < 0.5 ? "lower" : "neither higher nor lower"
+            let how = t.exact ? "exact over \(t.relabellings) relabellings" : "\(t.relabellings) random relabellings"
+            return (String(format: "\n  %@: %@ for slow manifolds (P(slow manifold > fixed points) within points = %.2f, T = %.3g, p = %.3g, %@; %d points, %d vs %d networks)",
+                           name, rel, t.shareAGreater, t.statistic, t.p, how, t.strata, t.countA, t.countB),
+                    rel == expect && t.p < 0.05)
+        }
+        let (a, forget) = line("share of delay cases failing", matchedDelayShareTest, matchedCounts[0], expect: "higher")
+        let (b, _) = line("extra delay at which half the cases fail", matchedDelayTest, matchedCounts[1], expect: "lower")
+        let (c, resist) = line("noise σ at which half the runs fail", matchedNoiseTest, matchedCounts[2], expect: "higher")
+        let (d, efficient) = line("memories per stable point", matchedEfficiencyTest, matchedCounts[3], expect: "higher")
+        out += a + b + c + d
+        func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
+        out += "\n  the claim within matched parameters, each part at p < 0.05: forget sooner — \(verdict(forget)); resist noise better — \(verdict(resist)); "
+            + "more efficient — \(verdict(efficient))"
         return out
     }
 }
