@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a `wmsim analyze` results file in NumPy (float64), independently of wmsim.
 
-usage: replay_analysis.py RESULTS.jsonl [--classification]   (exit 0 when everything agrees)
+usage: replay_analysis.py RESULTS.jsonl [--classification] [--summary]   (exit 0 when everything agrees)
 
 For every analysed network it rebuilds the closed loop from the archive (docs/analysis.md §1),
 W_eff = g*J + wf wo^T + wfd wd^T, and checks every fixed or slow point written to
@@ -12,13 +12,20 @@ RESULTS-points/: q = 1/2 |F(x)|^2 in float64 against the row's q (relative 1e-6,
 With --classification it also applies the classification rule of §2 to the row's own mean and
 final outputs of settled networks and checks the mechanism and distinct count. The
 trajectories themselves are not re-run here (their starts come from wmsim's Philox streams).
+
+With --summary it recomputes RESULTS-summary.json (docs/analysis.md §5) from the rows: the
+mechanism counts, each measure per learned network, the pooled Mann-Whitney tests (SciPy,
+asymptotic) and the matched tests within parameter points (van Elteren's statistic, its
+permutation p enumerated here by itertools, or drawn when wmsim drew), and the verdicts.
 """
+import itertools
 import json, math, sys, pathlib
 import numpy as np
 import scipy.sparse as sps
 
 path = pathlib.Path(sys.argv[1])
 check_rule = "--classification" in sys.argv
+check_summary = "--summary" in sys.argv
 lines = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
 header, rows = lines[0], lines[1:]
 assert header.get("kind") == "network-analysis", "not a wmsim analyze results file"
@@ -88,5 +95,120 @@ for row in rows:
             failures += 1
             print(f"{row['archive']}: point q {p['q']:.3g} vs {q:.3g}, z {p['outputs'][0]:.6g} vs {float(wo @ r):.6g}, "
                   f"max Re {p['maxRealPart']:.9g} vs {max_re:.9g}, stable {p['stable']}")
+
+
+def as_float(v):
+    return {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(v, v) if isinstance(v, str) else v
+
+
+def measures(row):
+    """The four measures of a network (docs/analysis.md §5), from the row alone."""
+    rb = row["robustness"]
+    d, nz = rb["delay"], rb["noise"]
+    share = sum(d["failing"]) / (d["runs"] * len(d["levels"])) if d["levels"] and d["runs"] else 0.0
+    half = lambda c: math.inf if c.get("halfFailing") is None else as_float(c["halfFailing"])
+    eff = None
+    if row.get("fixedPoints") is not None:
+        k = sum(1 for p in row["fixedPoints"]["points"] if p["isFixed"] and p["stable"])
+        eff = math.inf if k == 0 else 4 / k
+    return [share, half(d), half(nz), eff]
+
+
+def midranks(values):
+    from scipy.stats import rankdata
+    return rankdata(values, method="average")
+
+
+def van_elteren(strata, draws):
+    """T, two-sided permutation p, share of within-stratum pairs with a > b, exact flag."""
+    strata = [(a, b) for a, b in strata if a and b]
+    lists, t_obs, wins, pairs = [], 0.0, 0.0, 0
+    for a, b in strata:
+        v = np.array(a + b, dtype=float)
+        r = midranks(v)
+        n, na = len(v), len(a)
+        scale, expected = n + 1, na * (n + 1) / 2
+        t_obs += (r[:na].sum() - expected) / scale
+        wins += sum((x > y) + 0.5 * (x == y) for x in a for y in b)
+        pairs += len(a) * len(b)
+        lists.append((r, na, scale, expected))
+    total = 1
+    for r, na, _, _ in lists:
+        total *= math.comb(len(r), na)
+    tol = abs(t_obs) - 1e-9 * max(1, abs(t_obs))
+    if total <= 2_000_000:
+        sums = np.zeros(1)
+        for r, na, scale, expected in lists:
+            c = np.array([(sum(r[list(idx)]) - expected) / scale for idx in itertools.combinations(range(len(r)), na)])
+            sums = np.add.outer(sums, c).ravel()
+        return t_obs, float(np.mean(np.abs(sums) >= tol)), wins / pairs, True
+    rng = np.random.default_rng(1)
+    sums = np.zeros(draws)
+    for r, na, scale, expected in lists:
+        perm = np.argsort(rng.random((draws, len(r))), axis=1)[:, :na]
+        sums += (r[perm].sum(axis=1) - expected) / scale
+    return t_obs, (1 + int(np.sum(np.abs(sums) >= tol))) / (1 + draws), wins / pairs, False
+
+
+def check_summary_file():
+    from scipy.stats import mannwhitneyu
+    bad = []
+    summary = json.loads((path.parent / (path.stem + "-summary.json")).read_text())
+    analysed = [r for r in rows if r.get("classification")]
+    counts = lambda rs: {m: sum(1 for r in rs if r["classification"]["mechanism"] == m) for m in {r["classification"]["mechanism"] for r in rs}}
+    lines = {l["label"]: l for l in summary["mechanisms"]}
+    for label, rs in [("all analysed", analysed), ("learned", [r for r in analysed if r.get("learned") is True])]:
+        if lines[label]["networks"] != len(rs) or lines[label]["counts"] != counts(rs):
+            bad.append(f"mechanism counts of {label}: {lines[label]} vs {len(rs)} {counts(rs)}")
+    learned = [r for r in analysed if r.get("learned") is True and r.get("robustness")]
+    sm = [r for r in learned if r["classification"]["mechanism"] == "slow manifold"]
+    fp = [r for r in learned if r["classification"]["mechanism"] == "fixed points"]
+    point = lambda r: tuple(sorted((k, v) for k, v in r["params"].items() if k != "seed"))
+    keys = sorted({point(r) for r in sm + fp})
+    supports = {}
+    for k, test in enumerate(summary["comparison"]["tests"]):
+        a = [measures(r)[k] for r in sm if measures(r)[k] is not None]
+        b = [measures(r)[k] for r in fp if measures(r)[k] is not None]
+        higher = lambda share: "higher" if share > 0.5 else "lower" if share < 0.5 else "neither"
+        pooled = test.get("pooled")
+        runs = len(a) >= 5 and len(b) >= 5 and len(set(a + b)) > 1
+        if runs != (pooled is not None):
+            bad.append(f"{test['measure']}: pooled test {'missing' if runs else 'run'} in the summary")
+        elif runs:
+            ref = mannwhitneyu(a, b, alternative="two-sided", method="asymptotic")
+            if abs(ref.statistic - pooled["u"]) > 1e-9 or abs(ref.pvalue - pooled["p"]) > 1e-9 * max(1, ref.pvalue):
+                bad.append(f"{test['measure']}: pooled U {pooled['u']} p {pooled['p']} vs SciPy {ref.statistic} {ref.pvalue}")
+            supports[(k, "pooled")] = higher(ref.statistic / (len(a) * len(b))) == test["expected"] and ref.pvalue < 0.05
+        strata = []
+        for key in keys:
+            sa = [measures(r)[k] for r in sm if point(r) == key and measures(r)[k] is not None]
+            sb = [measures(r)[k] for r in fp if point(r) == key and measures(r)[k] is not None]
+            strata.append((sa, sb))
+        informative = [(x, y) for x, y in strata if x and y]
+        na, nb = sum(len(x) for x, _ in informative), sum(len(y) for _, y in informative)
+        if (na, nb) != (test["matchedSlowManifold"], test["matchedFixedPoints"]):
+            bad.append(f"{test['measure']}: matched counts {na}, {nb} vs {test['matchedSlowManifold']}, {test['matchedFixedPoints']}")
+        runs = na >= 5 and nb >= 5 and any(len(set(x + y)) > 1 for x, y in informative)
+        m = test.get("matched")
+        if runs != (m is not None):
+            bad.append(f"{test['measure']}: matched test {'missing' if runs else 'run'} in the summary")
+        elif runs:
+            t, p, share, exact = van_elteren(strata, 20000 if not m["exact"] else 0)
+            p_tol = 1e-9 if exact else 0.01 + 4 * math.sqrt(p * (1 - p) / 20000)
+            if exact != m["exact"] or abs(t - m["statistic"]) > 1e-9 or abs(p - m["p"]) > p_tol or abs(share - m["shareAGreater"]) > 1e-12:
+                bad.append(f"{test['measure']}: matched T {m['statistic']} p {m['p']} share {m['shareAGreater']} vs {t} {p} {share}")
+            supports[(k, "matched")] = higher(share) == test["expected"] and p < 0.05
+    for kind, field in [("pooled", "verdicts"), ("matched", "matchedVerdicts")]:
+        for k, name in [(0, "forgetsSooner"), (2, "resistsNoiseBetter"), (3, "moreEfficient")]:
+            if summary[field].get(name) != supports.get((k, kind)):
+                bad.append(f"{field}.{name}: {summary[field].get(name)} vs {supports.get((k, kind))}")
+    for b in bad:
+        print("summary: " + b)
+    print(f"summary: {len(summary['comparison']['tests'])} measure(s), pooled and matched tests recomputed; {len(bad)} disagreement(s)")
+    return len(bad)
+
+
+if check_summary:
+    failures += check_summary_file()
 print(f"{len(rows)} network(s), {checked} point(s) checked against NumPy; {failures} disagreement(s)")
 sys.exit(1 if failures else 0)

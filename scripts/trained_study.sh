@@ -17,7 +17,7 @@ w=.build/release/wmsim
 $w train --config "${POPULATION:-docs/trained-study/population.toml}" --out "$out" "$@"
 $w analyze "$out" "$@"
 if python3 -c "import numpy, scipy" 2>/dev/null; then
-  python3 scripts/replay_analysis.py "$out/analysis.jsonl" --classification
+  python3 scripts/replay_analysis.py "$out/analysis.jsonl" --classification --summary
 fi
 $w report "$out" --title "Trained population" --force
-echo "study written to $out (results.jsonl, success.csv, analysis.jsonl, analysis-plots/, report.html)"
+echo "study written to $out (results.jsonl, success.csv, analysis.jsonl, analysis-summary.json, analysis-plots/, report.html)"

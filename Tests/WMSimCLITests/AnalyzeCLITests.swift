@@ -30,9 +30,11 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("different analysis"), other.stderr)
 
         guard CLI.hasNumPy else { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
-        let (status, text) = try CLI.pythonScript("replay_analysis.py", [results.path, "--classification"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("analysis-summary.json").path), "the population summary beside the results")
+        let (status, text) = try CLI.pythonScript("replay_analysis.py", [results.path, "--classification", "--summary"])
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("0 disagreement(s)") && !text.contains(" 0 point(s)"), text)
+        XCTAssertTrue(text.contains("summary: 4 measure(s), pooled and matched tests recomputed; 0 disagreement(s)"), text)
     }
 
     func testBadInputIsRefused() throws {

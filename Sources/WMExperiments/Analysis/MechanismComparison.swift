@@ -25,8 +25,8 @@ import WMCore
 /// feedback), so each measure is also tested within matched parameters: only networks trained
 /// at the same point (every parameter but the seed) are compared, by `StratifiedRankTest`
 /// (van Elteren's statistic, exact or Monte Carlo permutation p within points).
-public struct MechanismComparison: Sendable {
-    public struct Group: Sendable {
+public struct MechanismComparison: Sendable, Encodable {
+    public struct Group: Sendable, Encodable {
         public var mechanism: Mechanism
         public var networks: Int
         public var delayShare: [Double]
@@ -44,29 +44,81 @@ public struct MechanismComparison: Sendable {
         public var efficiencyMedian: MedianInterval?
     }
 
+    /// One measure compared between slow manifolds and fixed points, pooled and within matched
+    /// parameters.
+    public struct MeasureTest: Sendable, Encodable {
+        /// `delayShare`, `delayHalf`, `noiseHalf` or `memoriesPerStablePoint`.
+        public var measure: String
+        /// The direction the claim expects for slow manifolds ("higher" or "lower").
+        public var expected: String
+        /// Slow manifold against fixed points (nil: fewer than 5 networks in either group, or
+        /// every value tied).
+        public var pooled: MannWhitney?
+        /// U / (n₁n₂): the chance a slow-manifold value exceeds a fixed-point one (ties ½).
+        public var pooledShareGreater: Double?
+        /// Within matched parameters (nil: fewer than 5 networks of either mechanism at points
+        /// that hold both, or every value tied within points).
+        public var matched: StratifiedRankTest?
+        /// The slow-manifold and fixed-point networks at points holding both (what `matched`
+        /// compares, also when it is not run).
+        public var matchedSlowManifold: Int
+        public var matchedFixedPoints: Int
+
+        /// "higher", "lower" or "neither higher nor lower" from a share of pairs.
+        static func direction(_ share: Double) -> String { share > 0.5 ? "higher" : share < 0.5 ? "lower" : "neither higher nor lower" }
+        /// The expected direction at p < 0.05 (nil: not tested).
+        public var pooledSupports: Bool? {
+            guard let t = pooled, let share = pooledShareGreater else { return nil }
+            return Self.direction(share) == expected && t.p < 0.05
+        }
+        public var matchedSupports: Bool? { matched.map { Self.direction($0.shareAGreater) == expected && $0.p < 0.05 } }
+    }
+
+    /// The three parts of the claim, each "supported" (true), "not supported" (false) or not
+    /// tested (nil).
+    public struct Verdicts: Sendable, Encodable {
+        public var forgetsSooner: Bool?
+        public var resistsNoiseBetter: Bool?
+        public var moreEfficient: Bool?
+    }
+
     public var groups: [Group]
-    /// Slow manifold against fixed points, one test per measure (nil: fewer than 5 networks in
-    /// either group, or every value tied).
-    public var delayShareTest: MannWhitney?
-    public var delayTest: MannWhitney?
-    public var noiseTest: MannWhitney?
-    public var efficiencyTest: MannWhitney?
-    /// The same measures within matched parameters (nil: fewer than 5 networks of either
-    /// mechanism at points that hold both, or every value tied within points).
-    public var matchedDelayShareTest: StratifiedRankTest?
-    public var matchedDelayTest: StratifiedRankTest?
-    public var matchedNoiseTest: StratifiedRankTest?
-    public var matchedEfficiencyTest: StratifiedRankTest?
-    /// Per measure (share, half delay, noise, efficiency), the slow-manifold and fixed-point
-    /// networks at points holding both: what the matched tests compare, also when not run.
-    public var matchedCounts: [(a: Int, b: Int)] = []
+    /// Per measure: the share of delay cases failing, the half-failing delay, the half-failing
+    /// noise σ, memories per stable point.
+    public var tests: [MeasureTest]
     /// Which networks were compared ("learned" or "all analysed").
     public var population: String
+    /// The claim's parts from the pooled tests (share, noise, efficiency).
+    public var verdicts: Verdicts {
+        Verdicts(forgetsSooner: tests[0].pooledSupports, resistsNoiseBetter: tests[2].pooledSupports, moreEfficient: tests[3].pooledSupports)
+    }
+    /// The same from the matched tests: what a confounded population should be judged by.
+    public var matchedVerdicts: Verdicts {
+        Verdicts(forgetsSooner: tests[0].matchedSupports, resistsNoiseBetter: tests[2].matchedSupports, moreEfficient: tests[3].matchedSupports)
+    }
+
+    public var delayShareTest: MannWhitney? { tests[0].pooled }
+    public var delayTest: MannWhitney? { tests[1].pooled }
+    public var noiseTest: MannWhitney? { tests[2].pooled }
+    public var efficiencyTest: MannWhitney? { tests[3].pooled }
+    public var matchedDelayShareTest: StratifiedRankTest? { tests[0].matched }
+    public var matchedDelayTest: StratifiedRankTest? { tests[1].matched }
+    public var matchedNoiseTest: StratifiedRankTest? { tests[2].matched }
+    public var matchedEfficiencyTest: StratifiedRankTest? { tests[3].matched }
 
     /// The parameter point a network was trained at: every parameter but its seed.
     static func stratum(_ r: AnalysisRow) -> String {
         r.params.filter { $0.key != "seed" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
+
+    /// Per measure, its value for a network (nil: not available, e.g. fixed points not searched).
+    static let measures: [(name: String, expected: String, value: @Sendable (AnalysisRow) -> Double?)] = [
+        ("delayShare", "higher", { $0.robustness!.delay.failingShare }),
+        ("delayHalf", "lower", { $0.robustness!.delay.halfFailing ?? .infinity }),
+        ("noiseHalf", "higher", { $0.robustness!.noise.halfFailing ?? .infinity }),
+        ("memoriesPerStablePoint", "higher", { r in
+            r.fixedPoints.map { f in let k = f.points.filter { $0.isFixed && $0.stable }.count; return k == 0 ? .infinity : 4 / Double(k) } }),
+    ]
 
     /// Compares the networks of `rows` with a classification and robustness results; only the
     /// ones that learned when `learnedOnly`.
@@ -86,34 +138,25 @@ public struct MechanismComparison: Sendable {
                          stablePoints: stable, stableMedian: MedianInterval(stable.map(Double.init)),
                          memoriesPerStablePoint: efficiency, efficiencyMedian: MedianInterval(efficiency))
         }
-        let sm = groups.first { $0.mechanism == .slowManifold }, fp = groups.first { $0.mechanism == .fixedPoints }
-        func test(_ v: (Group) -> [Double]) -> MannWhitney? { sm.flatMap { a in fp.flatMap { b in MannWhitney(v(a), v(b)) } } }
-        delayShareTest = test(\.delayShare)
-        delayTest = test(\.delayHalf)
-        noiseTest = test(\.noiseHalf)
-        efficiencyTest = test(\.memoriesPerStablePoint)
-
-        let points = Dictionary(grouping: ok.filter { [.slowManifold, .fixedPoints].contains($0.classification!.mechanism) }, by: Self.stratum)
-        func strata(_ value: (AnalysisRow) -> Double?) -> [(a: [Double], b: [Double])] {
-            points.keys.sorted().map { k in
+        let compared = ok.filter { [.slowManifold, .fixedPoints].contains($0.classification!.mechanism) }
+        let points = Dictionary(grouping: compared, by: Self.stratum)
+        tests = Self.measures.map { m in
+            let sm = compared.filter { $0.classification!.mechanism == .slowManifold }.compactMap(m.value)
+            let fp = compared.filter { $0.classification!.mechanism == .fixedPoints }.compactMap(m.value)
+            let pooled = MannWhitney(sm, fp)
+            let strata = points.keys.sorted().map { k in
                 let rs = points[k]!
-                return (a: rs.filter { $0.classification!.mechanism == .slowManifold }.compactMap(value),
-                        b: rs.filter { $0.classification!.mechanism == .fixedPoints }.compactMap(value))
+                return (a: rs.filter { $0.classification!.mechanism == .slowManifold }.compactMap(m.value),
+                        b: rs.filter { $0.classification!.mechanism == .fixedPoints }.compactMap(m.value))
             }
+            let counts = StratifiedRankTest.informativeCounts(strata)
+            return MeasureTest(measure: m.name, expected: m.expected, pooled: pooled,
+                               pooledShareGreater: pooled.map { $0.u / Double(sm.count * fp.count) },
+                               matched: StratifiedRankTest(strata), matchedSlowManifold: counts.a, matchedFixedPoints: counts.b)
         }
-        let measures: [(AnalysisRow) -> Double?] = [
-            { $0.robustness!.delay.failingShare },
-            { $0.robustness!.delay.halfFailing ?? .infinity },
-            { $0.robustness!.noise.halfFailing ?? .infinity },
-            { r in r.fixedPoints.map { f in let k = f.points.filter { $0.isFixed && $0.stable }.count; return k == 0 ? .infinity : 4 / Double(k) } },
-        ]
-        let s = measures.map(strata)
-        matchedCounts = s.map(StratifiedRankTest.informativeCounts)
-        matchedDelayShareTest = StratifiedRankTest(s[0])
-        matchedDelayTest = StratifiedRankTest(s[1])
-        matchedNoiseTest = StratifiedRankTest(s[2])
-        matchedEfficiencyTest = StratifiedRankTest(s[3])
     }
+
+    private static func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
 
     /// The table and the statement.
     public var text: String {
@@ -137,37 +180,27 @@ public struct MechanismComparison: Sendable {
             return out
         }
         /// The direction for slow manifolds from U (not the medians, which tie when most values
-        /// are 0 or +∞): U / (n₁n₂) is the chance that a slow-manifold network's value exceeds a
-        /// fixed-point network's (ties counting ½); "supported" needs the expected side and p < 0.05.
-        func line(_ name: String, _ t: MannWhitney?, _ a: [Double], _ b: [Double], expect: String, whyNot: String) -> (String, Bool?) {
-            guard let t else { return ("\n  \(name): not testable — \(whyNot)", nil) }
-            let pairs = Double(a.count * b.count), share = t.u / pairs
-            let rel = share > 0.5 ? "higher" : share < 0.5 ? "lower" : "neither higher nor lower"
-            return (String(format: "\n  %@: %@ for slow manifolds (U = %.1f, P(slow manifold > fixed points) = %.2f, p = %.3g)", name, rel, t.u, share, t.p),
-                    rel == expect && t.p < 0.05)
+        /// are 0 or +∞); "supported" needs the expected side and p < 0.05.
+        func line(_ name: String, _ t: MeasureTest, whyNot: String) -> String {
+            guard let u = t.pooled, let share = t.pooledShareGreater else { return "\n  \(name): not testable — \(whyNot)" }
+            return String(format: "\n  %@: %@ for slow manifolds (U = %.1f, P(slow manifold > fixed points) = %.2f, p = %.3g)",
+                          name, MeasureTest.direction(share), u.u, share, u.p)
         }
         let tied = "every network of both mechanisms has the same value"
         let never = "no network of either mechanism reaches half failing within the tested levels (all +∞)"
         let allNever = { (g: [Double]) in g.allSatisfy { !$0.isFinite } }
         out += String(format: "\nSlow manifold (n = %d) against fixed points (n = %d), two-sided Mann–Whitney U per measure:", sm.networks, fp.networks)
-        let (shareLine, forget) = line("share of delay cases failing", delayShareTest, sm.delayShare, fp.delayShare, expect: "higher", whyNot: tied)
-        let (halfLine, _) = line("extra delay at which half the cases fail", delayTest, sm.delayHalf, fp.delayHalf, expect: "lower",
-                                 whyNot: allNever(sm.delayHalf + fp.delayHalf) ? never : tied)
-        let (noiseLine, resist) = line("noise σ at which half the runs fail", noiseTest, sm.noiseHalf, fp.noiseHalf, expect: "higher",
-                                       whyNot: allNever(sm.noiseHalf + fp.noiseHalf) ? never : tied)
-        out += shareLine + halfLine + noiseLine
-        var efficient: Bool? = nil
+        out += line("share of delay cases failing", tests[0], whyNot: tied)
+        out += line("extra delay at which half the cases fail", tests[1], whyNot: allNever(sm.delayHalf + fp.delayHalf) ? never : tied)
+        out += line("noise σ at which half the runs fail", tests[2], whyNot: allNever(sm.noiseHalf + fp.noiseHalf) ? never : tied)
         if sm.stablePoints.count >= MannWhitney.minimumSize, fp.stablePoints.count >= MannWhitney.minimumSize {
-            let (l, e) = line("memories per stable point (4 / stable fixed points)", efficiencyTest, sm.memoriesPerStablePoint,
-                              fp.memoriesPerStablePoint, expect: "higher", whyNot: tied)
-            out += l
-            efficient = e
+            out += line("memories per stable point (4 / stable fixed points)", tests[3], whyNot: tied)
         } else {
             out += "\n  memories per stable point: not compared — it needs fixed points searched in at least \(MannWhitney.minimumSize) networks of each mechanism"
         }
-        func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
-        out += "\n  the claim, each part at p < 0.05: slow manifolds forget sooner (share of delay cases failing) — \(verdict(forget));"
-        out += " resist noise better — \(verdict(resist)); use their attractor landscape more efficiently — \(verdict(efficient))"
+        let v = verdicts
+        out += "\n  the claim, each part at p < 0.05: slow manifolds forget sooner (share of delay cases failing) — \(Self.verdict(v.forgetsSooner));"
+        out += " resist noise better — \(Self.verdict(v.resistsNoiseBetter)); use their attractor landscape more efficiently — \(Self.verdict(v.moreEfficient))"
         out += matchedText
         return out
     }
@@ -175,31 +208,25 @@ public struct MechanismComparison: Sendable {
     /// The matched-parameter tests: each measure compared only within parameter points that hold
     /// both mechanisms.
     var matchedText: String {
-        let sets = Set(groups.filter { [.slowManifold, .fixedPoints].contains($0.mechanism) }.map(\.mechanism))
-        guard sets.count == 2 else { return "" }
         var out = "\nWithin matched parameters (only networks trained at the same point — every parameter but the seed — compared; "
             + "stratified permutation test, van Elteren's statistic):"
-        func line(_ name: String, _ t: StratifiedRankTest?, _ counts: (a: Int, b: Int), expect: String) -> (String, Bool?) {
-            guard let t else {
-                let why = counts.a < StratifiedRankTest.minimumSize || counts.b < StratifiedRankTest.minimumSize
-                    ? "points holding both mechanisms have \(counts.a) slow-manifold and \(counts.b) fixed-point networks (at least \(StratifiedRankTest.minimumSize) of each needed)"
+        func line(_ name: String, _ m: MeasureTest) -> String {
+            guard let t = m.matched else {
+                let minimum = StratifiedRankTest.minimumSize
+                let why = m.matchedSlowManifold < minimum || m.matchedFixedPoints < minimum
+                    ? "points holding both mechanisms have \(m.matchedSlowManifold) slow-manifold and \(m.matchedFixedPoints) fixed-point networks (at least \(minimum) of each needed)"
                     : "every value ties within every point"
-                return ("\n  \(name): not testable — \(why)", nil)
+                return "\n  \(name): not testable — \(why)"
             }
-            let rel = t.shareAGreater > 0.5 ? "higher" : t.shareAGreater < 0.5 ? "lower" : "neither higher nor lower"
             let how = t.exact ? "exact over \(t.relabellings) relabellings" : "\(t.relabellings) random relabellings"
-            return (String(format: "\n  %@: %@ for slow manifolds (P(slow manifold > fixed points) within points = %.2f, T = %.3g, p = %.3g, %@; %d points, %d vs %d networks)",
-                           name, rel, t.shareAGreater, t.statistic, t.p, how, t.strata, t.countA, t.countB),
-                    rel == expect && t.p < 0.05)
+            return String(format: "\n  %@: %@ for slow manifolds (P(slow manifold > fixed points) within points = %.2f, T = %.3g, p = %.3g, %@; %d points, %d vs %d networks)",
+                          name, MeasureTest.direction(t.shareAGreater), t.shareAGreater, t.statistic, t.p, how, t.strata, t.countA, t.countB)
         }
-        let (a, forget) = line("share of delay cases failing", matchedDelayShareTest, matchedCounts[0], expect: "higher")
-        let (b, _) = line("extra delay at which half the cases fail", matchedDelayTest, matchedCounts[1], expect: "lower")
-        let (c, resist) = line("noise σ at which half the runs fail", matchedNoiseTest, matchedCounts[2], expect: "higher")
-        let (d, efficient) = line("memories per stable point", matchedEfficiencyTest, matchedCounts[3], expect: "higher")
-        out += a + b + c + d
-        func verdict(_ v: Bool?) -> String { v.map { $0 ? "supported" : "not supported" } ?? "not tested" }
-        out += "\n  the claim within matched parameters, each part at p < 0.05: forget sooner — \(verdict(forget)); resist noise better — \(verdict(resist)); "
-            + "more efficient — \(verdict(efficient))"
+        out += line("share of delay cases failing", tests[0]) + line("extra delay at which half the cases fail", tests[1])
+            + line("noise σ at which half the runs fail", tests[2]) + line("memories per stable point", tests[3])
+        let v = matchedVerdicts
+        out += "\n  the claim within matched parameters, each part at p < 0.05: forget sooner — \(Self.verdict(v.forgetsSooner)); resist noise better — \(Self.verdict(v.resistsNoiseBetter)); "
+            + "more efficient — \(Self.verdict(v.moreEfficient))"
         return out
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// the tie correction and a continuity correction, as `scipy.stats.mannwhitneyu(x, y,
 /// method="asymptotic")`. Rank-based, so a censored value (a network that never failed, +∞)
 /// counts as larger than every observed one.
-public struct MannWhitney: Sendable, Hashable {
+public struct MannWhitney: Sendable, Hashable, Codable {
     /// U of the first sample (the number of pairs it wins, ties counting ½).
     public var u: Double
     public var z: Double
@@ -45,7 +45,7 @@ public struct MannWhitney: Sendable, Hashable {
 /// The median with its distribution-free 95 % interval from order statistics: the widest-coverage
 /// pair x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎ with P(Binomial(n, ½) < j) ≤ 2.5 %. Nil below 6 values (no such pair has
 /// 95 % coverage).
-public struct MedianInterval: Sendable, Hashable {
+public struct MedianInterval: Sendable, Hashable, Codable {
     public var median: Double
     public var low: Double
     public var high: Double

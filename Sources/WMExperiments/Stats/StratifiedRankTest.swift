@@ -13,7 +13,7 @@ import WMCore
 /// within each stratum": exact over every within-stratum relabelling when there are at most
 /// `exactLimit` of them, else from `draws` seeded random relabellings (Philox, so reproducible),
 /// as (1 + hits) / (1 + draws). No normal approximation, so small strata are fine.
-public struct StratifiedRankTest: Sendable, Hashable {
+public struct StratifiedRankTest: Sendable, Hashable, Codable {
     /// van Elteren's T (positive: A ranks higher within strata).
     public var statistic: Double
     /// Two-sided permutation p: P(|T*| ≥ |T|) over within-stratum relabellings.

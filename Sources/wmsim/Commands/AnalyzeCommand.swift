@@ -21,6 +21,8 @@ struct AnalyzeCommand: ParsableCommand {
             the Jacobian, stability, slow directions); their states go to
             RESULTS-points/network-NNNNN.npy. One JSON line per network is appended and synced to --out;
             rerun to resume. --shard i/n analyses every n-th network; `wmsim merge` joins shards.
+            At the end the mechanisms are compared (pooled and within matched parameters) and the
+            population summary is written to RESULTS-summary.json (docs/analysis.md §5, §7).
             """)
 
     @Argument(help: "Trained-network folders or `wmsim train` output folders.", completion: .directory) var dirs: [String]
@@ -131,10 +133,11 @@ struct AnalyzeCommand: ParsableCommand {
             print("")
             print(MechanismComparison(results.rows).text)
         }
+        let summaryURL = try PopulationSummary.write(results.rows, results: url)
         let figures = try AnalysisRunner.writePopulationPlots(results.rows, output: url)
         print("figures in \(AnalysisRunner.companion(url, "plots"))/: network-*-{pca,eigenvalues,slowness}.svg\(figures.isEmpty ? "" : ", " + figures.joined(separator: ", "))")
         print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,
                      summary.resumed > 0 ? ", \(summary.resumed) resumed" : "", summary.failed))
-        print("wrote \(url.path)")
+        print("wrote \(url.path) and \(summaryURL.path)")
     }
 }

@@ -13,7 +13,8 @@ struct MergeCommand: ParsableCommand {
             kinds. Keeps the first row of every (point, replicate), skips broken lines with a
             warning, and lists what is still missing. For a training population it also prints
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
-            for an analysis, the table of mechanisms. An existing output file (or success table)
+            for an analysis, the table and comparison of mechanisms, and the population summary
+            (OUTPUT-STEM-summary.json, rewritten from the merged rows). An existing output file (or success table)
             is refused unless --force; an output that is also an input is always refused.
             The merged file is written even when networks are missing, but then the command
             fails (exit 1) listing them, unless --allow-incomplete: a SLURM merge that runs
@@ -56,6 +57,7 @@ struct MergeCommand: ParsableCommand {
                 report = r
                 print(MechanismTable(merged.rows).text)
                 print(MechanismComparison(merged.rows).text)
+                print("wrote \(try PopulationSummary.write(merged.rows, results: out).path)")
             default:
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }
