@@ -67,9 +67,14 @@ public final class CPUBackend: Backend {
             let n = Double(ensemble.n)
             estimate.weights += Int(ensemble.networks.reduce(0.0) { $0 + MemoryEstimate.nnzBound($1) * 4 + n * n / 8 })
         }
-        if fmt == .ell, let width = ColumnBlocks.width(n: ensemble.n, sp: ensemble.networks.map(\.sp).max() ?? 1, trials: ensemble.trials) {
-            // The column-block bounds of B > 1 sums (`ColumnBlocks`).
-            estimate.weights += ensemble.count * ColumnBlocks.bytes(n: ensemble.n, width: width)
+        if fmt == .ell {
+            // The column-block bounds of B > 1 sums (`ColumnBlocks`), per network by the same
+            // rule the engine applies (its nominal density).
+            for spec in ensemble.networks {
+                if let width = ColumnBlocks.width(n: ensemble.n, sp: spec.sp, trials: ensemble.trials) {
+                    estimate.weights += ColumnBlocks.bytes(n: ensemble.n, width: width)
+                }
+            }
         }
         try estimate.check(available: MemoryEstimate.hostAvailable, what: "\(ensemble.count) network(s) of N = \(ensemble.n) (\(MemoryEstimate.formatLabel(fmt, precision: options.weightPrecision))) in host memory")
         var nets: [Network]

@@ -70,8 +70,9 @@ public final class CPUEngine: SimulationEngine, @unchecked Sendable {
         densePanels = fmt == .dense && ensemble.trials == 1 && CPUEngine.vectorKernelLevel >= 2
             ? networks.map { BitmapPanels($0.recurrent) } : []
         columnBlocks = weights.enumerated().map { m, w in
-            let density = Double(networks[m].recurrent.nnz) / Double(Swift.max(1, ensemble.n * ensemble.n))
-            guard case let .ell(e) = w, let width = ColumnBlocks.width(n: ensemble.n, sp: density, trials: ensemble.trials) else { return nil }
+            // The nominal density decides, as in the backend's memory estimate, so what is
+            // allocated is what was estimated.
+            guard case let .ell(e) = w, let width = ColumnBlocks.width(n: ensemble.n, sp: ensemble.networks[m].sp, trials: ensemble.trials) else { return nil }
             return ColumnBlocks(e, width: width, trials: ensemble.trials)
         }
         let n = ensemble.n, bt = ensemble.trials
