@@ -44,7 +44,7 @@ final class ColumnBlockTests: XCTestCase {
     /// a block), B = 2, 37, 64, 69 (= 64 + 5) and 130, 16- and 32-bit columns, ranges starting
     /// and ending inside slices; nothing written outside the range.
     func testBlockedELLSumsEqualUnblockedBitForBit() throws {
-        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for (n, maxLength) in [(37, 29), (1003, 120)] {
             let m = randomTestCSR(n: n, maxLength: maxLength, seed: UInt64(n + 11))
             for e in [SlicedELL(m), SlicedELL(m, wideColumns: true)] {
@@ -76,7 +76,7 @@ final class ColumnBlockTests: XCTestCase {
     /// unblocked engine's bit for bit, N = 203 and B = 37 and 69; the rule alone picks no blocks
     /// at these sizes.
     func testEngineWithColumnBlocksMatchesUnblockedBitForBit() throws {
-        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [37, 69] {
             ColumnBlocks.override = nil
             XCTAssertNil(ColumnBlocks.width(n: 203, sp: 0.2, trials: trials), "x of \(203 * trials * 4) bytes stays unblocked")
@@ -97,7 +97,7 @@ final class ColumnBlockTests: XCTestCase {
     /// The rule: workload B (N = 10⁴, sp = 0.01, B = 64: x is 2.5 MB) gets blocks of 2048 columns,
     /// A (x of 256 KB) and C (two entries per row and block) none, nor does B = 1.
     func testBlockWidthRule() throws {
-        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         XCTAssertEqual(ColumnBlocks.width(n: 10_000, sp: 0.01, trials: 64), 2048)
         XCTAssertNil(ColumnBlocks.width(n: 1_000, sp: 0.25, trials: 64))
         XCTAssertNil(ColumnBlocks.width(n: 100_000, sp: 0.001, trials: 64))
@@ -108,7 +108,7 @@ final class ColumnBlockTests: XCTestCase {
     /// (c2 = 0) and a = 1 (c0 = c2 = 0: the cheap sums) and the template rule (c0 = 0); B = 1
     /// (rows in lanes, N = 203 not a multiple of 16) and B = 37, 69 (trials in lanes, masked tails).
     func testVectorEpilogueMatchesSwiftBitForBit() throws {
-        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [1, 37, 69] {
             for activation in [Activation.tanh, .linear] {
                 for (rule, leak) in [(UpdateRule.leaky, 0.6), (.leaky, 1), (.template, 1)] {
@@ -126,10 +126,9 @@ final class ColumnBlockTests: XCTestCase {
     }
 
     /// A network that blows up stops at the same step and network through the C epilogue as
-    /// through the Swift one (the kernel's "not finite" status reaches the engine's check), and
-    /// the records up to then are identical.
+    /// through the Swift one (the kernel's "not finite" status reaches the engine's check).
     func testVectorEpilogueReportsNonFiniteLikeSwift() throws {
-        guard wm_engine_kernels_cpu_level() >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
         for trials in [1, 37] {
             var outcomes: [String] = []
             for vector in [false, true] {
@@ -145,6 +144,19 @@ final class ColumnBlockTests: XCTestCase {
             XCTAssertTrue(outcomes[0].hasPrefix("non-finite"), "B = \(trials): \(outcomes[0])")
             XCTAssertEqual(outcomes[1], outcomes[0], "B = \(trials)")
         }
+    }
+
+    /// With one trial the C epilogue loads 16 adjacent rows of a channel: rows that are not
+    /// adjacent in Jin (jinRow ≠ 1) are declined (0, nothing written) for the Swift path.
+    func testVectorEpilogueDeclinesNonAdjacentRowsWithOneTrial() throws {
+        guard wm_engine_kernels_cap(2) >= 2 else { throw XCTSkip("no AVX-512F on this CPU") }
+        var h = [Float](repeating: 0.5, count: 20), x = [Float](repeating: 0.1, count: 20)
+        let jin = [Float](repeating: 1, count: 80), u: [Float] = [1, 2]
+        let coef: [Float] = [1, 0, 0.4, 0.6, 0, 1]
+        XCTAssertEqual(wm_epilogue(&h, &x, 20, 1, jin, 2, 1, 2, u, coef, 1), 0)
+        XCTAssertTrue(h.allSatisfy { $0 == 0.5 }, "nothing written")
+        XCTAssertEqual(wm_epilogue(&h, &x, 20, 1, jin, 1, 20, 2, u, coef, 1), 2)
+        XCTAssertFalse(h.allSatisfy { $0 == 0.5 })
     }
 
     private func makeEngine(trials: Int, noise: Double, activation: Activation = .tanh, rule: UpdateRule = .leaky, leak: Double = 0.6, gain: Double = 1.3) throws -> CPUEngine {

@@ -25,9 +25,10 @@ final class StratifiedRankTestTests: XCTestCase {
         let low: (a: [Double], b: [Double]) = (a: [2, 4], b: [1, 3, 5, 7])
         let t = try XCTUnwrap(StratifiedRankTest([high, low]))
         XCTAssertGreaterThan(t.p, 0.5)
-        XCTAssertEqual(t.shareAGreater, (6.0 + 3) / (12 + 8), accuracy: 1e-12, "pairs within strata only")
+        // Pairs within strata only, each stratum's weighted 1/(N + 1): U = 6 of 12 (N = 7), 3 of 8 (N = 6).
+        XCTAssertEqual(t.shareAGreater, (6.0 / 8 + 3.0 / 7) / (12.0 / 8 + 8.0 / 7), accuracy: 1e-12)
         let plain = try XCTUnwrap(MannWhitney(high.a + low.a, high.b + low.b))
-        XCTAssertEqual(plain.u / 42, 0.5, accuracy: 0.2, "the pooled test sees the mixture")
+        XCTAssertEqual(plain.u, 25, "pooled, A wins 25 of 42 pairs: the strata mixed in")
     }
 
     func testExactPEqualsBruteForceEnumerationWithTies() throws {
@@ -44,7 +45,8 @@ final class StratifiedRankTestTests: XCTestCase {
             strata.append((a: [1, 2], b: []))   // holds one sample: dropped
             guard let t = StratifiedRankTest(strata) else {
                 let c = StratifiedRankTest.informativeCounts(strata)
-                XCTAssertTrue(c.a < 5 || c.b < 5 || strata.allSatisfy { Set($0.a + $0.b).count <= 1 }, "trial \(trial): nil only for a stated reason")
+                XCTAssertTrue(c.a < 5 || c.b < 5 || strata.filter { !$0.a.isEmpty && !$0.b.isEmpty }.allSatisfy { Set($0.a + $0.b).count <= 1 },
+                              "trial \(trial): nil only for a stated reason")
                 continue
             }
             tested += 1
@@ -72,6 +74,29 @@ final class StratifiedRankTestTests: XCTestCase {
         XCTAssertEqual(t.p, normal, accuracy: 0.01 + 0.1 * normal, "T = \(t.statistic)")
         XCTAssertLessThan(t.p, 0.05, "A shifted up by a quarter of the range")
         XCTAssertEqual(StratifiedRankTest(strata, draws: 20_000)?.p, t.p, "seeded: the same p every time")
+    }
+
+    /// Many small strata against one large one: the direction follows T (and so the p-value),
+    /// not the unweighted count of pairs. 30 points of 1 vs 1 where A is lower, and one of 10 vs
+    /// 10 where A wins 66 of 100 pairs: 96 of 130 pairs favour A unweighted, yet T < 0.
+    func testDirectionFollowsTheStatistic() throws {
+        var strata: [(a: [Double], b: [Double])] = Array(repeating: (a: [0], b: [1]), count: 30)
+        strata.append((a: Array(repeating: 10.5, count: 6) + [5.5, -1, -1, -1], b: (0..<10).map(Double.init)))
+        let t = try XCTUnwrap(StratifiedRankTest(strata, draws: 20_000))
+        XCTAssertFalse(t.exact)
+        XCTAssertLessThan(t.statistic, 0)
+        XCTAssertLessThan(t.shareAGreater, 0.5)
+        XCTAssertLessThan(t.p, 0.05)
+    }
+
+    /// The smallest p a design allows: five points of 1 vs 1 have 32 relabellings, two of them
+    /// extreme, so 2/32; complete separation in two 3 vs 3 points reaches 2/400.
+    func testSmallestAchievablePIsReported() throws {
+        let five = try XCTUnwrap(StratifiedRankTest(Array(repeating: (a: [1], b: [0]), count: 5)))
+        XCTAssertEqual(five.smallestP, 2.0 / 32, accuracy: 1e-15)
+        XCTAssertEqual(five.p, 2.0 / 32, accuracy: 1e-15, "complete separation is the most extreme")
+        let two = try XCTUnwrap(StratifiedRankTest([(a: [4, 5, 6], b: [1, 2, 3]), (a: [10, 11, 12], b: [7, 8, 9])]))
+        XCTAssertEqual(two.smallestP, 2.0 / 400, accuracy: 1e-15)
     }
 
     func testTooFewOrAllTiedIsNotTested() {

@@ -17,8 +17,9 @@ int wm_engine_kernels_cap(int level);
 /// The best level this CPU has, ignoring any cap (nothing changes).
 int wm_engine_kernels_cpu_level(void);
 
-/// Undoes `wm_engine_kernels_cap`: back to the level the process started with (the CPU's best,
-/// capped by WMSIM_CPU_KERNELS), so a test's cap does not lift the environment's. Returns it.
+/// Undoes `wm_engine_kernels_cap`: back to the CPU's best capped by WMSIM_CPU_KERNELS as the
+/// environment reads now (what a process starting now would get), so a test's cap does not
+/// lift the environment's. Returns it.
 int wm_engine_kernels_restore(void);
 
 /// One row's sums for all trials: acc[b] = fma(w_k, x[c_k·trials + b], acc[b]) over the row's

@@ -71,7 +71,11 @@ public struct MechanismComparison: Sendable, Encodable {
             guard let t = pooled, let share = pooledShareGreater else { return nil }
             return Self.direction(share) == expected && t.p < 0.05
         }
-        public var matchedSupports: Bool? { matched.map { Self.direction($0.shareAGreater) == expected && $0.p < 0.05 } }
+        /// Nil also when the design cannot reach p < 0.05 at all (too few relabellings).
+        public var matchedSupports: Bool? {
+            guard let m = matched, m.smallestP < 0.05 else { return nil }
+            return Self.direction(m.shareAGreater) == expected && m.p < 0.05
+        }
     }
 
     /// The three parts of the claim, each "supported" (true), "not supported" (false) or not
@@ -219,8 +223,10 @@ public struct MechanismComparison: Sendable, Encodable {
                 return "\n  \(name): not testable — \(why)"
             }
             let how = t.exact ? "exact over \(t.relabellings) relabellings" : "\(t.relabellings) random relabellings"
-            return String(format: "\n  %@: %@ for slow manifolds (P(slow manifold > fixed points) within points = %.2f, T = %.3g, p = %.3g, %@; %d points, %d vs %d networks)",
-                          name, MeasureTest.direction(t.shareAGreater), t.shareAGreater, t.statistic, t.p, how, t.strata, t.countA, t.countB)
+            var text = String(format: "\n  %@: %@ for slow manifolds (P(slow manifold > fixed points) within points = %.2f, T = %.3g, p = %.3g, %@; %d points, %d vs %d networks)",
+                              name, MeasureTest.direction(t.shareAGreater), t.shareAGreater, t.statistic, t.p, how, t.strata, t.countA, t.countB)
+            if t.smallestP >= 0.05 { text += String(format: "; not judged: the smallest p these points allow is %.3g", t.smallestP) }
+            return text
         }
         out += line("share of delay cases failing", tests[0]) + line("extra delay at which half the cases fail", tests[1])
             + line("noise σ at which half the runs fail", tests[2]) + line("memories per stable point", tests[3])

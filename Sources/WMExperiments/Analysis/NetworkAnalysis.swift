@@ -110,7 +110,7 @@ public struct AnalysisRow: ResultsRow {
     public var point: Int
     public var replicate = 0
     public var archive: String
-    /// The network's parameters (N, g, pg, fb, alpha, seed) from its archive.
+    /// The network's parameters (N, g, pg, fb, alpha, inputScale, seed) from its archive.
     public var params: [String: Double] = [:]
     /// The training verdict stored in the archive.
     public var learned: Bool?
@@ -203,7 +203,7 @@ public struct AnalysisRunner {
             do {
                 let a = try TrainedNetworkArchive.load(from: URL(fileURLWithPath: path))
                 let s = a.spec.network
-                row.params = ["N": Double(s.n), "g": s.g, "pg": s.pg, "fb": s.fb, "alpha": a.spec.alpha, "seed": Double(s.seed)]
+                row.params = ["N": Double(s.n), "g": s.g, "pg": s.pg, "fb": s.fb, "alpha": a.spec.alpha, "inputScale": s.inputScale, "seed": Double(s.seed)]
                 row.learned = a.result.failure == nil ? a.result.learned : nil
                 guard a.result.failure == nil, a.startStates.count == 4 else {
                     throw WMError.unsupported("training failed (\(a.result.failure ?? "no start states")); there are no trial-end states to analyse")

@@ -47,12 +47,4 @@ public struct PopulationSummary: Encodable, Sendable {
         results.deletingLastPathComponent().appendingPathComponent(AnalysisRunner.companion(results, "summary") + ".json")
     }
 
-    /// Writes the summary of `rows` beside `results` (atomically; it replaces the previous
-    /// summary of the same file) and returns its URL.
-    @discardableResult
-    public static func write(_ rows: [AnalysisRow], results: URL) throws -> URL {
-        let url = url(for: results)
-        try ResultWriter.json(PopulationSummary(rows, results: results), to: url)
-        return url
-    }
 }

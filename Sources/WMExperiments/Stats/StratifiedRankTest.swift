@@ -7,8 +7,8 @@ import WMCore
 /// a parameter's effect into the groups'.
 ///
 /// The statistic is van Elteren's: T = Σₛ (Wₛ − E[Wₛ]) / (Nₛ + 1), Wₛ the rank sum of A within
-/// stratum s (mid-ranks for ties), Nₛ its size; the weight 1/(Nₛ + 1) makes every stratum count
-/// about equally whatever its size. Strata holding only one sample say nothing about the
+/// stratum s (mid-ranks for ties), Nₛ its size; with the weight 1/(Nₛ + 1) each observation
+/// counts about equally (van Elteren's locally most powerful choice). Strata holding only one sample say nothing about the
 /// difference and are dropped. The p-value is a permutation p under "labels are exchangeable
 /// within each stratum": exact over every within-stratum relabelling when there are at most
 /// `exactLimit` of them, else from `draws` seeded random relabellings (Philox, so reproducible),
@@ -18,9 +18,14 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
     public var statistic: Double
     /// Two-sided permutation p: P(|T*| ≥ |T|) over within-stratum relabellings.
     public var p: Double
-    /// The share of within-stratum (A, B) pairs in which A is larger, ties counting ½: the
-    /// matched counterpart of U / (n₁n₂).
+    /// The share of within-stratum (A, B) pairs in which A is larger, ties counting ½, each
+    /// stratum's pairs weighted 1/(Nₛ + 1) as in T: Σ Uₛ/(Nₛ+1) / Σ nₐnᵦ/(Nₛ+1) = ½ + T / Σ nₐnᵦ/(Nₛ+1),
+    /// so it is above ½ exactly when T > 0 (the direction the p-value is about).
     public var shareAGreater: Double
+    /// The smallest p any relabelling could give (exact: the share of relabellings reaching the
+    /// largest |T|; Monte Carlo: 1 / (1 + draws)). Above 0.05 the design cannot show a
+    /// difference at that level, whatever the data.
+    public var smallestP: Double
     /// Strata holding both samples, and how many observations of each they hold.
     public var strata: Int
     public var countA: Int
@@ -55,13 +60,14 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
             .filter { !$0.a.isEmpty && !$0.b.isEmpty }
         countA = informative.reduce(0) { $0 + $1.a.count }
         countB = informative.reduce(0) { $0 + $1.b.count }
+        precondition(draws > 0, "StratifiedRankTest needs at least one random relabelling")
         guard countA >= Self.minimumSize, countB >= Self.minimumSize else { return nil }
         let ranked = informative.map(Stratum.init)
         guard ranked.contains(where: { !$0.allTied }) else { return nil }
         self.strata = informative.count
         statistic = ranked.reduce(0) { $0 + $1.contribution(of: $1.labelsA) }
-        let pairs = informative.reduce(0.0) { $0 + Double($1.a.count * $1.b.count) }
-        shareAGreater = ranked.reduce(0) { $0 + $1.u } / pairs
+        let weightedPairs = informative.reduce(0.0) { $0 + Double($1.a.count * $1.b.count) / Double($1.a.count + $1.b.count + 1) }
+        shareAGreater = 0.5 + statistic / weightedPairs
 
         // Contributions that differ only by round-off must count as equal (ties in the null).
         let observed = abs(statistic) - 1e-9 * Swift.max(1, abs(statistic))
@@ -71,9 +77,12 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
             // Every relabelling: the product of each stratum's list of possible contributions.
             let lists = ranked.map { $0.everyContribution() }
             var hits = 0, count = 0
+            var sums: [Double] = []
+            sums.reserveCapacity(Int(total))
             func walk(_ k: Int, _ sum: Double) {
                 if k == lists.count {
                     count += 1
+                    sums.append(abs(sum))
                     if abs(sum) >= observed { hits += 1 }
                     return
                 }
@@ -83,6 +92,9 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
             exact = true
             relabellings = count
             p = Double(hits) / Double(count)
+            let largest = sums.max() ?? 0
+            let extreme = largest - 1e-9 * Swift.max(1, largest)
+            smallestP = Double(sums.filter { $0 >= extreme }.count) / Double(count)
         } else {
             let philox = Philox4x32(seed: seed)
             var hits = 0
@@ -96,6 +108,7 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
                 if abs(sum) >= observed { hits += 1 }
             }
             exact = false
+            smallestP = 1 / Double(1 + draws)
             relabellings = draws
             p = Double(1 + hits) / Double(1 + draws)
         }

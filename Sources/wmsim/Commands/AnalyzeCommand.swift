@@ -129,11 +129,13 @@ struct AnalyzeCommand: ParsableCommand {
         }
         print("")
         print(MechanismTable(results.rows).text)
+        let population = PopulationSummary(results.rows, results: url)
         if results.rows.contains(where: { $0.robustness != nil }) {
             print("")
-            print(MechanismComparison(results.rows).text)
+            print(population.comparison.text)
         }
-        let summaryURL = try PopulationSummary.write(results.rows, results: url)
+        let summaryURL = PopulationSummary.url(for: url)
+        try ResultWriter.json(population, to: summaryURL)
         let figures = try AnalysisRunner.writePopulationPlots(results.rows, output: url)
         print("figures in \(AnalysisRunner.companion(url, "plots"))/: network-*-{pca,eigenvalues,slowness}.svg\(figures.isEmpty ? "" : ", " + figures.joined(separator: ", "))")
         print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,

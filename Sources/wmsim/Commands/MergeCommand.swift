@@ -14,7 +14,7 @@ struct MergeCommand: ParsableCommand {
             warning, and lists what is still missing. For a training population it also prints
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
             for an analysis, the table and comparison of mechanisms, and the population summary
-            (OUTPUT-STEM-summary.json, rewritten from the merged rows). An existing output file (or success table)
+            (OUTPUT-STEM-summary.json, from the merged rows). An existing output file (its success table or summary)
             is refused unless --force; an output that is also an input is always refused.
             The merged file is written even when networks are missing, but then the command
             fails (exit 1) listing them, unless --allow-incomplete: a SLURM merge that runs
@@ -55,9 +55,12 @@ struct MergeCommand: ParsableCommand {
             case AnalysisSpec.resultsKind:
                 let (r, merged) = try ResultsMerge.merge(urls, into: out, as: AnalysisResults.self)
                 report = r
+                let summary = PopulationSummary(merged.rows, results: out)
                 print(MechanismTable(merged.rows).text)
-                print(MechanismComparison(merged.rows).text)
-                print("wrote \(try PopulationSummary.write(merged.rows, results: out).path)")
+                print(summary.comparison.text)
+                let summaryURL = PopulationSummary.url(for: out)
+                try ResultWriter.json(summary, to: summaryURL)
+                print("wrote \(summaryURL.path)")
             default:
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }
@@ -75,10 +78,15 @@ struct MergeCommand: ParsableCommand {
     /// Refuses, before anything is read or written, to replace files that exist unless `--force`:
     /// a mistyped `-o` must not destroy an unrelated file.
     func refuseOverwriting(_ out: URL, kind: String, inputs: [URL]) throws {
-        // An output that is also an input is refused by the merge itself, even with --force.
-        guard !inputs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }), !force else { return }
         var written = [out]
         if kind == TrainingHeader.kind { written.append(out.deletingPathExtension().appendingPathExtension("success.csv")) }
+        if kind == AnalysisSpec.resultsKind { written.append(PopulationSummary.url(for: out)) }
+        // An output that is also an input is refused by the merge itself, even with --force; a
+        // companion file that is an input is refused here.
+        if let clash = written.dropFirst().first(where: { w in inputs.contains { $0.standardizedFileURL == w.standardizedFileURL } }) {
+            throw WMError.file(path: clash.path, reason: "is one of the inputs and would be overwritten by the merge's \(clash.lastPathComponent == PopulationSummary.url(for: out).lastPathComponent ? "summary" : "success table"); choose another --output")
+        }
+        guard !inputs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }), !force else { return }
         let existing = written.filter { FileManager.default.fileExists(atPath: $0.path) }
         guard !existing.isEmpty else { return }
         throw WMError.file(path: existing.map(\.path).joined(separator: ", "),
