@@ -35,6 +35,17 @@ final class AnalyzeCLITests: XCTestCase {
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("0 disagreement(s)") && !text.contains(" 0 point(s)"), text)
         XCTAssertTrue(text.contains("summary: 4 measure(s), pooled and matched tests recomputed; 0 disagreement(s)"), text)
+
+        // merge writes the merged rows' summary beside its output, and never replaces an
+        // existing one without --force.
+        let merged = dir.appendingPathComponent("merged.jsonl"), mergedSummary = dir.appendingPathComponent("merged-summary.json")
+        XCTAssertEqual(try CLI.run(["merge", results.path, "-o", merged.path]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mergedSummary.path))
+        try FileManager.default.removeItem(at: merged)
+        let refused = try CLI.run(["merge", results.path, "-o", merged.path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("merged-summary.json") && refused.stderr.contains("--force"), refused.stderr)
+        XCTAssertEqual(try CLI.run(["merge", results.path, "-o", merged.path, "--force"]).status, 0)
     }
 
     func testBadInputIsRefused() throws {
