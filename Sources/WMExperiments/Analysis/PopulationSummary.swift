@@ -46,5 +46,4 @@ public struct PopulationSummary: Encodable, Sendable {
     public static func url(for results: URL) -> URL {
         results.deletingLastPathComponent().appendingPathComponent(AnalysisRunner.companion(results, "summary") + ".json")
     }
-
 }

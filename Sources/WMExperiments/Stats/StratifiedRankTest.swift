@@ -8,8 +8,8 @@ import WMCore
 ///
 /// The statistic is van Elteren's: T = Σₛ (Wₛ − E[Wₛ]) / (Nₛ + 1), Wₛ the rank sum of A within
 /// stratum s (mid-ranks for ties), Nₛ its size; with the weight 1/(Nₛ + 1) each observation
-/// counts about equally (van Elteren's locally most powerful choice). Strata holding only one sample say nothing about the
-/// difference and are dropped. The p-value is a permutation p under "labels are exchangeable
+/// counts about equally (van Elteren's locally most powerful choice). Strata holding only one
+/// sample say nothing about the difference and are dropped. The p-value is a permutation p under "labels are exchangeable
 /// within each stratum": exact over every within-stratum relabelling when there are at most
 /// `exactLimit` of them, else from `draws` seeded random relabellings (Philox, so reproducible),
 /// as (1 + hits) / (1 + draws). No normal approximation, so small strata are fine.
@@ -118,7 +118,6 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
     private struct Stratum {
         var ranks: [Double]
         var nA: Int
-        var u: Double
         var allTied: Bool
         var labelsA: [Bool] { (0..<ranks.count).map { $0 < nA } }
         var arrangements: Double {
@@ -140,8 +139,6 @@ public struct StratifiedRankTest: Sendable, Hashable, Codable {
                 i = j + 1
             }
             allTied = Set(values).count == 1
-            let w = ranks[0..<nA].reduce(0, +)
-            u = w - Double(nA * (nA + 1)) / 2
         }
 
         /// (W − E[W]) / (N + 1) for the observations labelled A.

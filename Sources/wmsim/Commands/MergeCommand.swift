@@ -14,8 +14,9 @@ struct MergeCommand: ParsableCommand {
             warning, and lists what is still missing. For a training population it also prints
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
             for an analysis, the table and comparison of mechanisms, and the population summary
-            (OUTPUT-STEM-summary.json, from the merged rows). An existing output file (its success table or summary)
-            is refused unless --force; an output that is also an input is always refused.
+            (OUTPUT-STEM-summary.json, from the merged rows). An existing output file (or its
+            success table or summary) is refused unless --force; an output that is also an input
+            is always refused.
             The merged file is written even when networks are missing, but then the command
             fails (exit 1) listing them, unless --allow-incomplete: a SLURM merge that runs
             after failed tasks says so instead of passing.
