@@ -67,7 +67,7 @@ let package = Package(
 
         // Helpers shared by the test targets: the test backends, array comparisons, temporary paths.
         .target(name: "WMTestSupport", dependencies: ["WMCore", "WMOpenCL"], path: "Tests/WMTestSupport"),
-        .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels", "CEngineKernels"]),
+        .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels", "CEngineKernels", "CLAPACK"]),
         .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMTestSupport"]),
         .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore", "WMOpenCL", "WMTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),

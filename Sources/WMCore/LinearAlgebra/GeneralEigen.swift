@@ -3,13 +3,13 @@ import CLAPACK
 /// Eigenvalues of a general real square matrix (`LAPACKE_dgeev`, no eigenvectors).
 public enum GeneralEigen {
     /// The eigenvalues (real, imaginary parts) of the row-major n × n `matrix`, sorted by
-    /// decreasing real part.
-    public static func eigenvalues(_ matrix: [Double], n: Int) throws -> [(re: Double, im: Double)] {
+    /// decreasing real part. A matrix passed as a temporary is overwritten in place, not copied.
+    public static func eigenvalues(_ matrix: consuming [Double], n: Int) throws -> [(re: Double, im: Double)] {
         guard n >= 1, matrix.count == n * n else {
             throw WMError.invalidParameter(name: "matrix", value: "\(matrix.count) values", expected: "\(n) × \(n)")
         }
         guard matrix.allSatisfy(\.isFinite) else { throw WMError.invalidParameter(name: "matrix", value: "NaN or infinite entries", expected: "finite entries") }
-        var a = matrix
+        var a = consume matrix
         var wr = [Double](repeating: 0, count: n), wi = [Double](repeating: 0, count: n)
         var vl = [Double](repeating: 0, count: 1), vr = [Double](repeating: 0, count: 1)
         let info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "N")), Int32(n), &a, Int32(n), &wr, &wi,
@@ -21,12 +21,13 @@ public enum GeneralEigen {
 
 /// Solves A x = b for a general real square A (`LAPACKE_dgesv`, LU with partial pivoting).
 public enum LinearSolve {
-    /// x with `matrix`·x = `rhs` (`matrix` row-major n × n); throws when A is singular.
-    public static func solve(_ matrix: [Double], n: Int, _ rhs: [Double]) throws -> [Double] {
+    /// x with `matrix`·x = `rhs` (`matrix` row-major n × n); throws when A is singular. A matrix
+    /// passed as a temporary is factorised in place, not copied.
+    public static func solve(_ matrix: consuming [Double], n: Int, _ rhs: [Double]) throws -> [Double] {
         guard matrix.count == n * n, rhs.count == n, n >= 1 else {
             throw WMError.invalidParameter(name: "linear system", value: "\(matrix.count), \(rhs.count) values", expected: "an \(n) × \(n) matrix and \(n) values")
         }
-        var a = matrix, b = rhs
+        var a = consume matrix, b = rhs
         var piv = [Int32](repeating: 0, count: n)
         let info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), 1, &a, Int32(n), &piv, &b, 1)
         guard info == 0 else { throw WMError.unsupported(info > 0 ? "singular matrix (pivot \(info) is zero)" : "LAPACKE_dgesv failed (info \(info))") }

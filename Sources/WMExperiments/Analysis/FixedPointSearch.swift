@@ -118,21 +118,16 @@ public enum FixedPointSearch {
         let t0 = Date()
         let (xs, it) = try minimise(model, starts: starts, options: o, ops: ops, stopEarly: true, progress: progress)
 
-        // Refine in double; classify every start.
+        // Refine in double; classify every start. Starts and points are independent LAPACK
+        // problems, solved side by side (HostWorkers).
+        let workers = linearisationWorkers(n: n)
+        let refined = try HostWorkers.map(b, workers: workers) { k in
+            refine(model, (0..<n).map { Double(xs[k * n + $0]) }, options: o)
+        }
         var candidates: [(x: [Double], q: Double, start: Int)] = []
         var unconverged: [[Double]] = []
-        for k in 0..<b {
-            var x = (0..<n).map { Double(xs[k * n + $0]) }
-            var qk = 0.5 * model.flow(x).reduce(0) { $0 + $1 * $1 }
-            for _ in 0..<o.newtonIterations where qk > o.tolQ * 1e-6 {
-                guard let step = try? newtonStep(model, x) else { break }
-                let trial = zip(x, step).map { $0 - $1 }
-                let qt = 0.5 * model.flow(trial).reduce(0) { $0 + $1 * $1 }
-                guard qt < qk else { break }
-                x = trial
-                qk = qt
-            }
-            if qk <= o.slowQ { candidates.append((x, qk, k)) } else { unconverged.append([Double(k), qk]) }
+        for (k, r) in refined.enumerated() {
+            if r.q <= o.slowQ { candidates.append((r.x, r.q, k)) } else { unconverged.append([Double(k), r.q]) }
         }
         // Outliers: far from the starts' centroid.
         let centroid = (0..<n).map { i in starts.reduce(0.0) { $0 + $1[i] } / Double(b) }
@@ -146,29 +141,26 @@ public enum FixedPointSearch {
         for c in kept.sorted(by: { $0.q < $1.q }) {
             if let j = unique.firstIndex(where: { distance($0.x, c.x) < o.uniqueDistance }) { unique[j].count += 1 } else { unique.append((c.x, c.q, 1)) }
         }
-        let points = try unique.map { u -> FixedPoint in
-            let jac = jacobian(model, u.x)
-            let eig = try GeneralEigen.eigenvalues(jac, n: n)
-            let maxRe = eig.first?.re ?? 0
-            let slow = eig.filter { abs($0.re) < o.slowRate }.count
-            let stableRates = eig.filter { $0.re < 0 }.map { -1 / $0.re }
-            let z = model.outputs(u.x)
-            return FixedPoint(q: u.q, isFixed: u.q <= o.tolQ, outputs: [z.0, z.1, z.2], starts: u.count, maxRealPart: maxRe, stable: maxRe < 0,
-                              slowDirections: slow, slowestTimeConstant: stableRates.max(), leadingEigenvalues: eig.prefix(10).map { [$0.re, $0.im] },
-                              state: u.x)
+        let merged = unique
+        let points = try HostWorkers.map(merged.count, workers: workers) { i in
+            try linearise(model, merged[i].x, q: merged[i].q, starts: merged[i].count, options: o)
         }
         return FixedPointResult(starts: b, iterations: it, points: points, unconverged: unconverged, outliers: outliers,
                                 duplicates: kept.count - unique.count, seconds: Date().timeIntervalSince(t0))
     }
 
+    /// Newton refinement and linearisation run this many points side by side, each holding one
+    /// N×N double Jacobian (which LAPACK factorises in place).
+    public static func linearisationWorkers(n: Int) -> Int { HostWorkers.count(bytesPerWorker: 8 * n * n) }
+
     /// What a search from `b` starts at N = `n` holds: W_effᵀ and six B×N float32 matrices on the
-    /// device, the model and the starts in double on the host, one N×N double Jacobian at a time.
+    /// device; the model, the starts and one N×N double Jacobian per linearisation worker on the host.
     public static func memory(n: Int, starts b: Int) -> RunMemoryEstimate {
-        let nd = Double(n), bd = Double(b), P = RunMemoryEstimate.Part.self
+        let nd = Double(n), bd = Double(b), P = RunMemoryEstimate.Part.self, jd = Double(linearisationWorkers(n: n))
         return RunMemoryEstimate([
             P.init("fixed-point Adam state (6 × starts × N floats + W_eff)", device: P.bytes(4 * (6 * bd * nd + nd * nd)),
                    largestBuffer: P.bytes(4 * Swift.max(bd, nd) * nd), remedy: "fewer starts (--fp-samples) or a smaller N"),
-            P.init("closed-loop model, starts and Jacobian (double)", host: P.bytes(8 * (3 * nd * nd + 2 * bd * nd)),
+            P.init("closed-loop model, starts and \(Int(jd)) Jacobian(s) (double)", host: P.bytes(8 * ((1 + jd) * nd * nd + 2 * bd * nd)),
                    remedy: "a smaller N"),
         ])
     }
@@ -211,6 +203,34 @@ public enum FixedPointSearch {
             it += 1
         }
         return (try ops.download(X), it)
+    }
+
+    /// Newton steps in double from `x` while they lower q (at most `newtonIterations`).
+    static func refine(_ model: ClosedLoopModel, _ start: [Double], options o: FixedPointOptions) -> (x: [Double], q: Double) {
+        var x = start
+        var qk = 0.5 * model.flow(x).reduce(0) { $0 + $1 * $1 }
+        for _ in 0..<o.newtonIterations where qk > o.tolQ * 1e-6 {
+            guard let step = try? newtonStep(model, x) else { break }
+            let trial = zip(x, step).map { $0 - $1 }
+            let qt = 0.5 * model.flow(trial).reduce(0) { $0 + $1 * $1 }
+            guard qt < qk else { break }
+            x = trial
+            qk = qt
+        }
+        return (x, qk)
+    }
+
+    /// The Jacobian's eigenvalues at `x`, and what they say: stability, slow directions, the
+    /// slowest stable time constant.
+    static func linearise(_ model: ClosedLoopModel, _ x: [Double], q: Double, starts: Int, options o: FixedPointOptions) throws -> FixedPoint {
+        let eig = try GeneralEigen.eigenvalues(jacobian(model, x), n: model.n)
+        let maxRe = eig.first?.re ?? 0
+        let slow = eig.filter { abs($0.re) < o.slowRate }.count
+        let stableRates = eig.filter { $0.re < 0 }.map { -1 / $0.re }
+        let z = model.outputs(x)
+        return FixedPoint(q: q, isFixed: q <= o.tolQ, outputs: [z.0, z.1, z.2], starts: starts, maxRealPart: maxRe, stable: maxRe < 0,
+                          slowDirections: slow, slowestTimeConstant: stableRates.max(), leadingEigenvalues: eig.prefix(10).map { [$0.re, $0.im] },
+                          state: x)
     }
 
     /// The Jacobian of the flow, A = −I + W_eff·diag(1 − tanh²x), row-major.

@@ -36,6 +36,7 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
         let P = RunMemoryEstimate.Part.self, nd = Double(n)
         func sim(_ b: Int) -> Int { ClosedLoopSimulator.bytes(n: n, trajectories: b) }
         let classified = 5 * classification.copies + 4
+        let jacobians = FixedPointSearch.linearisationWorkers(n: n)
         var phases: [RunMemoryEstimate.Part] = [P.init("classification runs (\(classified) trajectories)", device: sim(classified), largestBuffer: P.bytes(4 * nd * nd),
                                   remedy: "fewer perturbed copies (--copies)")]
         if let fo = fixedPoints {
@@ -53,7 +54,8 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
         }
         let peak = phases.max { $0.host + $0.device < $1.host + $1.device }!
         return RunMemoryEstimate([
-            P.init("closed-loop model and linearisation (double N×N)", host: P.bytes(8 * 3 * nd * nd), remedy: "a smaller N"),
+            P.init("closed-loop model and linearisation (double N×N, \(jacobians) Jacobian(s) at once)", host: P.bytes(8 * Double(1 + jacobians) * nd * nd),
+                   remedy: "a smaller N"),
             peak,
         ])
     }

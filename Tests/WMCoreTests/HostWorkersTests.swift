@@ -1,0 +1,61 @@
+import CLAPACK
+import Foundation
+import XCTest
+@testable import WMCore
+
+/// Independent LAPACK problems solved side by side: same answers, same order, errors and the
+/// OpenBLAS thread count handled.
+final class HostWorkersTests: XCTestCase {
+    struct Failure: Error, Equatable { let index: Int }
+
+    /// An n × n matrix of uniform entries in [−1, 1) (Philox).
+    func matrix(_ n: Int, seed: UInt64) -> [Double] {
+        let p = Philox4x32(seed: seed)
+        return (0..<n * n).map { i in
+            let b = p.block(UInt32(i), 0, 0, 0)
+            return 2 * RandomBits.unitDouble(b.0, b.1) - 1
+        }
+    }
+
+    func testEigenvaluesSideBySideEqualTheOneAtATimeAnswersInOrder() throws {
+        let n = 37, count = 11
+        let matrices = (0..<count).map { matrix(n, seed: UInt64(100 + $0)) }
+        let alone = try matrices.map { try GeneralEigen.eigenvalues($0, n: n) }
+        for workers in [2, 3, 4] {
+            let together = try HostWorkers.map(count, workers: workers) { try GeneralEigen.eigenvalues(matrices[$0], n: n) }
+            XCTAssertEqual(together.count, count)
+            for (a, b) in zip(alone, together) {
+                for (x, y) in zip(a, b) {
+                    XCTAssertEqual(x.re, y.re, accuracy: 1e-10)
+                    XCTAssertEqual(x.im, y.im, accuracy: 1e-10)
+                }
+            }
+        }
+        let solved = try HostWorkers.map(count, workers: 3) { k in try LinearSolve.solve(matrices[k], n: n, [Double](repeating: 1, count: n)) }
+        for (k, x) in solved.enumerated() {
+            let residual = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + matrices[k][i * n + $1] * x[$1] } - 1 }
+            XCTAssertLessThan(residual.map(abs).max()!, 1e-9)
+        }
+    }
+
+    func testTheFirstErrorByIndexIsThrownAndTheBLASThreadsAreRestored() {
+        let before = openblas_get_num_threads()
+        for workers in [1, 2, 4] {
+            XCTAssertThrowsError(try HostWorkers.map(50, workers: workers) { i -> Int in
+                if i == 7 || i == 31 { throw Failure(index: i) }
+                return i
+            }) { XCTAssertEqual($0 as? Failure, Failure(index: 7), "workers \(workers)") }
+            XCTAssertEqual(openblas_get_num_threads(), before)
+        }
+        XCTAssertEqual(try HostWorkers.map(0, workers: 4) { $0 }, [])
+        XCTAssertEqual(try HostWorkers.map(13, workers: 4) { $0 * $0 }, (0..<13).map { $0 * $0 })
+        XCTAssertEqual(openblas_get_num_threads(), before)
+    }
+
+    func testTheWorkerCountFollowsCoresAndMemory() {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        XCTAssertEqual(HostWorkers.count(bytesPerWorker: 1), Swift.min(cores, 8))
+        XCTAssertEqual(HostWorkers.count(bytesPerWorker: MemoryEstimate.hostAvailable), 1, "one worker even when one does not fit a quarter")
+        XCTAssertEqual(HostWorkers.count(bytesPerWorker: MemoryEstimate.hostAvailable / 8), Swift.min(cores, 2))
+    }
+}
