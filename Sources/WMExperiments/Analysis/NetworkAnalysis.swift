@@ -22,6 +22,11 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
 
     public func validate() throws {
         guard !archives.isEmpty else { throw WMError.invalidParameter(name: "archives", value: "none", expected: "at least one trained network") }
+        try validateOptions()
+    }
+
+    /// The options' checks alone (a job that analyses networks not trained yet checks these).
+    public func validateOptions() throws {
         try classification.validate()
         try fixedPoints?.validate()
         try robustness?.validate()

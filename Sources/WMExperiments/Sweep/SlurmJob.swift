@@ -81,6 +81,11 @@ public struct SlurmJob: Sendable {
     public var gpusPerTask = 0
     /// Most array tasks running at once (nil: no limit).
     public var maxConcurrent: Int? = nil
+    /// A training population only: after its merge succeeds, analyse the trained networks
+    /// (`wmsim analyze`) in this many array tasks, then merge those (nil: no analysis).
+    public private(set) var analysisShards: Int? = nil
+    /// Extra `wmsim analyze` arguments (thresholds, search sizes), already split and checked.
+    public private(set) var analysisArguments: [String] = []
     /// The job folder as the scripts name it: absolute, so `sbatch sweep.sbatch` works from any
     /// directory (set by `write(to:)`).
     public var folder = "."
@@ -101,12 +106,23 @@ public struct SlurmJob: Sendable {
         self.executable = executable
     }
 
+    /// Adds the analysis stage (a training population only).
+    public mutating func analyse(shards n: Int, arguments: [String] = []) throws {
+        guard case .training = workload else {
+            throw WMError.invalidParameter(name: "analysis", value: "a sweep", expected: "a training population (--population): sweeps hold no trained networks")
+        }
+        guard n >= 1 else { throw WMError.invalidParameter(name: "analysis shards", value: "\(n)", expected: "≥ 1") }
+        analysisShards = n
+        analysisArguments = arguments
+    }
+
     static func quote(_ s: String) -> String {
         if s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-=:,+".contains($0) }) && !s.isEmpty { return s }
         return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    func directives(name: String, array: Bool) -> [String] {
+    func directives(name: String, array: Bool, tasks: Int? = nil) -> [String] {
+        let tasks = tasks ?? shards
         let dir = Self.quote(folder)
         // Absolute paths and an existing logs/ (made by write(to:)): a script submitted from
         // another directory still finds its folder; append mode keeps a requeued task's first log.
@@ -115,7 +131,7 @@ public struct SlurmJob: Sendable {
                  "#SBATCH --open-mode=append"]
         if !array { d[5] = "#SBATCH --output=\(dir)/logs/%x-%j.out" }
         if array {
-            d.append("#SBATCH --array=0-\(shards - 1)\(maxConcurrent.map { "%\($0)" } ?? "")")
+            d.append("#SBATCH --array=0-\(tasks - 1)\(maxConcurrent.map { "%\($0)" } ?? "")")
             // SIGTERM to the batch shell (B:), which has exec'd wmsim, 2 minutes before the time
             // limit: wmsim finishes and syncs the batch in flight (up to WMSIM_TERM_GRACE = 100 s,
             // set in the script), says what it kept and exits 143 on its own, before SLURM's
@@ -170,6 +186,70 @@ public struct SlurmJob: Sendable {
         array=${array%%;*}
         merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
         echo "submitted array $array (\(shards) task(s)) and merge ${merge%%;*}"
+        \(analysisChain)
+        """
+    }
+
+    /// submit.sh's and resubmit.sh's last lines with an analysis stage: its array once the
+    /// training merge has succeeded, then its merge; both are cancelled if that merge fails
+    /// (`--kill-on-invalid-dep`), and resubmit.sh submits them again.
+    var analysisChain: String {
+        guard let a = analysisShards else { return "" }
+        return """
+        merge=${merge%%;*}
+        analysis=$(sbatch --parsable --dependency=afterok:$merge --kill-on-invalid-dep=yes analyze.sbatch)
+        analysis=${analysis%%;*}
+        amerge=$(sbatch --parsable --dependency=afterok:$merge,afterany:$analysis --kill-on-invalid-dep=yes analyze-merge.sbatch)
+        echo "then analysis array $analysis (\(a) task(s)) and analysis merge ${amerge%%;*}"
+
+        """
+    }
+
+    /// The analysis array's results file of task i of n (companions -points/ and -plots/ beside it).
+    static func analysisShardFile(_ i: Int, of n: Int) -> String { "analysis/shard-\(i)-of-\(n).jsonl" }
+
+    /// The script of the analysis array: task i analyses every n-th trained network of networks/.
+    public var analysisArrayScript: String? {
+        guard let a = analysisShards else { return nil }
+        return (directives(name: "wmsim-analyze", array: true, tasks: a) + [
+            "# Analyses the trained networks of networks/ in \(a) shard(s), after the training merge has succeeded.",
+            "# Rerunning a task (sbatch --array=i analyze.sbatch, or ./resubmit-analysis.sh i) resumes its shard.",
+            "set -euo pipefail",
+            "cd \(Self.quote(folder))",
+            "mkdir -p analysis logs",
+            "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
+            "export WMSIM_TERM_GRACE=${WMSIM_TERM_GRACE:-100}",
+            (["exec", Self.quote(executable), "analyze", Self.quote(folder), "--shard", "\"$i/\(a)\"", "--out", "\"analysis/shard-$i-of-\(a).jsonl\""]
+                + sweepArguments.map(Self.quote) + analysisArguments.map(Self.quote)).joined(separator: " "),
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// The script of the analysis merge: analysis.jsonl and analysis-summary.json in the job folder.
+    public var analysisMergeScript: String? {
+        guard let a = analysisShards else { return nil }
+        return (directives(name: "wmsim-analyze-merge", array: false) + [
+            "set -euo pipefail",
+            "cd \(Self.quote(folder))",
+            "exec \(Self.quote(executable)) merge " + (0..<a).map { Self.analysisShardFile($0, of: a) }.joined(separator: " ")
+                + " --output analysis.jsonl --force --skip-missing-files",
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// Reruns some analysis tasks (they resume their shards) and then the analysis merge.
+    public var resubmitAnalysisScript: String? {
+        guard analysisShards != nil else { return nil }
+        return """
+        #!/bin/bash
+        # Usage: ./resubmit-analysis.sh TASKS   (e.g. 1,3: the analysis array tasks to run again)
+        # A task resumes its shard where it stopped; the analysis merge runs after they end.
+        set -euo pipefail
+        cd \(Self.quote(folder))
+        tasks=${1:?give the analysis tasks to rerun, e.g. ./resubmit-analysis.sh 1,3}
+        mkdir -p analysis logs
+        analysis=$(sbatch --parsable --array="$tasks" analyze.sbatch)
+        analysis=${analysis%%;*}
+        amerge=$(sbatch --parsable --dependency=afterany:$analysis analyze-merge.sbatch)
+        echo "resubmitted analysis tasks $tasks as $analysis and analysis merge ${amerge%%;*}"
 
         """
     }
@@ -188,7 +268,7 @@ public struct SlurmJob: Sendable {
         array=${array%%;*}
         merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
         echo "resubmitted tasks $tasks as $array and merge ${merge%%;*}"
-
+        \(analysisChain)
         """
     }
 
@@ -196,10 +276,14 @@ public struct SlurmJob: Sendable {
     public var files: [String] { [workload.specFile] + scripts.map(\.name) }
 
     var scripts: [(name: String, text: String)] {
-        [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript), ("resubmit.sh", resubmitScript)]
+        var s = [("sweep.sbatch", arrayScript), ("merge.sbatch", mergeScript), ("submit.sh", submitScript), ("resubmit.sh", resubmitScript)]
+        if let a = analysisArrayScript, let m = analysisMergeScript, let r = resubmitAnalysisScript {
+            s += [("analyze.sbatch", a), ("analyze-merge.sbatch", m), ("resubmit-analysis.sh", r)]
+        }
+        return s
     }
 
-    /// Writes the four files (`files`) into `folder` (created if needed), replacing any that exist;
+    /// Writes the files (`files`) into `folder` (created if needed), replacing any that exist;
     /// callers that must not overwrite check `files` first.
     public func write(to folder: URL) throws {
         let fm = FileManager.default
@@ -208,6 +292,7 @@ public struct SlurmJob: Sendable {
         do {
             try fm.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
             try fm.createDirectory(at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
+            if analysisShards != nil { try fm.createDirectory(at: folder.appendingPathComponent("analysis"), withIntermediateDirectories: true) }
             try workload.writeSpec(to: folder.appendingPathComponent(workload.specFile))
             for (name, text) in job.scripts {
                 let u = folder.appendingPathComponent(name)

@@ -52,38 +52,8 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func execute() throws {
-        var o = ClassificationOptions()
-        if let v = copies { o.copies = v }
-        if let v = noise { o.noise = v }
-        if let v = steps { o.steps = v }
-        if let v = window { o.window = v }
-        if let v = settledVariance { o.settledVariance = v }
-        if let v = decimals { o.decimals = v }
-        if let v = fixedMinimum { o.fixedPointsMinimum = v }
-        if let v = farBound { o.farBound = v }
-        if let v = seed { o.seed = v }
-        // Default slowness steps end within the run.
-        o.slownessSteps = o.slownessSteps.filter { $0 < o.steps } + (o.slownessSteps.contains(o.steps - 1) ? [] : [o.steps - 1])
-        var fo: FixedPointOptions? = noFixedPoints ? nil : FixedPointOptions()
-        if noFixedPoints, fpIterations != nil || fpSamples != nil || fpLearningRate != nil {
-            throw ValidationError("--fp-* options set the fixed-point search, which --no-fixed-points turns off")
-        }
-        if let v = fpIterations { fo?.iterations = v }
-        if let v = fpSamples { fo?.trajectorySamples = v }
-        if let v = fpLearningRate { fo?.learningRate = v }
-        fo?.seed = o.seed
-        var ro: RobustnessOptions? = noRobustness ? nil : RobustnessOptions()
-        if noRobustness, noiseRepeats != nil || maxExtension != nil {
-            throw ValidationError("--noise-repeats and --max-extension set the robustness tests, which --no-robustness turns off")
-        }
-        if let v = noiseRepeats { ro?.repeats = v }
-        if let v = maxExtension {
-            guard v.isFinite, v >= 1, v <= 100_000 else { throw ValidationError("--max-extension must be 1…100000 τ") }
-            ro?.extensions = stride(from: 1.0, through: v, by: 0.5).map { $0 }
-        }
-        ro?.seed = o.seed
-        let spec = AnalysisSpec(archives: try AnalysisSpec.discover(dirs), classification: o, fixedPoints: fo, robustness: ro)
-        try spec.validate()
+        let spec = try analysisSpec { try AnalysisSpec.discover(dirs) }
+        let o = spec.classification
         let sh = try shard.map { try SweepShard(parsing: $0) }
         let url: URL
         if let out { url = URL(fileURLWithPath: out) } else if dirs.count == 1 {
@@ -141,5 +111,43 @@ struct AnalyzeCommand: ParsableCommand {
         print(String(format: "%d network(s) analysed in %.1f s%@; %d not analysed", summary.analysed, summary.seconds,
                      summary.resumed > 0 ? ", \(summary.resumed) resumed" : "", summary.failed))
         print("wrote \(url.path) and \(summaryURL.path)")
+    }
+
+    /// The analysis these options ask for, checked, over the networks `archives` finds (after
+    /// the options' own checks; `wmsim slurm --analyze` checks its options before any network exists).
+    func analysisSpec(checkArchives: Bool = true, archives: () throws -> [String]) throws -> AnalysisSpec {
+        var o = ClassificationOptions()
+        if let v = copies { o.copies = v }
+        if let v = noise { o.noise = v }
+        if let v = steps { o.steps = v }
+        if let v = window { o.window = v }
+        if let v = settledVariance { o.settledVariance = v }
+        if let v = decimals { o.decimals = v }
+        if let v = fixedMinimum { o.fixedPointsMinimum = v }
+        if let v = farBound { o.farBound = v }
+        if let v = seed { o.seed = v }
+        // Default slowness steps end within the run.
+        o.slownessSteps = o.slownessSteps.filter { $0 < o.steps } + (o.slownessSteps.contains(o.steps - 1) ? [] : [o.steps - 1])
+        var fo: FixedPointOptions? = noFixedPoints ? nil : FixedPointOptions()
+        if noFixedPoints, fpIterations != nil || fpSamples != nil || fpLearningRate != nil {
+            throw ValidationError("--fp-* options set the fixed-point search, which --no-fixed-points turns off")
+        }
+        if let v = fpIterations { fo?.iterations = v }
+        if let v = fpSamples { fo?.trajectorySamples = v }
+        if let v = fpLearningRate { fo?.learningRate = v }
+        fo?.seed = o.seed
+        var ro: RobustnessOptions? = noRobustness ? nil : RobustnessOptions()
+        if noRobustness, noiseRepeats != nil || maxExtension != nil {
+            throw ValidationError("--noise-repeats and --max-extension set the robustness tests, which --no-robustness turns off")
+        }
+        if let v = noiseRepeats { ro?.repeats = v }
+        if let v = maxExtension {
+            guard v.isFinite, v >= 1, v <= 100_000 else { throw ValidationError("--max-extension must be 1…100000 τ") }
+            ro?.extensions = stride(from: 1.0, through: v, by: 0.5).map { $0 }
+        }
+        ro?.seed = o.seed
+        let spec = AnalysisSpec(archives: try archives(), classification: o, fixedPoints: fo, robustness: ro)
+        try checkArchives ? spec.validate() : spec.validateOptions()
+        return spec
     }
 }

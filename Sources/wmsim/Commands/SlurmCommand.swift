@@ -22,6 +22,11 @@ struct SlurmCommand: ParsableCommand {
             With --population FILE (a `wmsim train` population file) the tasks train
             networks instead: task i runs `wmsim train --config population.json --shard i/n
             --out .`, writing networks/ and results-shard-i-of-n.jsonl into the job folder.
+            With --analyze as well, the trained networks are then analysed in an array of their
+            own once the training merge has succeeded: analyze.sbatch (task i runs `wmsim
+            analyze JOB --shard i/n --out analysis/shard-i-of-n.jsonl` plus --analysis-options),
+            analyze-merge.sbatch (→ analysis.jsonl and analysis-summary.json) and
+            resubmit-analysis.sh TASKS; submit.sh and resubmit.sh chain them after the training.
             """)
 
     @OptionGroup var sweep: SweepOptions
@@ -37,11 +42,15 @@ struct SlurmCommand: ParsableCommand {
     @Option(help: "GPUs per task.") var gpus = 0
     @Option(help: "Most tasks running at once.") var maxConcurrent: Int?
     @Option(help: "Backend the tasks use: auto, opencl, cpu (default auto).") var backend: String?
+    @Flag(help: "With --population: analyse the trained networks after training (`wmsim analyze`, its own array).") var analyze = false
+    @Option(help: "Analysis array tasks (default: --shards).") var analysisShards: Int?
+    @Option(parsing: .unconditional, help: "More `wmsim analyze` options for the analysis tasks, as one string (e.g. \"--noise-repeats 5 --max-extension 50\").") var analysisOptions: String?
     @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh).") var force = false
 
     func run() throws {
         do {
             let exe = wmsim ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            if analyze, population == nil { throw ValidationError("--analyze analyses trained networks: it needs --population") }
             let workload: SlurmWorkload
             if let file = population {
                 guard sweep.config == nil, sweep.vary.isEmpty, sweep.mode == nil, sweep.replicates == nil else {
@@ -60,6 +69,19 @@ struct SlurmCommand: ParsableCommand {
             job.gpusPerTask = gpus
             job.maxConcurrent = maxConcurrent
             if let b = backend { job.sweepArguments = ["--backend", b] }
+            if analyze {
+                let extra = (analysisOptions ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+                // Checked here, not on the nodes hours later: the options must parse as `wmsim analyze`'s.
+                if let bad = extra.first(where: { ["--out", "--shard", "--backend"].contains($0) }) {
+                    throw ValidationError("--analysis-options: \(bad) is set by the job (--backend applies to both arrays)")
+                }
+                do { _ = try AnalyzeCommand.parse(["."] + extra).analysisSpec(checkArchives: false) { [] } } catch {
+                    throw ValidationError("--analysis-options: " + ((error as? WMError)?.description ?? AnalyzeCommand.message(for: error)))
+                }
+                try job.analyse(shards: analysisShards ?? shards, arguments: extra)
+            } else if analysisShards != nil || analysisOptions != nil {
+                throw ValidationError("--analysis-shards and --analysis-options need --analyze")
+            }
             let url = URL(fileURLWithPath: out ?? "wmsim-out/slurm-\(workload.fingerprint)")
             // Every file the job writes, not just its scripts: a sweep.json or submit.sh of the
             // user's is as easily lost as an earlier job.

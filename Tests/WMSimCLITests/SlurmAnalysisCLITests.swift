@@ -1,0 +1,126 @@
+import Foundation
+import XCTest
+
+/// `wmsim slurm --population … --analyze`: a training array, its merge, then an analysis array
+/// and its merge, chained so that the analysis starts only once every network is trained.
+extension SlurmClusterCLITests {
+    /// 2 points × 2 seeds of N = 40, trained in a moment.
+    static let population = """
+        {"axes": [{"name": "g", "values": [0.9, 1.5]}], "replicates": 2,
+         "base": {"trainTrials": 12, "testTrials": 4, "evaluationSeeds": 1, "network": {"n": 40},
+                  "task": {"stimulus1": 6, "delay1": 3, "stimulus2": 6, "delay2": 3, "response": 4}}}
+        """
+    static let quickAnalysis = "--steps 600 --window 100 --fp-iterations 400 --fp-samples 30 --noise-repeats 1 --max-extension 5"
+
+    func populationFile(_ dir: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("pop.json")
+        try Self.population.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// The analysis scripts name the job folder, the shard and the options; submit.sh and
+    /// resubmit.sh chain them after the training merge; options that cannot work are refused
+    /// before anything is written.
+    func testAnalysisStageScriptsAndRefusals() throws {
+        let dir = CLI.tempDir("slurm-analysis-scripts")
+        let pop = try populationFile(dir)
+        for (args, text) in [(["--n", "100", "--vary", "g=1,2", "--analyze"], "needs --population"),
+                             (["--population", pop.path, "--analysis-shards", "2"], "need --analyze"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--windw 3"], "Unknown option '--windw'"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--window 1"], "window = 1"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--out x.jsonl"], "--out is set by the job"),
+                             (["--population", pop.path, "--analyze", "--analysis-shards", "0"], "analysis shards = 0")] {
+            let job = dir.appendingPathComponent("refused")
+            let r = try CLI.run(["slurm"] + args + ["--out", job.path])
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains(text), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: job.path), "\(args) wrote the job folder")
+        }
+
+        let job = dir.appendingPathComponent("job")
+        let w = try CLI.run(["slurm", "--population", pop.path, "--shards", "2", "--analyze", "--analysis-shards", "3", "--backend", "cpu",
+                             "--analysis-options", Self.quickAnalysis, "--out", job.path])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        func text(_ name: String) throws -> String { try String(contentsOf: job.appendingPathComponent(name), encoding: .utf8) }
+        let analyze = try text("analyze.sbatch")
+        XCTAssertTrue(analyze.contains("#SBATCH --array=0-2\n"), analyze)
+        XCTAssertTrue(analyze.contains("#SBATCH --signal=B:TERM@120"), analyze)
+        let exec = try XCTUnwrap(analyze.split(separator: "\n").last)
+        XCTAssertEqual(String(exec), "exec \(CLI.binary.resolvingSymlinksInPath().path) analyze \(job.standardizedFileURL.path) --shard \"$i/3\" "
+                       + "--out \"analysis/shard-$i-of-3.jsonl\" --backend cpu \(Self.quickAnalysis)")
+        XCTAssertTrue(try text("analyze-merge.sbatch").contains("merge analysis/shard-0-of-3.jsonl analysis/shard-1-of-3.jsonl analysis/shard-2-of-3.jsonl --output analysis.jsonl"))
+        for script in ["submit.sh", "resubmit.sh"] {
+            let s = try text(script)
+            XCTAssertTrue(s.contains("--dependency=afterok:$merge --kill-on-invalid-dep=yes analyze.sbatch"), s)
+            XCTAssertTrue(s.contains("--dependency=afterok:$merge,afterany:$analysis --kill-on-invalid-dep=yes analyze-merge.sbatch"), s)
+        }
+        XCTAssertTrue(try text("resubmit-analysis.sh").contains("--array=\"$tasks\" analyze.sbatch"))
+        // A job without --analyze writes none of it.
+        let plain = dir.appendingPathComponent("plain")
+        XCTAssertEqual(try CLI.run(["slurm", "--population", pop.path, "--out", plain.path]).status, 0)
+        XCTAssertFalse(try String(contentsOf: plain.appendingPathComponent("submit.sh"), encoding: .utf8).contains("analyze"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: plain.appendingPathComponent("analyze.sbatch").path))
+    }
+
+    /// Cancels a training task: the training merge fails and the analysis jobs are cancelled, not
+    /// left pending. `resubmit.sh` then trains the rest and the chained analysis runs; its merged
+    /// rows equal one `wmsim analyze` of the job folder (all but times and file names).
+    func testAnalysisRunsOnlyAfterACompleteTrainingAndMatchesOneAnalyze() throws {
+        try requireCluster()
+        let dir = CLI.tempDir("slurm-analysis")
+        let pop = try populationFile(dir)
+        let job = dir.appendingPathComponent("job")
+        let w = try CLI.run(["slurm", "--population", pop.path, "--shards", "2", "--analyze", "--analysis-shards", "3", "--backend", "cpu",
+                             "--cpus", "1", "--mem", "1G", "--time", "00:10:00", "--max-concurrent", "1",
+                             "--analysis-options", Self.quickAnalysis, "--out", job.path])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        let deadline = Date().addingTimeInterval(patience)
+
+        let s = try Self.run(job.appendingPathComponent("submit.sh").path, [])
+        XCTAssertEqual(s.status, 0, s.stdout + s.stderr)
+        let (array, merge) = try Self.ids(s.stdout, "submitted array", "and merge")
+        let (analysis, analysisMerge) = try Self.ids(s.stdout, "analysis array", "and analysis merge")
+        submitted += [array, merge, analysis, analysisMerge]
+        // One task at a time (%1): task 1 is still pending.
+        XCTAssertEqual(try Self.slurm(["scancel", "\(array)_1"]).status, 0)
+        XCTAssertEqual(try Self.waitForEnd(merge, deadline: deadline, job: job, submitted).state, "FAILED")
+        for id in [analysis, analysisMerge] {
+            XCTAssertEqual(try Self.waitForEnd(id, deadline: deadline, job: job, submitted, neverStarts: true).state, "CANCELLED", "job \(id)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.appendingPathComponent("analysis.jsonl").path))
+
+        let r = try Self.run(job.appendingPathComponent("resubmit.sh").path, ["1"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let (again, merge2) = try Self.ids(r.stdout, "1 as", "and merge")
+        let (analysis2, analysisMerge2) = try Self.ids(r.stdout, "analysis array", "and analysis merge")
+        submitted += [again, merge2, analysis2, analysisMerge2]
+        let done = try Self.waitForEnd(analysisMerge2, deadline: deadline, job: job, submitted)
+        XCTAssertEqual(done.state, "COMPLETED", Self.diagnose(job, submitted))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("analysis-summary.json").path))
+
+        let one = dir.appendingPathComponent("one.jsonl")
+        let direct = try CLI.run(["analyze", job.path, "--backend", "cpu", "--out", one.path] + Self.quickAnalysis.split(separator: " ").map(String.init))
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        let merged = try Self.analysisRows(job.appendingPathComponent("analysis.jsonl")), alone = try Self.analysisRows(one)
+        XCTAssertEqual(merged.count, 4)
+        XCTAssertEqual(Set(merged.keys), Set(alone.keys))
+        for (key, row) in alone {
+            let other = merged[key] ?? [:]
+            let differ = Set(row.keys).union(other.keys).filter { row[$0] != other[$0] }.sorted()
+            XCTAssertTrue(differ.isEmpty, "\(key): " + differ.prefix(5).map { "\($0) \(other[$0] ?? "none") ≠ \(row[$0] ?? "none")" }.joined(separator: "; "))
+        }
+    }
+
+    /// Analysis rows by archive, flattened, without their times and the name of their points file.
+    static func analysisRows(_ url: URL) throws -> [String: [String: String]] {
+        var rows: [String: [String: String]] = [:]
+        for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let row = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            var flat: [String: String] = [:]
+            flatten(row, "", into: &flat)
+            rows[flat["archive"] ?? "?"] = flat.filter { !$0.key.hasSuffix("seconds") && $0.key != "pointStates" }
+        }
+        return rows
+    }
+}
