@@ -31,7 +31,11 @@ final class HostWorkersTests: XCTestCase {
                 }
             }
         }
-        let solved = try HostWorkers.map(count, workers: 3) { k in try LinearSolve.solve(matrices[k], n: n, [Double](repeating: 1, count: n)) }
+        // Inside, OpenBLAS runs on one thread; the row-major A (not Aᵀ) is solved.
+        let solved = try HostWorkers.map(count, workers: 3) { k -> [Double] in
+            XCTAssertEqual(openblas_get_num_threads(), 1)
+            return try LinearSolve.solve(matrices[k], n: n, [Double](repeating: 1, count: n))
+        }
         for (k, x) in solved.enumerated() {
             let residual = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + matrices[k][i * n + $1] * x[$1] } - 1 }
             XCTAssertLessThan(residual.map(abs).max()!, 1e-9)
@@ -52,10 +56,41 @@ final class HostWorkersTests: XCTestCase {
         XCTAssertEqual(openblas_get_num_threads(), before)
     }
 
+    /// Regions that overlap (two threads, each running workers) leave the thread count at one
+    /// until the last ends, then restore it.
+    func testOverlappingRegionsRestoreTheThreadCountOnlyAtTheEnd() {
+        let before = openblas_get_num_threads()
+        let inner = DispatchSemaphore(value: 0), outerMayEnd = DispatchSemaphore(value: 0)
+        let seen = Seen()
+        let t = Thread {
+            SingleThreadedBLAS.run {
+                inner.signal()
+                outerMayEnd.wait()
+            }
+        }
+        t.start()
+        inner.wait()
+        SingleThreadedBLAS.run { seen.add(openblas_get_num_threads()) }
+        // The other region is still open: the count stays at one.
+        seen.add(openblas_get_num_threads())
+        outerMayEnd.signal()
+        while t.isExecuting || !t.isFinished { usleep(1000) }
+        XCTAssertEqual(seen.values, [1, 1])
+        XCTAssertEqual(openblas_get_num_threads(), before)
+    }
+
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [Int32] = []
+        func add(_ v: Int32) { lock.withLock { items.append(v) } }
+        var values: [Int32] { lock.withLock { items } }
+    }
+
     func testTheWorkerCountFollowsCoresAndMemory() {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        XCTAssertEqual(HostWorkers.count(bytesPerWorker: 1), Swift.min(cores, 8))
+        let slurm = ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? cores
+        XCTAssertEqual(HostWorkers.count(bytesPerWorker: 1), Swift.min(cores, slurm, 8))
         XCTAssertEqual(HostWorkers.count(bytesPerWorker: MemoryEstimate.hostAvailable), 1, "one worker even when one does not fit a quarter")
-        XCTAssertEqual(HostWorkers.count(bytesPerWorker: MemoryEstimate.hostAvailable / 8), Swift.min(cores, 2))
+        XCTAssertEqual(HostWorkers.count(bytesPerWorker: MemoryEstimate.hostAvailable / 8), Swift.min(cores, slurm, 2))
     }
 }

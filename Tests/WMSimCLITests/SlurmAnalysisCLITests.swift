@@ -30,6 +30,9 @@ extension SlurmClusterCLITests {
                              (["--population", pop.path, "--analyze", "--analysis-options", "--windw 3"], "Unknown option '--windw'"),
                              (["--population", pop.path, "--analyze", "--analysis-options", "--window 1"], "window = 1"),
                              (["--population", pop.path, "--analyze", "--analysis-options", "--out x.jsonl"], "--out is set by the job"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--out=x.jsonl"], "--out=x.jsonl is set by the job"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--device \"NVIDIA H200\""], "cannot be quoted"),
+                             (["--population", pop.path, "--analyze", "--analysis-options", "--window 100 other/folder"], "options only"),
                              (["--population", pop.path, "--analyze", "--analysis-shards", "0"], "analysis shards = 0")] {
             let job = dir.appendingPathComponent("refused")
             let r = try CLI.run(["slurm"] + args + ["--out", job.path])
@@ -48,8 +51,8 @@ extension SlurmClusterCLITests {
         XCTAssertTrue(analyze.contains("#SBATCH --signal=B:TERM@120"), analyze)
         let exec = try XCTUnwrap(analyze.split(separator: "\n").last)
         XCTAssertEqual(String(exec), "exec \(CLI.binary.resolvingSymlinksInPath().path) analyze \(job.standardizedFileURL.path) --shard \"$i/3\" "
-                       + "--out \"analysis/shard-$i-of-3.jsonl\" --backend cpu \(Self.quickAnalysis)")
-        XCTAssertTrue(try text("analyze-merge.sbatch").contains("merge analysis/shard-0-of-3.jsonl analysis/shard-1-of-3.jsonl analysis/shard-2-of-3.jsonl --output analysis.jsonl"))
+                       + "--out \"analysis-shard-$i-of-3.jsonl\" --backend cpu \(Self.quickAnalysis)")
+        XCTAssertTrue(try text("analyze-merge.sbatch").contains("merge analysis-shard-0-of-3.jsonl analysis-shard-1-of-3.jsonl analysis-shard-2-of-3.jsonl --output analysis.jsonl"))
         for script in ["submit.sh", "resubmit.sh"] {
             let s = try text(script)
             XCTAssertTrue(s.contains("--dependency=afterok:$merge --kill-on-invalid-dep=yes analyze.sbatch"), s)
@@ -89,6 +92,10 @@ extension SlurmClusterCLITests {
             XCTAssertEqual(try Self.waitForEnd(id, deadline: deadline, job: job, submitted, neverStarts: true).state, "CANCELLED", "job \(id)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: job.appendingPathComponent("analysis.jsonl").path))
+        // An analysis rerun is refused while the training is not merged.
+        let early = try Self.run(job.appendingPathComponent("resubmit-analysis.sh").path, ["0"])
+        XCTAssertEqual(early.status, 1, early.stdout + early.stderr)
+        XCTAssertTrue(early.stderr.contains("the training is not merged yet"), early.stderr)
 
         let r = try Self.run(job.appendingPathComponent("resubmit.sh").path, ["1"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
@@ -98,6 +105,16 @@ extension SlurmClusterCLITests {
         let done = try Self.waitForEnd(analysisMerge2, deadline: deadline, job: job, submitted)
         XCTAssertEqual(done.state, "COMPLETED", Self.diagnose(job, submitted))
         XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("analysis-summary.json").path))
+
+        XCTAssertTrue(FileManager.default.fileExists(atPath: job.appendingPathComponent("analysis-plots/mechanisms_by_g.svg").path), "the merge draws the population figures")
+
+        // A lost analysis shard: resubmit-analysis.sh reruns its task and the merge.
+        try FileManager.default.removeItem(at: job.appendingPathComponent("analysis-shard-1-of-3.jsonl"))
+        let ra = try Self.run(job.appendingPathComponent("resubmit-analysis.sh").path, ["1"])
+        XCTAssertEqual(ra.status, 0, ra.stdout + ra.stderr)
+        let (analysis3, analysisMerge3) = try Self.ids(ra.stdout, "tasks 1 as", "and analysis merge")
+        submitted += [analysis3, analysisMerge3]
+        XCTAssertEqual(try Self.waitForEnd(analysisMerge3, deadline: deadline, job: job, submitted).state, "COMPLETED", Self.diagnose(job, submitted))
 
         let one = dir.appendingPathComponent("one.jsonl")
         let direct = try CLI.run(["analyze", job.path, "--backend", "cpu", "--out", one.path] + Self.quickAnalysis.split(separator: " ").map(String.init))
@@ -110,6 +127,23 @@ extension SlurmClusterCLITests {
             let differ = Set(row.keys).union(other.keys).filter { row[$0] != other[$0] }.sorted()
             XCTAssertTrue(differ.isEmpty, "\(key): " + differ.prefix(5).map { "\($0) \(other[$0] ?? "none") ≠ \(row[$0] ?? "none")" }.joined(separator: "; "))
         }
+        // Each merged row's points file, relative to analysis.jsonl, holds the same states.
+        let mergedPaths = try Self.pointFiles(job.appendingPathComponent("analysis.jsonl")), alonePaths = try Self.pointFiles(one)
+        XCTAssertEqual(Set(mergedPaths.keys), Set(alonePaths.keys))
+        for (key, path) in mergedPaths {
+            let a = try Data(contentsOf: job.appendingPathComponent(path)), b = try Data(contentsOf: dir.appendingPathComponent(try XCTUnwrap(alonePaths[key])))
+            XCTAssertEqual(a, b, "\(key): \(path)")
+        }
+    }
+
+    /// The points file of every row that has one, by archive.
+    static func pointFiles(_ url: URL) throws -> [String: String] {
+        var files: [String: String] = [:]
+        for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let row = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let archive = row["archive"] as? String, let path = row["pointStates"] as? String { files[archive] = path }
+        }
+        return files
     }
 
     /// Analysis rows by archive, flattened, without their times and the name of their points file.

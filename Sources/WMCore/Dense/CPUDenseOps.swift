@@ -290,9 +290,8 @@ extension CPUDenseOps {
     /// OpenBLAS runs on one thread (restored afterwards): many small independent problems (one
     /// MLP per network) use the cores better this way than one problem with BLAS threads.
     public static func concurrentWorkers(_ workers: Int, _ body: @Sendable (CPUDenseOps) -> Void) {
-        let before = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(before) }
-        DispatchQueue.concurrentPerform(iterations: Swift.max(1, workers)) { _ in body(CPUDenseOps(singleThreaded: true)) }
+        SingleThreadedBLAS.run {
+            DispatchQueue.concurrentPerform(iterations: Swift.max(1, workers)) { _ in body(CPUDenseOps(singleThreaded: true)) }
+        }
     }
 }

@@ -1,4 +1,3 @@
-import CLAPACK
 import Foundation
 
 /// Runs many independent host computations that call LAPACK (one eigenvalue problem or linear
@@ -6,26 +5,27 @@ import Foundation
 /// LAPACK's eigenvalue iterations barely gain from BLAS threads (an N = 1000 `dgeev`: 0.75 s on
 /// one thread, 0.74 s on two), while two problems side by side take 0.41 s each on two cores.
 public enum HostWorkers {
-    /// How many problems that each hold `bytesPerWorker` run at once: every core, at most 8,
-    /// and no more than a quarter of the usable host memory holds.
+    /// How many problems that each hold `bytesPerWorker` run at once: every core (of a SLURM
+    /// task, its `--cpus-per-task`), at most 8, and no more than a quarter of the usable host
+    /// memory holds.
     public static func count(bytesPerWorker: Int) -> Int {
-        let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        if let text = ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"], let slurm = Int(text), slurm >= 1 { cores = Swift.min(cores, slurm) }
         let fit = MemoryEstimate.hostAvailable / 4 / Swift.max(1, bytesPerWorker)
         return Swift.max(1, Swift.min(cores, 8, fit))
     }
 
     /// `body(0..<count)` in order, computed by `workers` threads (OpenBLAS single-threaded
-    /// meanwhile, restored afterwards). The first error, by index, is rethrown; once one is
+    /// meanwhile, `SingleThreadedBLAS`). The first error, by index, is rethrown; once one is
     /// thrown the remaining indices are not started.
     public static func map<T: Sendable>(_ count: Int, workers: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
         let w = Swift.min(workers, count)
         guard w > 1 else { return try (0..<count).map(body) }
         let results = Slots<T>(count)
-        let before = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(before) }
-        DispatchQueue.concurrentPerform(iterations: w) { _ in
-            while let i = results.next() { results.set(i, Result { try body(i) }) }
+        SingleThreadedBLAS.run {
+            DispatchQueue.concurrentPerform(iterations: w) { _ in
+                while let i = results.next() { results.set(i, Result { try body(i) }) }
+            }
         }
         return try results.values()
     }

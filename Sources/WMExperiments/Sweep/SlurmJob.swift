@@ -65,6 +65,11 @@ public enum SlurmWorkload: Sendable {
 /// `resubmit.sh TASKS` (reruns tasks, then the merge). Paths in the scripts are absolute,
 /// logs/ and results/ exist, and logs are appended to. Array tasks get SIGTERM two minutes
 /// before their time limit (`--signal=B:TERM@120`), so wmsim ends them itself, saying what it kept.
+/// A training population with an analysis stage (`analyse(shards:arguments:)`) adds
+/// `analyze.sbatch` (task i analyses every m-th trained network into
+/// `analysis-shard-i-of-m.jsonl`), `analyze-merge.sbatch` (→ `analysis.jsonl`, its summary and
+/// figures) and `resubmit-analysis.sh TASKS`; submit.sh and resubmit.sh chain them after a
+/// training merge that passed (which leaves `training.complete`).
 public struct SlurmJob: Sendable {
     public var workload: SlurmWorkload
     public var shards: Int
@@ -161,7 +166,7 @@ public struct SlurmJob: Sendable {
 
     /// The script of the merge job.
     public var mergeScript: String {
-        (directives(name: jobName + "-merge", array: false) + [
+        let script = (directives(name: jobName + "-merge", array: false) + [
             "set -euo pipefail",
             "cd \(Self.quote(folder))",
             // Runs after the array ends however it ended (afterany). --force: results.jsonl is
@@ -170,7 +175,16 @@ public struct SlurmJob: Sendable {
             "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ")
                 + " --output results.jsonl --force --skip-missing-files",
         ]).joined(separator: "\n") + "\n"
+        guard analysisShards != nil else { return script }
+        // The merged file is written even when networks are missing; the analysis needs to know
+        // that this merge passed, so it leaves a marker only then.
+        return script.replacingOccurrences(of: "\nexec ", with: "\nrm -f \(Self.trainingComplete)\n")
+            + "touch \(Self.trainingComplete)\n"
     }
+
+    /// Written by the training merge when it passed (every network trained), removed when it
+    /// starts: what `resubmit-analysis.sh` checks.
+    static let trainingComplete = "training.complete"
 
     /// Submits the array and the dependent merge.
     public var submitScript: String {
@@ -205,8 +219,10 @@ public struct SlurmJob: Sendable {
         """
     }
 
-    /// The analysis array's results file of task i of n (companions -points/ and -plots/ beside it).
-    static func analysisShardFile(_ i: Int, of n: Int) -> String { "analysis/shard-\(i)-of-\(n).jsonl" }
+    /// The analysis array's results file of task i of n, in the job folder beside the merged
+    /// analysis.jsonl, so the rows' relative paths to their points (analysis-shard-i-of-n-points/)
+    /// hold in the merge too.
+    static func analysisShardFile(_ i: Int, of n: Int) -> String { "analysis-shard-\(i)-of-\(n).jsonl" }
 
     /// The script of the analysis array: task i analyses every n-th trained network of networks/.
     public var analysisArrayScript: String? {
@@ -216,10 +232,10 @@ public struct SlurmJob: Sendable {
             "# Rerunning a task (sbatch --array=i analyze.sbatch, or ./resubmit-analysis.sh i) resumes its shard.",
             "set -euo pipefail",
             "cd \(Self.quote(folder))",
-            "mkdir -p analysis logs",
+            "mkdir -p logs",
             "i=${SLURM_ARRAY_TASK_ID:?run as a SLURM array task, or set SLURM_ARRAY_TASK_ID}",
             "export WMSIM_TERM_GRACE=${WMSIM_TERM_GRACE:-100}",
-            (["exec", Self.quote(executable), "analyze", Self.quote(folder), "--shard", "\"$i/\(a)\"", "--out", "\"analysis/shard-$i-of-\(a).jsonl\""]
+            (["exec", Self.quote(executable), "analyze", Self.quote(folder), "--shard", "\"$i/\(a)\"", "--out", "\"analysis-shard-$i-of-\(a).jsonl\""]
                 + sweepArguments.map(Self.quote) + analysisArguments.map(Self.quote)).joined(separator: " "),
         ]).joined(separator: "\n") + "\n"
     }
@@ -245,7 +261,12 @@ public struct SlurmJob: Sendable {
         set -euo pipefail
         cd \(Self.quote(folder))
         tasks=${1:?give the analysis tasks to rerun, e.g. ./resubmit-analysis.sh 1,3}
-        mkdir -p analysis logs
+        # The analysis covers the whole population: only once the training merge has passed.
+        if [ ! -f \(Self.trainingComplete) ]; then
+            echo "\(Self.trainingComplete) is missing: the training is not merged yet; run ./resubmit.sh with the failed training tasks first" >&2
+            exit 1
+        fi
+        mkdir -p logs
         analysis=$(sbatch --parsable --array="$tasks" analyze.sbatch)
         analysis=${analysis%%;*}
         amerge=$(sbatch --parsable --dependency=afterany:$analysis analyze-merge.sbatch)
@@ -292,7 +313,6 @@ public struct SlurmJob: Sendable {
         do {
             try fm.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
             try fm.createDirectory(at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
-            if analysisShards != nil { try fm.createDirectory(at: folder.appendingPathComponent("analysis"), withIntermediateDirectories: true) }
             try workload.writeSpec(to: folder.appendingPathComponent(workload.specFile))
             for (name, text) in job.scripts {
                 let u = folder.appendingPathComponent(name)

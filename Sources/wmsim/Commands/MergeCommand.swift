@@ -13,8 +13,9 @@ struct MergeCommand: ParsableCommand {
             kinds. Keeps the first row of every (point, replicate), skips broken lines with a
             warning, and lists what is still missing. For a training population it also prints
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
-            for an analysis, the table and comparison of mechanisms, and the population summary
-            (OUTPUT-STEM-summary.json, from the merged rows). An existing output file (or its
+            for an analysis, the table and comparison of mechanisms, the population summary
+            (OUTPUT-STEM-summary.json, from the merged rows) and the population figures
+            (OUTPUT-STEM-plots/: forgetting, noise, silencing, mechanisms per parameter). An existing output file (or its
             success table or summary) is refused unless --force; an output that is also an input
             is always refused.
             The merged file is written even when networks are missing, but then the command
@@ -62,6 +63,8 @@ struct MergeCommand: ParsableCommand {
                 let summaryURL = PopulationSummary.url(for: out)
                 try ResultWriter.json(summary, to: summaryURL)
                 print("wrote \(summaryURL.path)")
+                let figures = try AnalysisRunner.writePopulationPlots(merged.rows, output: out)
+                if !figures.isEmpty { print("figures in \(AnalysisRunner.companion(out, "plots"))/: \(figures.joined(separator: ", "))") }
             default:
                 throw WMError.file(path: first, reason: "holds \(kind) results, which wmsim merge does not know")
             }
@@ -70,7 +73,7 @@ struct MergeCommand: ParsableCommand {
             if !report.missing.isEmpty {
                 let pts = Set(report.missing.map(\.point)).sorted()
                 let text = "\(report.missing.count) network(s) missing (points \(pts.prefix(20).map(String.init).joined(separator: ","))\(pts.count > 20 ? ", …" : "")); "
-                    + "rerun their shards (a SLURM job: ./resubmit.sh with the failed array tasks, see the task logs), then merge again"
+                    + "rerun their shards (a SLURM job: ./\(kind == AnalysisSpec.resultsKind ? "resubmit-analysis.sh" : "resubmit.sh") with the failed array tasks, see the task logs), then merge again"
                 if allowIncomplete { Console.note("note: " + text) } else { throw CLIError("incomplete: " + text) }
             }
         } catch let e as WMError { throw CLIError(e.description) }

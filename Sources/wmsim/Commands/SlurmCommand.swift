@@ -24,7 +24,7 @@ struct SlurmCommand: ParsableCommand {
             --out .`, writing networks/ and results-shard-i-of-n.jsonl into the job folder.
             With --analyze as well, the trained networks are then analysed in an array of their
             own once the training merge has succeeded: analyze.sbatch (task i runs `wmsim
-            analyze JOB --shard i/n --out analysis/shard-i-of-n.jsonl` plus --analysis-options),
+            analyze JOB --shard i/n --out analysis-shard-i-of-n.jsonl` plus --analysis-options),
             analyze-merge.sbatch (→ analysis.jsonl and analysis-summary.json) and
             resubmit-analysis.sh TASKS; submit.sh and resubmit.sh chain them after the training.
             """)
@@ -45,7 +45,7 @@ struct SlurmCommand: ParsableCommand {
     @Flag(help: "With --population: analyse the trained networks after training (`wmsim analyze`, its own array).") var analyze = false
     @Option(help: "Analysis array tasks (default: --shards).") var analysisShards: Int?
     @Option(parsing: .unconditional, help: "More `wmsim analyze` options for the analysis tasks, as one string (e.g. \"--noise-repeats 5 --max-extension 50\").") var analysisOptions: String?
-    @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh).") var force = false
+    @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh, resubmit.sh; with --analyze also analyze.sbatch, analyze-merge.sbatch, resubmit-analysis.sh).") var force = false
 
     func run() throws {
         do {
@@ -71,13 +71,7 @@ struct SlurmCommand: ParsableCommand {
             if let b = backend { job.sweepArguments = ["--backend", b] }
             if analyze {
                 let extra = (analysisOptions ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-                // Checked here, not on the nodes hours later: the options must parse as `wmsim analyze`'s.
-                if let bad = extra.first(where: { ["--out", "--shard", "--backend"].contains($0) }) {
-                    throw ValidationError("--analysis-options: \(bad) is set by the job (--backend applies to both arrays)")
-                }
-                do { _ = try AnalyzeCommand.parse(["."] + extra).analysisSpec(checkArchives: false) { [] } } catch {
-                    throw ValidationError("--analysis-options: " + ((error as? WMError)?.description ?? AnalyzeCommand.message(for: error)))
-                }
+                try Self.checkAnalysisOptions(extra)
                 try job.analyse(shards: analysisShards ?? shards, arguments: extra)
             } else if analysisShards != nil || analysisOptions != nil {
                 throw ValidationError("--analysis-shards and --analysis-options need --analyze")
@@ -93,5 +87,31 @@ struct SlurmCommand: ParsableCommand {
             print("\(workload.fingerprint): \(workload.size) in \(shards) array task(s)")
             print("wrote \(url.path)/{\(job.files.joined(separator: ","))}; submit with: cd \(url.path) && ./submit.sh")
         } catch let e as WMError { throw CLIError(e.description) }
+    }
+
+    /// Checks `wmsim analyze` options here, not on the nodes hours later: they must parse and
+    /// validate as `wmsim analyze`'s, must not set what the job sets (results file, shard,
+    /// backend, the folder analysed), and cannot be quoted (they are split at whitespace).
+    static func checkAnalysisOptions(_ extra: [String]) throws {
+        func refuse(_ why: String) -> ValidationError { ValidationError("--analysis-options: " + why) }
+        if let q = extra.first(where: { $0.contains(where: { "\"'\\".contains($0) }) }) {
+            throw refuse("\(q): the options are split at spaces and cannot be quoted, so a value cannot hold a space")
+        }
+        if let own = extra.first(where: { t in ["--out", "--shard", "--backend"].contains { t == $0 || t.hasPrefix($0 + "=") } }) {
+            throw refuse("\(own) is set by the job (--backend applies to both arrays)")
+        }
+        let parsed: AnalyzeCommand
+        do {
+            parsed = try AnalyzeCommand.parse(["."] + extra)
+            _ = try parsed.analysisSpec(checkArchives: false) { [] }
+        } catch {
+            throw refuse((error as? WMError)?.description ?? AnalyzeCommand.message(for: error))
+        }
+        guard parsed.dirs == ["."] else {
+            throw refuse("\(parsed.dirs.dropFirst().joined(separator: " ")): options only; the job analyses the networks it trained")
+        }
+        guard parsed.out == nil, parsed.shard == nil, parsed.backendOptions.backend == .auto else {
+            throw refuse("--out, --shard and --backend are set by the job")
+        }
     }
 }
