@@ -70,6 +70,22 @@ public final class ClosedLoopSimulator {
         return try ops.download(z)
     }
 
+    /// z after `count` more input-free steps of the trajectories `rows` only: their states are
+    /// copied into a simulator of that many trajectories, which runs while this one stays
+    /// where it is. `[rows.count]` values (the first readout).
+    public func settledOutputs(rows: [Int], steps count: Int) throws -> [Float] {
+        guard !rows.isEmpty else { return [] }
+        guard rows.allSatisfy({ (0..<trajectories).contains($0) }) else {
+            throw WMError.invalidParameter(name: "rows", value: "\(rows.filter { !(0..<trajectories).contains($0) })", expected: "trajectories 0..<\(trajectories)")
+        }
+        let n = model.n, all = try states()
+        let sub = try ClosedLoopSimulator(model: model, trajectories: rows.count, ops: ops)
+        try sub.setStates(rows.flatMap { r in all[(r * n)..<((r + 1) * n)].map(Double.init) })
+        try sub.run(count, input: nil)
+        let z = try sub.outputs()
+        return rows.indices.map { z[3 * $0] }
+    }
+
     /// Advances every trajectory `count` steps. `input(s)` gives the input of step s of this call,
     /// the same for every trajectory (nil: no input); `observe(s)` is called after step s when
     /// `observeStep(s)` is true, to read outputs or states.

@@ -104,16 +104,20 @@ public struct RobustnessResult: Codable, Sendable {
 /// Runs the three tests of `RobustnessOptions` on `ops`, each level of each test as one batch.
 public enum RobustnessTests {
     /// The delay test's outputs: per extension (in steps) and case (4·start + type), z at the
-    /// end of the trial and after one more trial length without input. Each case runs to the end
-    /// of delay 1 once, then without input; the state after each extension starts the rest of
-    /// the trial, every extension of a trial type in one batch.
+    /// end of the trial and, where `settle(extension, case, z at the end)` is true, after one
+    /// more trial length without input (nil elsewhere: only failures need it, and that second
+    /// run costs more than the rest of the trial). Each case runs to the end of delay 1 once,
+    /// then without input; the state after each extension starts the rest of the trial, every
+    /// extension of a trial type in one batch.
     public static func delayOutputs(_ model: ClosedLoopModel, startStates: [[Double]], trials: [TaskTrial], task spec: SequentialTaskSpec,
-                                    extensionSteps extSteps: [Int], ops: any DenseOps) throws -> (end: [[Double]], settled: [[Double]]) {
+                                    extensionSteps extSteps: [Int], ops: any DenseOps,
+                                    settle: (Int, Int, Double) -> Bool = { _, _, _ in true }) throws -> (end: [[Double]], settled: [[Double?]]) {
         let steps = spec.trialSteps, delay1End = spec.stimulus1 + spec.delay1, k = extSteps.count
         guard k > 0, extSteps.allSatisfy({ $0 >= 1 }) else {
             throw WMError.invalidParameter(name: "delay extensions", value: "\(extSteps) steps", expected: "at least one extension of ≥ 1 step (dt/τ = \(model.step))")
         }
-        var end = [[Double]](repeating: [Double](repeating: 0, count: 16), count: k), settled = end
+        var end = [[Double]](repeating: [Double](repeating: 0, count: 16), count: k)
+        var settled = [[Double?]](repeating: [Double?](repeating: nil, count: 16), count: k)
         let starts = startStates.flatMap { $0 }
         for t in 0..<4 {
             let input = { (s: Int, b: Int) -> [Float]? in
@@ -132,14 +136,14 @@ public enum RobustnessTests {
             try branches.setStates(snapshots.flatMap { $0.map(Double.init) })
             try branches.run(steps - delay1End, inputs: { input(delay1End + $0, 4 * k) })
             let zEnd = try branches.outputs()
-            try branches.run(steps, input: nil)
-            let zSettled = try branches.outputs()
+            var rows: [Int] = []
             for e in 0..<k {
                 for s in 0..<4 {
                     end[e][4 * s + t] = Double(zEnd[3 * (4 * e + s)])
-                    settled[e][4 * s + t] = Double(zSettled[3 * (4 * e + s)])
+                    if settle(e, 4 * s + t, end[e][4 * s + t]) { rows.append(4 * e + s) }
                 }
             }
+            for (row, z) in zip(rows, try branches.settledOutputs(rows: rows, steps: steps)) { settled[row / 4][4 * (row % 4) + t] = Double(z) }
         }
         return (end, settled)
     }
@@ -159,21 +163,27 @@ public enum RobustnessTests {
         let extSteps = o.extensions.map { Int(($0 * perTau).rounded()) }
         let stim1 = spec.stimulus1
 
-        /// z at the last step of `count` steps from `states` (B rows), then the settled z after one
-        /// more trial length without input.
-        func endAndSettled(_ states: [Double], count: Int, inputs: @escaping (Int) -> [Float]?) throws -> (end: [Double], settled: [Double]) {
+        func fails(_ ref: Double, _ end: Double) -> Bool { !(abs(ref - end) <= o.failThreshold) }
+        /// z at the last step of `count` steps from `states` (B rows), then, for the rows whose
+        /// end fails against `refs(row)` (none without refs), the settled z after one more trial
+        /// length without input.
+        func endAndSettled(_ states: [Double], count: Int, refs: ((Int) -> Double)?, inputs: @escaping (Int) -> [Float]?) throws -> (end: [Double], settled: [Double?]) {
             let b = states.count / n
             let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops)
             try sim.setStates(states)
             try sim.run(count, inputs: inputs)
-            let end = try sim.outputs()
-            try sim.run(steps, input: nil)
-            let settled = try sim.outputs()
-            return ((0..<b).map { Double(end[3 * $0]) }, (0..<b).map { Double(settled[3 * $0]) })
+            let z = try sim.outputs()
+            let end = (0..<b).map { Double(z[3 * $0]) }
+            let rows = refs.map { ref in (0..<b).filter { fails(ref($0), end[$0]) } } ?? []
+            var settled = [Double?](repeating: nil, count: b)
+            for (row, zs) in zip(rows, try sim.settledOutputs(rows: rows, steps: steps)) { settled[row] = Double(zs) }
+            return (end, settled)
         }
-        func outcome(_ ref: Double, _ end: Double, _ settled: Double) -> RobustnessCurve.Outcome {
-            guard !(abs(ref - end) <= o.failThreshold) else { return .pass }
-            return abs(ref - settled) > o.asymptoticThreshold || !settled.isFinite ? .asymptotic : .fixedTime
+        func outcome(_ ref: Double, _ end: Double, _ settled: Double?) -> RobustnessCurve.Outcome {
+            guard fails(ref, end) else { return .pass }
+            // Every failing run was settled; a missing value would be a bug, counted as asymptotic.
+            let s = settled ?? .nan
+            return abs(ref - s) > o.asymptoticThreshold || !s.isFinite ? .asymptotic : .fixedTime
         }
         let starts = startStates.flatMap { $0 }
         func shared(_ t: Int, from: Int) -> (Int) -> [Float]? {
@@ -186,13 +196,14 @@ public enum RobustnessTests {
         // Nominal runs: the network's own output at the end of each case.
         var nominal = [Double](repeating: 0, count: 16)
         for t in 0..<4 {
-            let (end, _) = try endAndSettled(starts, count: steps, inputs: shared(t, from: 0))
+            let (end, _) = try endAndSettled(starts, count: steps, refs: nil, inputs: shared(t, from: 0))
             for s in 0..<4 { nominal[4 * s + t] = end[s] }
         }
         progress?(0.05)
 
         // Delay extension: the network's own nominal output is the reference.
-        let (delayEnd, delaySettled) = try delayOutputs(model, startStates: startStates, trials: trials, task: spec, extensionSteps: extSteps, ops: ops)
+        let (delayEnd, delaySettled) = try delayOutputs(model, startStates: startStates, trials: trials, task: spec, extensionSteps: extSteps, ops: ops,
+                                                        settle: { _, c, end in fails(nominal[c], end) })
         let delayOutcomes = (0..<o.extensions.count).map { e in (0..<16).map { c in outcome(nominal[c], delayEnd[e][c], delaySettled[e][c]) } }
         progress?(0.5)
 
@@ -203,7 +214,7 @@ public enum RobustnessTests {
             let b = o.sigmas.count * o.repeats * 4
             let states = (0..<(o.sigmas.count * o.repeats)).flatMap { _ in starts }
             let target = Double(trials[t].target[steps - 1])
-            let (end, settled) = try endAndSettled(states, count: steps, inputs: { s in
+            let (end, settled) = try endAndSettled(states, count: steps, refs: { _ in target }, inputs: { s in
                 let u0 = trials[t].input[2 * s], u1 = trials[t].input[2 * s + 1]
                 guard s < stim1 else { return u0 == 0 && u1 == 0 ? nil : [Float]((0..<b).flatMap { _ in [u0, u1] }) }
                 var out = [Float](repeating: 0, count: 2 * b)
@@ -229,11 +240,12 @@ public enum RobustnessTests {
                 try sim.run(stim1, inputs: shared(t, from: 0))
                 try sim.silenceInputs(0)
                 try sim.run(steps - stim1, inputs: shared(t, from: stim1))
-                let end = try sim.outputs()
-                try sim.run(steps, input: nil)
-                let settled = try sim.outputs()
+                let z = try sim.outputs()
                 let target = Double(trials[t].target[steps - 1])
-                for s in 0..<4 { silenceOutcomes[li].append(outcome(target, Double(end[3 * s]), Double(settled[3 * s]))) }
+                let rows = (0..<4).filter { fails(target, Double(z[3 * $0])) }
+                var settled = [Double?](repeating: nil, count: 4)
+                for (row, zs) in zip(rows, try sim.settledOutputs(rows: rows, steps: steps)) { settled[row] = Double(zs) }
+                for s in 0..<4 { silenceOutcomes[li].append(outcome(target, Double(z[3 * s]), settled[s])) }
             }
         }
         progress?(1)
