@@ -59,10 +59,14 @@ extension SlurmClusterCLITests {
             XCTAssertTrue(s.contains("--dependency=afterok:$merge,afterany:$analysis --kill-on-invalid-dep=yes analyze-merge.sbatch"), s)
         }
         XCTAssertTrue(try text("resubmit-analysis.sh").contains("--array=\"$tasks\" analyze.sbatch"))
+        for script in ["resubmit.sh", "resubmit-analysis.sh"] {
+            XCTAssertTrue(try text(script).contains("grep -cxF -e \"wmsim-analyze|$PWD\""), "\(script) refuses while an analysis of the folder is queued")
+        }
         // A job without --analyze writes none of it.
         let plain = dir.appendingPathComponent("plain")
         XCTAssertEqual(try CLI.run(["slurm", "--population", pop.path, "--out", plain.path]).status, 0)
         XCTAssertFalse(try String(contentsOf: plain.appendingPathComponent("submit.sh"), encoding: .utf8).contains("analyze"))
+        XCTAssertFalse(try String(contentsOf: plain.appendingPathComponent("resubmit.sh"), encoding: .utf8).contains("squeue"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: plain.appendingPathComponent("analyze.sbatch").path))
     }
 
@@ -114,6 +118,11 @@ extension SlurmClusterCLITests {
         XCTAssertEqual(ra.status, 0, ra.stdout + ra.stderr)
         let (analysis3, analysisMerge3) = try Self.ids(ra.stdout, "tasks 1 as", "and analysis merge")
         submitted += [analysis3, analysisMerge3]
+        // While that analysis (its merge waits for it) is queued, another would share its files.
+        let twice = try Self.run(job.appendingPathComponent("resubmit-analysis.sh").path, ["1"])
+        XCTAssertEqual(twice.status, 1, twice.stdout + twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("still queued or running"), twice.stderr)
+        if let extra = try? Self.ids(twice.stdout, "tasks 1 as", "and analysis merge") { submitted += [extra.0, extra.1] }
         XCTAssertEqual(try Self.waitForEnd(analysisMerge3, deadline: deadline, job: job, submitted).state, "COMPLETED", Self.diagnose(job, submitted))
 
         let one = dir.appendingPathComponent("one.jsonl")

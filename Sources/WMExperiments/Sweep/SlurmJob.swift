@@ -219,6 +219,20 @@ public struct SlurmJob: Sendable {
         """
     }
 
+    /// Lines that stop resubmit.sh and resubmit-analysis.sh while an analysis job of this folder
+    /// is still queued or running: a second analysis array would work on the same shard files.
+    var analysisBusyGuard: String {
+        guard analysisShards != nil else { return "" }
+        return """
+        busy=$(squeue -h -u "$(id -un)" -o "%j|%Z" 2>/dev/null | grep -cxF -e "wmsim-analyze|$PWD" -e "wmsim-analyze-merge|$PWD" || true)
+        if [ "${busy:-0}" != 0 ]; then
+            echo "an analysis job of this folder is still queued or running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
+            exit 1
+        fi
+
+        """
+    }
+
     /// The analysis array's results file of task i of n, in the job folder beside the merged
     /// analysis.jsonl, so the rows' relative paths to their points (analysis-shard-i-of-n-points/)
     /// hold in the merge too.
@@ -266,7 +280,7 @@ public struct SlurmJob: Sendable {
             echo "\(Self.trainingComplete) is missing: the training is not merged yet; run ./resubmit.sh with the failed training tasks first" >&2
             exit 1
         fi
-        mkdir -p logs
+        \(analysisBusyGuard)mkdir -p logs
         analysis=$(sbatch --parsable --array="$tasks" analyze.sbatch)
         analysis=${analysis%%;*}
         amerge=$(sbatch --parsable --dependency=afterany:$analysis analyze-merge.sbatch)
@@ -284,7 +298,7 @@ public struct SlurmJob: Sendable {
         set -euo pipefail
         cd \(Self.quote(folder))
         tasks=${1:?give the array tasks to rerun, e.g. ./resubmit.sh 2,5}
-        mkdir -p results logs
+        \(analysisBusyGuard)mkdir -p results logs
         array=$(sbatch --parsable --array="$tasks" sweep.sbatch)
         array=${array%%;*}
         merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
