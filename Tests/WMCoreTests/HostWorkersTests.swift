@@ -42,6 +42,18 @@ final class HostWorkersTests: XCTestCase {
         }
     }
 
+    /// A singular or non-finite system is refused with what is wrong, not LAPACK's info code.
+    func testSingularAndNonFiniteSystemsAreRefused() {
+        XCTAssertThrowsError(try LinearSolve.solve([1, 2, 2, 4], n: 2, [1, 1])) { XCTAssertTrue("\($0)".contains("singular matrix"), "\($0)") }
+        XCTAssertThrowsError(try LinearSolve.solve([1, .nan, 0, 1], n: 2, [1, 1])) { XCTAssertTrue("\($0)".contains("finite"), "\($0)") }
+        XCTAssertThrowsError(try LinearSolve.solve([1, 0, 0, 1], n: 2, [1, .infinity])) { XCTAssertTrue("\($0)".contains("finite"), "\($0)") }
+        XCTAssertThrowsError(try GeneralEigen.eigenvalues([1, .nan, 0, 1], n: 2)) { XCTAssertTrue("\($0)".contains("finite"), "\($0)") }
+        // A non-symmetric system whose transpose has another answer: A = [[2, 1], [0, 1]], b = (3, 1) → x = (1, 1).
+        let x = (try? LinearSolve.solve([2, 1, 0, 1], n: 2, [3, 1])) ?? []
+        XCTAssertEqual(x.count, 2)
+        for v in x { XCTAssertEqual(v, 1, accuracy: 1e-12, "\(x)") }
+    }
+
     func testTheFirstErrorByIndexIsThrownAndTheBLASThreadsAreRestored() {
         let before = openblas_get_num_threads()
         for workers in [1, 2, 4] {

@@ -59,9 +59,16 @@ extension SlurmClusterCLITests {
             XCTAssertTrue(s.contains("--dependency=afterok:$merge,afterany:$analysis --kill-on-invalid-dep=yes analyze-merge.sbatch"), s)
         }
         XCTAssertTrue(try text("resubmit-analysis.sh").contains("--array=\"$tasks\" analyze.sbatch"))
+        // Both ask squeue for this folder's jobs (and refuse when it does not answer).
         for script in ["resubmit.sh", "resubmit-analysis.sh"] {
-            XCTAssertTrue(try text(script).contains("grep -cxF -e \"wmsim-analyze|$PWD\""), "\(script) refuses while an analysis of the folder is queued")
+            XCTAssertTrue(try text(script).contains("-o \"%A|%j|%t|%Z\") || { echo \"squeue did not answer"), script)
         }
+        XCTAssertTrue(try text("resubmit.sh").contains("scancel $queued"))
+        // The training merge leaves its marker only after the merge passed.
+        let merge = try text("merge.sbatch").split(separator: "\n").suffix(3).map(String.init)
+        XCTAssertEqual(merge.first, "rm -f training.complete")
+        XCTAssertTrue(merge[1].contains(" merge results-shard-0-of-2.jsonl results-shard-1-of-2.jsonl --output results.jsonl"), merge[1])
+        XCTAssertEqual(merge.last, "touch training.complete")
         // A job without --analyze writes none of it.
         let plain = dir.appendingPathComponent("plain")
         XCTAssertEqual(try CLI.run(["slurm", "--population", pop.path, "--out", plain.path]).status, 0)

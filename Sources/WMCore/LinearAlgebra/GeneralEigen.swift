@@ -30,6 +30,9 @@ public enum LinearSolve {
         guard matrix.count == n * n, rhs.count == n, n >= 1 else {
             throw WMError.invalidParameter(name: "linear system", value: "\(matrix.count), \(rhs.count) values", expected: "an \(n) × \(n) matrix and \(n) values")
         }
+        guard matrix.allSatisfy(\.isFinite), rhs.allSatisfy(\.isFinite) else {
+            throw WMError.invalidParameter(name: "linear system", value: "NaN or infinite entries", expected: "finite entries")
+        }
         var a = consume matrix, b = rhs
         var piv = [Int32](repeating: 0, count: n)
         // Read as column-major, the buffer is Aᵀ: factorise it in place and solve with its

@@ -70,20 +70,28 @@ public final class ClosedLoopSimulator {
         return try ops.download(z)
     }
 
-    /// z after `count` more input-free steps of the trajectories `rows` only: their states are
-    /// copied into a simulator of that many trajectories, which runs while this one stays
-    /// where it is. `[rows.count]` values (the first readout).
-    public func settledOutputs(rows: [Int], steps count: Int) throws -> [Float] {
-        guard !rows.isEmpty else { return [] }
+    /// The states of the trajectories `rows`, `[rows.count][N]` in double (exact: they are
+    /// float32), to continue them apart (`settledOutputs`).
+    public func states(rows: [Int]) throws -> [Double] {
         guard rows.allSatisfy({ (0..<trajectories).contains($0) }) else {
             throw WMError.invalidParameter(name: "rows", value: "\(rows.filter { !(0..<trajectories).contains($0) })", expected: "trajectories 0..<\(trajectories)")
         }
+        guard !rows.isEmpty else { return [] }
         let n = model.n, all = try states()
-        let sub = try ClosedLoopSimulator(model: model, trajectories: rows.count, ops: ops)
-        try sub.setStates(rows.flatMap { r in all[(r * n)..<((r + 1) * n)].map(Double.init) })
-        try sub.run(count, input: nil)
-        let z = try sub.outputs()
-        return rows.indices.map { z[3 * $0] }
+        return rows.flatMap { r in all[(r * n)..<((r + 1) * n)].map(Double.init) }
+    }
+
+    /// z (the first readout) of each of the `states` (`[B][N]`) after `count` input-free steps,
+    /// in a simulator of its own. The robustness tests continue only their failing runs this
+    /// way, after the batch they came from is released.
+    public static func settledOutputs(_ model: ClosedLoopModel, states: [Double], steps count: Int, ops: any DenseOps) throws -> [Float] {
+        let b = states.count / model.n
+        guard b > 0 else { return [] }
+        let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops)
+        try sim.setStates(states)
+        try sim.run(count, input: nil)
+        let z = try sim.outputs()
+        return (0..<b).map { z[3 * $0] }
     }
 
     /// Advances every trajectory `count` steps. `input(s)` gives the input of step s of this call,

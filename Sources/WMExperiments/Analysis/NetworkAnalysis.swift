@@ -50,11 +50,13 @@ public struct AnalysisSpec: Codable, Sendable, Hashable {
         }
         if let r = robustness {
             let k = Double(r.extensions.count)
-            phases.append(P.init("delay-test branches (4 × \(r.extensions.count) extensions)", host: P.bytes(4 * 4 * k * nd),
+            // Host: the snapshots, and the failing branches' states on their way to the batch that
+            // settles them (float32 download, double copy).
+            phases.append(P.init("delay-test branches (4 × \(r.extensions.count) extensions)", host: P.bytes(4 * 4 * k * nd + 12 * 4 * k * nd),
                                  device: sim(4 * r.extensions.count), largestBuffer: P.bytes(4 * Swift.max(nd, 8 * k) * nd),
                                  remedy: "fewer delay extensions (--max-extension) or --no-robustness"))
             let b = r.sigmas.count * r.repeats * 4
-            phases.append(P.init("noise-test runs (\(b) trajectories)", device: sim(b), largestBuffer: P.bytes(4 * Swift.max(nd, 2 * Double(b)) * nd),
+            phases.append(P.init("noise-test runs (\(b) trajectories)", host: P.bytes(12 * Double(b) * nd), device: sim(b), largestBuffer: P.bytes(4 * Swift.max(nd, 2 * Double(b)) * nd),
                                  remedy: "fewer noise repeats (--noise-repeats) or --no-robustness"))
         }
         let peak = phases.max { $0.host + $0.device < $1.host + $1.device }!

@@ -132,18 +132,24 @@ public enum RobustnessTests {
                 let x = try sim.states()
                 for (e, len) in extSteps.enumerated() where len == s + 1 { snapshots[e] = x }
             }
-            let branches = try ClosedLoopSimulator(model: model, trajectories: 4 * k, ops: ops)
-            try branches.setStates(snapshots.flatMap { $0.map(Double.init) })
-            try branches.run(steps - delay1End, inputs: { input(delay1End + $0, 4 * k) })
-            let zEnd = try branches.outputs()
+            // The branches are released before the runs that settle go on, so the two batches
+            // are never held at once.
             var rows: [Int] = []
-            for e in 0..<k {
-                for s in 0..<4 {
-                    end[e][4 * s + t] = Double(zEnd[3 * (4 * e + s)])
-                    if settle(e, 4 * s + t, end[e][4 * s + t]) { rows.append(4 * e + s) }
+            let toSettle: [Double] = try {
+                let branches = try ClosedLoopSimulator(model: model, trajectories: 4 * k, ops: ops)
+                try branches.setStates(snapshots.flatMap { $0.map(Double.init) })
+                try branches.run(steps - delay1End, inputs: { input(delay1End + $0, 4 * k) })
+                let zEnd = try branches.outputs()
+                for e in 0..<k {
+                    for s in 0..<4 {
+                        end[e][4 * s + t] = Double(zEnd[3 * (4 * e + s)])
+                        if settle(e, 4 * s + t, end[e][4 * s + t]) { rows.append(4 * e + s) }
+                    }
                 }
-            }
-            for (row, z) in zip(rows, try branches.settledOutputs(rows: rows, steps: steps)) { settled[row / 4][4 * (row % 4) + t] = Double(z) }
+                return try branches.states(rows: rows)
+            }()
+            let zSettled = try ClosedLoopSimulator.settledOutputs(model, states: toSettle, steps: steps, ops: ops)
+            for (row, z) in zip(rows, zSettled) { settled[row / 4][4 * (row % 4) + t] = Double(z) }
         }
         return (end, settled)
     }
@@ -169,21 +175,27 @@ public enum RobustnessTests {
         /// length without input.
         func endAndSettled(_ states: [Double], count: Int, refs: ((Int) -> Double)?, inputs: @escaping (Int) -> [Float]?) throws -> (end: [Double], settled: [Double?]) {
             let b = states.count / n
-            let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops)
-            try sim.setStates(states)
-            try sim.run(count, inputs: inputs)
-            let z = try sim.outputs()
-            let end = (0..<b).map { Double(z[3 * $0]) }
-            let rows = refs.map { ref in (0..<b).filter { fails(ref($0), end[$0]) } } ?? []
+            var end: [Double] = [], rows: [Int] = []
+            let toSettle: [Double] = try {
+                let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops)
+                try sim.setStates(states)
+                try sim.run(count, inputs: inputs)
+                let z = try sim.outputs()
+                end = (0..<b).map { Double(z[3 * $0]) }
+                rows = refs.map { ref in (0..<b).filter { fails(ref($0), end[$0]) } } ?? []
+                return try sim.states(rows: rows)
+            }()
             var settled = [Double?](repeating: nil, count: b)
-            for (row, zs) in zip(rows, try sim.settledOutputs(rows: rows, steps: steps)) { settled[row] = Double(zs) }
+            for (row, zs) in zip(rows, try ClosedLoopSimulator.settledOutputs(model, states: toSettle, steps: steps, ops: ops)) { settled[row] = Double(zs) }
             return (end, settled)
         }
         func outcome(_ ref: Double, _ end: Double, _ settled: Double?) -> RobustnessCurve.Outcome {
             guard fails(ref, end) else { return .pass }
-            // Every failing run was settled; a missing value would be a bug, counted as asymptotic.
+            // Every failing run was settled.
+            assert(settled != nil, "a failing run without its settled output")
             let s = settled ?? .nan
-            return abs(ref - s) > o.asymptoticThreshold || !s.isFinite ? .asymptotic : .fixedTime
+            // NaN anywhere (a diverged run or reference) is asymptotic, as a distance beyond the threshold.
+            return !(abs(ref - s) <= o.asymptoticThreshold) ? .asymptotic : .fixedTime
         }
         let starts = startStates.flatMap { $0 }
         func shared(_ t: Int, from: Int) -> (Int) -> [Float]? {
@@ -244,7 +256,8 @@ public enum RobustnessTests {
                 let target = Double(trials[t].target[steps - 1])
                 let rows = (0..<4).filter { fails(target, Double(z[3 * $0])) }
                 var settled = [Double?](repeating: nil, count: 4)
-                for (row, zs) in zip(rows, try sim.settledOutputs(rows: rows, steps: steps)) { settled[row] = Double(zs) }
+                let toSettle = try sim.states(rows: rows)
+                for (row, zs) in zip(rows, try ClosedLoopSimulator.settledOutputs(model, states: toSettle, steps: steps, ops: ops)) { settled[row] = Double(zs) }
                 for s in 0..<4 { silenceOutcomes[li].append(outcome(target, Double(z[3 * s]), settled[s])) }
             }
         }

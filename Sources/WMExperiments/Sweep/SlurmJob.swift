@@ -166,20 +166,21 @@ public struct SlurmJob: Sendable {
 
     /// The script of the merge job.
     public var mergeScript: String {
-        let script = (directives(name: jobName + "-merge", array: false) + [
-            "set -euo pipefail",
-            "cd \(Self.quote(folder))",
-            // Runs after the array ends however it ended (afterany). --force: results.jsonl is
-            // this job's own file, replaced by a rerun. --skip-missing-files: a task that never
-            // started wrote no file; the merge then fails loudly, listing what is missing.
-            "exec \(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ")
-                + " --output results.jsonl --force --skip-missing-files",
-        ]).joined(separator: "\n") + "\n"
-        guard analysisShards != nil else { return script }
-        // The merged file is written even when networks are missing; the analysis needs to know
-        // that this merge passed, so it leaves a marker only then.
-        return script.replacingOccurrences(of: "\nexec ", with: "\nrm -f \(Self.trainingComplete)\n")
-            + "touch \(Self.trainingComplete)\n"
+        // Runs after the array ends however it ended (afterany). --force: results.jsonl is this
+        // job's own file, replaced by a rerun. --skip-missing-files: a task that never started
+        // wrote no file; the merge then fails loudly, listing what is missing.
+        let merge = "\(Self.quote(executable)) merge " + (0..<shards).map { workload.shardFile($0, of: shards) }.joined(separator: " ")
+            + " --output results.jsonl --force --skip-missing-files"
+        var lines = directives(name: jobName + "-merge", array: false) + ["set -euo pipefail", "cd \(Self.quote(folder))"]
+        if analysisShards != nil {
+            // The merged file is written even when networks are missing; the analysis needs to
+            // know that this merge passed, so it leaves a marker only then (set -e stops before
+            // the touch on a failure, and passes wmsim's exit status on).
+            lines += ["rm -f \(Self.trainingComplete)", merge, "touch \(Self.trainingComplete)"]
+        } else {
+            lines.append("exec " + merge)
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Written by the training merge when it passed (every network trained), removed when it
@@ -219,14 +220,43 @@ public struct SlurmJob: Sendable {
         """
     }
 
-    /// Lines that stop resubmit.sh and resubmit-analysis.sh while an analysis job of this folder
-    /// is still queued or running: a second analysis array would work on the same shard files.
+    /// The jobs of this folder that SLURM still holds, as "id|name|state" lines in `$held`
+    /// (the array's id for array tasks); refuses when squeue does not answer, since what it
+    /// guards against cannot then be ruled out.
+    static let folderJobs = """
+        q=$(squeue -h -u "$(id -un)" -o "%A|%j|%t|%Z") || { echo "squeue did not answer: cannot tell whether jobs of this folder are still queued; try again" >&2; exit 1; }
+        held=$(awk -F'|' -v d="$PWD" '$4 == d { print $1 "|" $2 "|" $3 }' <<<"$q")
+
+        """
+
+    /// resubmit.sh's guard with an analysis stage: a running analysis of this folder refuses
+    /// (a second one would work on its shard files); queued analysis jobs are cancelled, since
+    /// the chain this script submits replaces them; the training marker is removed until the
+    /// new merge passes.
+    var resubmitAnalysisGuard: String {
+        guard analysisShards != nil else { return "" }
+        return Self.folderJobs + """
+        if grep -qE '^[^|]*[|]wmsim-analyze(-merge)?[|][^P]' <<<"$held"; then
+            echo "an analysis of this folder is running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
+            exit 1
+        fi
+        queued=$(grep -E '^[^|]*[|]wmsim-analyze(-merge)?[|]PD' <<<"$held" | cut -d'|' -f1 | sort -u | tr '\\n' ' ' || true)
+        if [ -n "${queued// /}" ]; then
+            scancel $queued
+            echo "cancelled the queued analysis job(s) $queued: the chain below replaces them"
+        fi
+        rm -f \(Self.trainingComplete)
+
+        """
+    }
+
+    /// resubmit-analysis.sh's guard: no analysis (running or queued, whose shard files a second
+    /// one would share) and no training of this folder may still be held by SLURM.
     var analysisBusyGuard: String {
         guard analysisShards != nil else { return "" }
-        return """
-        busy=$(squeue -h -u "$(id -un)" -o "%j|%Z" 2>/dev/null | grep -cxF -e "wmsim-analyze|$PWD" -e "wmsim-analyze-merge|$PWD" || true)
-        if [ "${busy:-0}" != 0 ]; then
-            echo "an analysis job of this folder is still queued or running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
+        return Self.folderJobs + """
+        if grep -qE '^[^|]*[|]wmsim-(analyze|train)(-merge)?[|]' <<<"$held"; then
+            echo "a training or analysis job of this folder is still queued or running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
             exit 1
         fi
 
@@ -298,7 +328,7 @@ public struct SlurmJob: Sendable {
         set -euo pipefail
         cd \(Self.quote(folder))
         tasks=${1:?give the array tasks to rerun, e.g. ./resubmit.sh 2,5}
-        \(analysisBusyGuard)mkdir -p results logs
+        \(resubmitAnalysisGuard)mkdir -p results logs
         array=$(sbatch --parsable --array="$tasks" sweep.sbatch)
         array=${array%%;*}
         merge=$(sbatch --parsable --dependency=afterany:$array merge.sbatch)
