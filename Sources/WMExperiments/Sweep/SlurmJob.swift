@@ -220,14 +220,21 @@ public struct SlurmJob: Sendable {
         """
     }
 
-    /// The jobs of this folder that SLURM still holds, as "id|name|state" lines in `$held`
-    /// (the array's id for array tasks); refuses when squeue does not answer, since what it
-    /// guards against cannot then be ruled out.
-    static let folderJobs = """
+    /// Lines that read the jobs of this folder SLURM still holds ("id|name|state", the array's
+    /// id for array tasks) and stop the script, saying `why`, when one whose "name|state" matches
+    /// the extended regular expression `held` is among them. A squeue that does not answer stops
+    /// it too: what the check guards against cannot then be ruled out.
+    static func refuseWhileHeld(_ held: String, _ why: String) -> String {
+        """
         q=$(squeue -h -u "$(id -un)" -o "%A|%j|%t|%Z") || { echo "squeue did not answer: cannot tell whether jobs of this folder are still queued; try again" >&2; exit 1; }
         held=$(awk -F'|' -v d="$PWD" '$4 == d { print $1 "|" $2 "|" $3 }' <<<"$q")
+        if grep -qE '^[^|]*[|]\(held)' <<<"$held"; then
+            echo "\(why) (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
+            exit 1
+        fi
 
         """
+    }
 
     /// resubmit.sh's guard with an analysis stage: a running analysis of this folder refuses
     /// (a second one would work on its shard files); queued analysis jobs are cancelled, since
@@ -235,11 +242,7 @@ public struct SlurmJob: Sendable {
     /// new merge passes.
     var resubmitAnalysisGuard: String {
         guard analysisShards != nil else { return "" }
-        return Self.folderJobs + """
-        if grep -qE '^[^|]*[|]wmsim-analyze(-merge)?[|][^P]' <<<"$held"; then
-            echo "an analysis of this folder is running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
-            exit 1
-        fi
+        return Self.refuseWhileHeld("wmsim-analyze(-merge)?[|][^P]", "an analysis of this folder is running") + """
         queued=$(grep -E '^[^|]*[|]wmsim-analyze(-merge)?[|]PD' <<<"$held" | cut -d'|' -f1 | sort -u | tr '\\n' ' ' || true)
         if [ -n "${queued// /}" ]; then
             scancel $queued
@@ -254,13 +257,7 @@ public struct SlurmJob: Sendable {
     /// one would share) and no training of this folder may still be held by SLURM.
     var analysisBusyGuard: String {
         guard analysisShards != nil else { return "" }
-        return Self.folderJobs + """
-        if grep -qE '^[^|]*[|]wmsim-(analyze|train)(-merge)?[|]' <<<"$held"; then
-            echo "a training or analysis job of this folder is still queued or running (squeue -u $(id -un)): wait for it or scancel it, then rerun" >&2
-            exit 1
-        fi
-
-        """
+        return Self.refuseWhileHeld("wmsim-(analyze|train)(-merge)?[|]", "a training or analysis job of this folder is still queued or running")
     }
 
     /// The analysis array's results file of task i of n, in the job folder beside the merged
