@@ -15,9 +15,9 @@ struct MergeCommand: ParsableCommand {
             the success table and writes it as CSV next to the output (OUTPUT-STEM.success.csv);
             for an analysis, the table and comparison of mechanisms, the population summary
             (OUTPUT-STEM-summary.json, from the merged rows) and the population figures
-            (OUTPUT-STEM-plots/: forgetting, noise, silencing, mechanisms per parameter). An existing output file (or its
-            success table or summary) is refused unless --force; an output that is also an input
-            is always refused.
+            (OUTPUT-STEM-plots/: forgetting, noise, silencing, mechanisms per parameter). An
+            existing output file (or its success table or summary) is refused unless --force; an
+            output that is also an input is always refused.
             The merged file is written even when networks are missing, but then the command
             fails (exit 1) listing them, unless --allow-incomplete: a SLURM merge that runs
             after failed tasks says so instead of passing.

@@ -25,8 +25,9 @@ struct SlurmCommand: ParsableCommand {
             With --analyze as well, the trained networks are then analysed in an array of their
             own once the training merge has succeeded: analyze.sbatch (task i runs `wmsim
             analyze JOB --shard i/n --out analysis-shard-i-of-n.jsonl` plus --analysis-options),
-            analyze-merge.sbatch (→ analysis.jsonl and analysis-summary.json) and
-            resubmit-analysis.sh TASKS; submit.sh and resubmit.sh chain them after the training.
+            analyze-merge.sbatch (→ analysis.jsonl, analysis-summary.json, analysis-plots/) and
+            resubmit-analysis.sh TASKS; submit.sh and resubmit.sh chain them after the training
+            (docs/slurm.md, "A population study as one job").
             """)
 
     @OptionGroup var sweep: SweepOptions
