@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "WMCoreTests", dependencies: ["WMCore", "CFeedbackKernels", "CEngineKernels", "CLAPACK"]),
         .testTarget(name: "WMOpenCLTests", dependencies: ["WMCore", "WMOpenCL", "WMTestSupport"]),
         .testTarget(name: "WMExperimentsTests", dependencies: ["WMExperiments", "WMCore", "WMOpenCL", "WMTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim"]),
+        .testTarget(name: "WMSimCLITests", dependencies: ["WMCore", "wmsim", "WMTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

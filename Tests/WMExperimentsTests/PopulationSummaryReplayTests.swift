@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WMTestSupport
 @testable import WMExperiments
 
 /// The population summary against the independent Python replay (`scripts/replay_analysis.py
@@ -40,26 +41,11 @@ final class PopulationSummaryReplayTests: XCTestCase {
     }
 
     private func replay(_ url: URL) throws -> (status: Int32, output: String) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", root.appendingPathComponent("scripts/replay_analysis.py").path, url.path, "--summary"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        try PythonScripts.run("replay_analysis.py", [url.path, "--summary"])
     }
 
     private func requirePython() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import numpy, scipy"]
-        p.standardError = FileHandle.nullDevice
-        let ok = (try? p.run()) != nil && { p.waitUntilExit(); return p.terminationStatus == 0 }()
-        if !ok { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
+        if !PythonScripts.hasNumPyAndSciPy { throw XCTSkip("python3 with numpy and scipy is not installed (CI installs them)") }
     }
 
     func testPythonRecomputesTheExactAndDrawnTests() throws {

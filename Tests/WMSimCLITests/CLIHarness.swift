@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WMTestSupport
 
 /// Runs the built `wmsim` binary as a user would.
 struct CLIResult {
@@ -54,25 +55,8 @@ enum CLI {
 
     /// Runs `scripts/NAME` with python3: exit status and the combined output.
     static func pythonScript(_ name: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", packageRoot.appendingPathComponent("scripts/\(name)").path] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        try PythonScripts.run(name, args)
     }
 
-    static var hasNumPy: Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import numpy, scipy"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }
+    static var hasNumPy: Bool { PythonScripts.hasNumPyAndSciPy }
 }
