@@ -69,6 +69,19 @@ extension SlurmClusterCLITests {
         XCTAssertEqual(merge.first, "rm -f training.complete")
         XCTAssertTrue(merge[1].contains(" merge results-shard-0-of-2.jsonl results-shard-1-of-2.jsonl --output results.jsonl"), merge[1])
         XCTAssertEqual(merge.last, "touch training.complete")
+        // Rewriting the job over an earlier job's results: a shard file its task would refuse
+        // stops the rewrite (even with --force, nothing rewritten); one of another sharding is named.
+        try "{\"not\": \"a header\"}\n".write(to: job.appendingPathComponent("analysis-shard-1-of-3.jsonl"), atomically: true, encoding: .utf8)
+        try "{}\n".write(to: job.appendingPathComponent("analysis-shard-0-of-5.jsonl"), atomically: true, encoding: .utf8)
+        let rewrite = ["slurm", "--population", pop.path, "--shards", "2", "--analyze", "--analysis-shards", "3", "--force", "--out", job.path]
+        let refused = try CLI.run(rewrite)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("analysis-shard-1-of-3.jsonl: task 1 would refuse to resume it"), refused.stderr)
+        XCTAssertEqual(try text("analyze.sbatch"), analyze)
+        try FileManager.default.removeItem(at: job.appendingPathComponent("analysis-shard-1-of-3.jsonl"))
+        let rewritten = try CLI.run(rewrite)
+        XCTAssertEqual(rewritten.status, 0, rewritten.stderr)
+        XCTAssertTrue(rewritten.stderr.contains("analysis-shard-0-of-5.jsonl: shard 0 of 5, an earlier sharding"), rewritten.stderr)
         // A job without --analyze writes none of it.
         let plain = dir.appendingPathComponent("plain")
         XCTAssertEqual(try CLI.run(["slurm", "--population", pop.path, "--out", plain.path]).status, 0)

@@ -83,6 +83,30 @@ public protocol ResultsRow: Codable, Sendable {
 /// files written before kinds existed are sweeps).
 public func resultsFileKind(_ url: URL) throws -> String {
     struct Probe: Decodable { var type: String; var kind: String? }
+    guard let p = try? JSONDecoder().decode(Probe.self, from: try resultsFirstLine(url)), p.type == "header" else {
+        throw notAResultsHeader(url)
+    }
+    return p.kind ?? SweepSpec.resultsKind
+}
+
+/// The header of the results file at `url` alone, without reading its rows; refuses a file of
+/// another kind than `Spec`'s.
+public func resultsHeader<Spec: ResultsSpec>(_ url: URL, as: Spec.Type) throws -> ResultsHeader<Spec> {
+    let kind = try resultsFileKind(url)
+    guard kind == Spec.resultsKind else {
+        throw WMError.file(path: url.path, reason: "holds \(kind) results, not \(Spec.resultsKind)")
+    }
+    do { return try ResultsJSON.decoder().decode(ResultsHeader<Spec>.self, from: try resultsFirstLine(url)) } catch let e as WMError { throw e } catch {
+        throw notAResultsHeader(url)
+    }
+}
+
+private func notAResultsHeader(_ url: URL) -> WMError {
+    WMError.file(path: url.path, reason: "the first line is not a wmsim results header; is this a results file (.jsonl of wmsim sweep or train)?")
+}
+
+/// The first line of a file (at most 64 MiB of it).
+private func resultsFirstLine(_ url: URL) throws -> Data {
     guard let h = FileHandle(forReadingAtPath: url.path) else { throw WMError.file(path: url.path, reason: "cannot read") }
     defer { try? h.close() }
     var data = Data()
@@ -91,10 +115,7 @@ public func resultsFileKind(_ url: URL) throws -> String {
         data.append(chunk)
         if data.count > 64 << 20 { break }
     }
-    guard let p = try? JSONDecoder().decode(Probe.self, from: data), p.type == "header" else {
-        throw WMError.file(path: url.path, reason: "the first line is not a wmsim results header; is this a results file (.jsonl of wmsim sweep or train)?")
-    }
-    return p.kind ?? SweepSpec.resultsKind
+    return data
 }
 
 /// A results file (JSON Lines: a header, then one row per unit), read tolerantly: a broken line is

@@ -70,9 +70,10 @@ struct SlurmCommand: ParsableCommand {
             job.gpusPerTask = gpus
             job.maxConcurrent = maxConcurrent
             if let b = backend { job.sweepArguments = ["--backend", b] }
+            var analysis: AnalysisSpec? = nil
             if analyze {
                 let extra = (analysisOptions ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-                try Self.checkAnalysisOptions(extra)
+                analysis = try Self.checkAnalysisOptions(extra)
                 try job.analyse(shards: analysisShards ?? shards, arguments: extra)
             } else if analysisShards != nil || analysisOptions != nil {
                 throw ValidationError("--analysis-shards and --analysis-options need --analyze")
@@ -84,7 +85,17 @@ struct SlurmCommand: ParsableCommand {
             if !existing.isEmpty, !force {
                 throw WMError.file(path: url.path, reason: "already holds \(existing.joined(separator: ", ")); pass --force to overwrite \(existing.count == 1 ? "it" : "them") or choose another --out")
             }
+            // Results of an earlier job in the folder: the tasks would fail on them hours later,
+            // or the merges would silently leave them out.
+            let leftovers = job.leftoverShardFiles(in: url, analysis: analysis)
+            let refused = leftovers.filter(\.blocksTask)
+            if !refused.isEmpty {
+                throw WMError.file(path: url.path, reason: "holds results files of an earlier job that this job's tasks would refuse to resume:\n  "
+                                   + refused.map(\.description).joined(separator: "\n  ")
+                                   + "\nmove them away (or merge them first with wmsim merge) or choose another --out; --force does not replace results")
+            }
             try job.write(to: url)
+            for l in leftovers { Console.note("note: \(url.appendingPathComponent(l.file).path): \(l.reason); move it away to keep it out of the way") }
             print("\(workload.fingerprint): \(workload.size) in \(shards) array task(s)")
             print("wrote \(url.path)/{\(job.files.joined(separator: ","))}; submit with: cd \(url.path) && ./submit.sh")
         } catch let e as WMError { throw CLIError(e.description) }
@@ -93,7 +104,8 @@ struct SlurmCommand: ParsableCommand {
     /// Checks `wmsim analyze` options here, not on the nodes hours later: they must parse and
     /// validate as `wmsim analyze`'s, must not set what the job sets (results file, shard,
     /// backend, the folder analysed), and cannot be quoted (they are split at whitespace).
-    static func checkAnalysisOptions(_ extra: [String]) throws {
+    @discardableResult
+    static func checkAnalysisOptions(_ extra: [String]) throws -> AnalysisSpec {
         func refuse(_ why: String) -> ValidationError { ValidationError("--analysis-options: " + why) }
         if let q = extra.first(where: { $0.contains(where: { "\"'\\".contains($0) }) }) {
             throw refuse("\(q): the options are split at spaces and cannot be quoted, so a value cannot hold a space")
@@ -102,9 +114,10 @@ struct SlurmCommand: ParsableCommand {
             throw refuse("\(own) is set by the job (--backend applies to both arrays)")
         }
         let parsed: AnalyzeCommand
+        let spec: AnalysisSpec
         do {
             parsed = try AnalyzeCommand.parse(["."] + extra)
-            _ = try parsed.analysisSpec(checkArchives: false) { [] }
+            spec = try parsed.analysisSpec(checkArchives: false) { [] }
         } catch {
             throw refuse((error as? WMError)?.description ?? AnalyzeCommand.message(for: error))
         }
@@ -114,5 +127,6 @@ struct SlurmCommand: ParsableCommand {
         guard parsed.out == nil, parsed.shard == nil, parsed.backendOptions.backend == .auto else {
             throw refuse("--out, --shard and --backend are set by the job")
         }
+        return spec
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import WMCore
+
+/// A results file already in a job's folder that the job being written would not use as it is.
+public struct SlurmLeftover: Sendable, Hashable, CustomStringConvertible {
+    /// The file, relative to the job folder.
+    public var file: String
+    /// What it holds and what the job would do with it.
+    public var reason: String
+    /// True when an array task of the job would refuse to resume it (so the job is not written);
+    /// false when the job's merges just do not read it (a file of another sharding).
+    public var blocksTask: Bool
+
+    public var description: String { "\(file): \(reason)" }
+}
+
+extension SlurmJob {
+    /// The shard results files in `folder` that an earlier job left and this one would not use:
+    /// files of this job's sharding that its tasks would refuse to resume (another spec, other
+    /// analysis options, another shard), and files of another sharding, which its merges do not
+    /// read. `analysis` is what this job's analysis tasks run (their archives aside), nil without
+    /// an analysis stage. A file that this job's tasks would resume is not listed.
+    public func leftoverShardFiles(in folder: URL, analysis: AnalysisSpec?) -> [SlurmLeftover] {
+        var found: [SlurmLeftover] = []
+        switch workload {
+        case .sweep(let spec):
+            for (name, index) in Self.shardFiles(in: folder.appendingPathComponent("results"), prefix: "shard-", counted: false) {
+                let file = "results/" + name
+                guard index.i < shards else {
+                    found.append(SlurmLeftover(file: file, reason: "shard \(index.i) of an earlier sharding; this job's \(shards) task(s) and its merge do not read it", blocksTask: false))
+                    continue
+                }
+                if let why = Self.refusal(folder.appendingPathComponent(file), as: SweepSpec.self, shard: index.i, of: shards, matches: { $0.fingerprint == spec.fingerprint }) {
+                    found.append(SlurmLeftover(file: file, reason: why, blocksTask: true))
+                }
+            }
+        case .training(let spec):
+            found += leftovers(in: folder, prefix: "results-shard-", tasks: shards, as: TrainingPopulationSpec.self) { $0.fingerprint == spec.fingerprint }
+        }
+        if let m = analysisShards, let a = analysis {
+            found += leftovers(in: folder, prefix: "analysis-shard-", tasks: m, as: AnalysisSpec.self) { h in
+                h.spec.classification == a.classification && h.spec.fixedPoints == a.fixedPoints && h.spec.robustness == a.robustness
+            }
+        }
+        return found.sorted { $0.file < $1.file }
+    }
+
+    /// Files PREFIX-i-of-n.jsonl in `folder`: another n is another sharding; this one's are checked.
+    private func leftovers<S: ResultsSpec>(in folder: URL, prefix: String, tasks: Int, as: S.Type,
+                                           matches: (ResultsHeader<S>) -> Bool) -> [SlurmLeftover] {
+        Self.shardFiles(in: folder, prefix: prefix, counted: true).compactMap { name, index in
+            guard index.n == tasks, index.i < tasks else {
+                return SlurmLeftover(file: name, reason: "shard \(index.i) of \(index.n ?? 0), an earlier sharding; this job's merge reads the \(tasks) file(s) of its own and not this one",
+                                     blocksTask: false)
+            }
+            return Self.refusal(folder.appendingPathComponent(name), as: S.self, shard: index.i, of: tasks, matches: matches)
+                .map { SlurmLeftover(file: name, reason: $0, blocksTask: true) }
+        }
+    }
+
+    /// Why task `i` of `n` would refuse to resume `url`, or nil when it would resume it.
+    private static func refusal<S: ResultsSpec>(_ url: URL, as: S.Type, shard i: Int, of n: Int,
+                                                matches: (ResultsHeader<S>) -> Bool) -> String? {
+        let header: ResultsHeader<S>
+        do { header = try resultsHeader(url, as: S.self) } catch {
+            return "task \(i) would refuse to resume it: \((error as? WMError)?.description ?? "\(error)")"
+        }
+        guard matches(header) else {
+            return "task \(i) would refuse to resume it: it holds the results of another \(S.resultsNoun) (fingerprint \(header.fingerprint))"
+        }
+        guard header.shard?.index == i, header.shard?.count == n else {
+            return "task \(i) would refuse to resume it: it holds shard \(header.shard?.description ?? "all"), not \(i)/\(n)"
+        }
+        return nil
+    }
+
+    /// The files PREFIXi.jsonl (`counted` false) or PREFIXi-of-n.jsonl in `folder`, with i and n.
+    static func shardFiles(in folder: URL, prefix: String, counted: Bool) -> [(name: String, index: (i: Int, n: Int?))] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().compactMap { name in
+            guard name.hasPrefix(prefix), name.hasSuffix(".jsonl") else { return nil }
+            let middle = name.dropFirst(prefix.count).dropLast(".jsonl".count)
+            if !counted { return Int(middle).map { (name, ($0, nil)) } }
+            let parts = middle.components(separatedBy: "-of-")
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+            return (name, (i, n))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+import WMCore
+import WMTestSupport
+@testable import WMExperiments
+
+/// A job written into a folder that holds an earlier job's results: the shard files its tasks
+/// would refuse are named, files of another sharding are told apart, resumable files are not.
+final class SlurmLeftoverTests: XCTestCase {
+    func header<S: ResultsSpec>(_ url: URL, _ spec: S, shard: SweepShard?) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try ResultsJSON.line(ResultsHeader(spec: spec, shard: shard)).write(to: url)
+    }
+
+    func folder() throws -> URL {
+        let u = temporaryPath("leftovers")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: u) }
+        return u
+    }
+
+    func testTrainingAndAnalysisShardsOfAnEarlierJobAreNamed() throws {
+        let u = try folder()
+        let population = TrainingPopulationSpec.tiny(axes: [try TrainingAxis(.g, values: [1.0, 1.4])], replicates: 2)
+        var other = population
+        other.replicates = 3
+        var job = try SlurmJob(workload: .training(population), shards: 2, executable: "/opt/wmsim")
+        var options = AnalysisSpec(archives: [])
+        try job.analyse(shards: 2)
+        try header(u.appendingPathComponent("results-shard-0-of-2.jsonl"), population, shard: try SweepShard(index: 0, count: 2))
+        try header(u.appendingPathComponent("results-shard-1-of-2.jsonl"), other, shard: try SweepShard(index: 1, count: 2))
+        try header(u.appendingPathComponent("results-shard-2-of-3.jsonl"), population, shard: try SweepShard(index: 2, count: 3))
+        try header(u.appendingPathComponent("analysis-shard-0-of-2.jsonl"), AnalysisSpec(archives: ["networks/p0000-r000"]), shard: try SweepShard(index: 0, count: 2))
+        try header(u.appendingPathComponent("analysis-shard-1-of-2.jsonl"), AnalysisSpec(archives: []), shard: try SweepShard(index: 0, count: 2))
+        try "not a results file\n".write(to: u.appendingPathComponent("analysis-shard-4-of-7.jsonl"), atomically: true, encoding: .utf8)
+
+        var found = job.leftoverShardFiles(in: u, analysis: options)
+        XCTAssertEqual(found.map(\.file), ["analysis-shard-1-of-2.jsonl", "analysis-shard-4-of-7.jsonl", "results-shard-1-of-2.jsonl", "results-shard-2-of-3.jsonl"])
+        XCTAssertEqual(found.map(\.blocksTask), [true, false, true, false])
+        XCTAssertTrue(found[0].reason.contains("holds shard 0/2, not 1/2"), found[0].reason)
+        XCTAssertTrue(found[1].reason.contains("earlier sharding"), found[1].reason)
+        XCTAssertTrue(found[2].reason.contains("another population"), found[2].reason)
+
+        // Other analysis options: the analysis shard of this sharding is refused too (its archives never matter here).
+        options.classification.copies += 1
+        found = job.leftoverShardFiles(in: u, analysis: options)
+        XCTAssertEqual(found.filter(\.blocksTask).map(\.file), ["analysis-shard-0-of-2.jsonl", "analysis-shard-1-of-2.jsonl", "results-shard-1-of-2.jsonl"])
+        // A job without an analysis stage does not look at analysis files.
+        job = try SlurmJob(workload: .training(population), shards: 3, executable: "/opt/wmsim")
+        found = job.leftoverShardFiles(in: u, analysis: nil)
+        XCTAssertEqual(found.map(\.file), ["results-shard-0-of-2.jsonl", "results-shard-1-of-2.jsonl"])
+        XCTAssertEqual(found.map(\.blocksTask), [false, false])
+    }
+
+    func testSweepShardsOfAnotherSweepOrCountAreNamed() throws {
+        let u = try folder()
+        var base = SweepSpec.defaultBase
+        base.maxLag = 5
+        let sweep = SweepSpec(base: base, axes: [try SweepAxis(.g, values: [0.9, 1.1])], replicates: 2)
+        var other = sweep
+        other.replicates = 3
+        let job = try SlurmJob(workload: .sweep(sweep), shards: 2, executable: "/opt/wmsim")
+        let r = u.appendingPathComponent("results")
+        try header(r.appendingPathComponent("shard-0.jsonl"), sweep, shard: try SweepShard(index: 0, count: 2))
+        try header(r.appendingPathComponent("shard-1.jsonl"), other, shard: try SweepShard(index: 1, count: 2))
+        try header(r.appendingPathComponent("shard-3.jsonl"), sweep, shard: try SweepShard(index: 3, count: 4))
+        XCTAssertTrue(job.leftoverShardFiles(in: u.appendingPathComponent("absent"), analysis: nil).isEmpty)
+        let found = job.leftoverShardFiles(in: u, analysis: nil)
+        XCTAssertEqual(found.map(\.file), ["results/shard-1.jsonl", "results/shard-3.jsonl"])
+        XCTAssertEqual(found.map(\.blocksTask), [true, false])
+        // The same shard of the same sweep from a 3-task job: task 0 of 2 would refuse it.
+        try FileManager.default.removeItem(at: r.appendingPathComponent("shard-0.jsonl"))
+        try header(r.appendingPathComponent("shard-0.jsonl"), sweep, shard: try SweepShard(index: 0, count: 3))
+        XCTAssertTrue(job.leftoverShardFiles(in: u, analysis: nil).first?.reason.contains("not 0/2") == true)
+    }
+}
