@@ -61,19 +61,4 @@ public struct MemoryEstimate: Sendable {
     public func check(available: Int, what: String) throws {
         if total > available { throw WMError.insufficientMemory(needed: total, available: available, what: what) }
     }
-
-    /// Usable host memory: 85 % of the least of physical memory, the cgroup's limit
-    /// (`memory.max`, e.g. a SLURM job's `--mem` or a container's) and the address-space limit
-    /// (`ulimit -v`).
-    public static var hostAvailable: Int {
-        var limit = Double(ProcessInfo.processInfo.physicalMemory)
-        for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8), let v = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), v > 0 {
-                limit = Swift.min(limit, v)
-            }
-        }
-        var r = rlimit()
-        if getrlimit(Int32(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max { limit = Swift.min(limit, Double(r.rlim_cur)) }
-        return Int(limit * 0.85)
-    }
 }
