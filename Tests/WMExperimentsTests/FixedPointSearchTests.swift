@@ -120,6 +120,46 @@ final class FixedPointSearchTests: XCTestCase {
         XCTAssertLessThan(diff, 1e-4, "CPU and OpenCL Adam trajectories")
     }
 
+    /// Starts split into parts (side by side on host BLAS, one after the other on a device's ops)
+    /// give the states of one batch (within the round-off of GEMMs of other row counts), stop at
+    /// the same check, and report every check once.
+    func testTheAdamPhaseInPartsEqualsOneBatch() throws {
+        let n = 37
+        let w = TestData.normal(n * n, seed: 22).map { 0.8 * Double($0) / Double(n).squareRoot() }
+        let m = try model(w, n: n)
+        let x0 = starts(29, n: n, seed: 5)
+        for ops in [CPUDenseOps(), try TestBackends.requireOpenCLDenseOps()] as [any DenseOps] {
+            for stopEarly in [false, true] {
+                var o = FixedPointOptions()
+                o.iterations = stopEarly ? 600 : 40
+                o.checkEvery = 9
+                o.tolQ = 0.5
+                var runs: [(states: [Float], iterations: Int, checks: [Int])] = []
+                for parts in [1, 2, 3, 40] {
+                    var checks: [Int] = []
+                    let r = try FixedPointSearch.minimise(m, starts: x0, options: o, ops: ops, stopEarly: stopEarly, parts: parts) { it, _ in checks.append(it) }
+                    runs.append((r.states, r.iterations, checks))
+                }
+                let what = "\(ops.label), stop early \(stopEarly)"
+                if stopEarly { XCTAssertLessThan(runs[0].iterations, 600, "\(what): stopped early") } else { XCTAssertEqual(runs[0].iterations, 40, what) }
+                XCTAssertEqual(runs[0].checks, Array(stride(from: 0, to: stopEarly ? runs[0].iterations + 1 : 40, by: 9)), what)
+                for r in runs.dropFirst() {
+                    XCTAssertEqual(r.iterations, runs[0].iterations, what)
+                    XCTAssertEqual(r.checks, runs[0].checks, what)
+                    XCTAssertEqual(r.states.count, 29 * n)
+                    let diff = zip(r.states, runs[0].states).map { abs($0 - $1) }.max()!
+                    XCTAssertLessThan(diff, stopEarly ? 1e-3 : 1e-5, "\(what): parts against one batch")
+                }
+            }
+        }
+        // Host BLAS: a part per core, of at least 64 rows; a worker or a device runs one.
+        let cores = HostWorkers.count(bytesPerWorker: 0)
+        XCTAssertEqual(CPUDenseOps().sideBySideParts(rows: 63), 1)
+        XCTAssertEqual(CPUDenseOps().sideBySideParts(rows: 64 * cores), cores)
+        XCTAssertEqual(CPUDenseOps(singleThreaded: true).sideBySideParts(rows: 10_000), 1)
+        XCTAssertEqual(try TestBackends.requireOpenCLDenseOps().sideBySideParts(rows: 10_000), 1)
+    }
+
     func testWorkloadPRunsOnSmallSizesAndRefusesWhatCannotFit() throws {
         let r = try FixedPointThroughput.run(n: 37, starts: 13, iterations: 3, repeats: 2, backend: CPUBackend())
         XCTAssertEqual(r.iterations, 3)

@@ -286,6 +286,23 @@ public final class CPUDenseOps: DenseOps, @unchecked Sendable {
 }
 
 extension CPUDenseOps {
+    /// Rows per part at least: a GEMM of fewer rows loses too much of OpenBLAS's rate.
+    static let rowsPerPart = 64
+
+    /// One part per core (at most 8, a SLURM task's `--cpus-per-task`), each of at least
+    /// `rowsPerPart` rows; 1 inside a worker that is already single-threaded.
+    public func sideBySideParts(rows: Int) -> Int {
+        singleThreaded ? 1 : Swift.max(1, Swift.min(HostWorkers.count(bytesPerWorker: 0), rows / Self.rowsPerPart))
+    }
+
+    /// Parts side by side, one core each with single-threaded BLAS and element-wise loops
+    /// (`HostWorkers`): one GEMM per part and no hand-over between BLAS threads and the
+    /// element-wise workers at every operation, where OpenBLAS's idle threads spin.
+    public func sideBySide<T: Sendable>(_ parts: Int, _ body: @Sendable (Int, any DenseOps) throws -> T) throws -> [T] {
+        guard parts > 1, !singleThreaded else { return try (0..<Swift.max(0, parts)).map { try body($0, self) } }
+        return try HostWorkers.map(parts, workers: parts) { i in try body(i, CPUDenseOps(singleThreaded: true)) }
+    }
+
     /// Runs `body` on `workers` threads at once, each with its own single-threaded ops, while
     /// OpenBLAS runs on one thread (restored afterwards): many small independent problems (one
     /// MLP per network) use the cores better this way than one problem with BLAS threads.

@@ -48,4 +48,21 @@ public protocol DenseOps: AnyObject {
     func sumOfSquares(_ a: DenseMatrix, minus b: DenseMatrix?) throws -> Double
     /// Waits for all enqueued work.
     func finish() throws
+
+    /// Into how many parts a problem of `rows` independent rows is best split to run side by side
+    /// (`sideBySide`): 1 for a device's queue, which runs one launch over all rows best.
+    func sideBySideParts(rows: Int) -> Int
+    /// `body(i, ops)` for the parts 0..<`parts` of one problem, results in part order: side by
+    /// side where this ops gains from it, one after the other on `self` otherwise. A part's ops
+    /// accepts the matrices made by `self`; each part touches only its own. The first error, by
+    /// part, is rethrown.
+    func sideBySide<T: Sendable>(_ parts: Int, _ body: @Sendable (Int, any DenseOps) throws -> T) throws -> [T]
+}
+
+extension DenseOps {
+    public func sideBySideParts(rows: Int) -> Int { 1 }
+
+    public func sideBySide<T: Sendable>(_ parts: Int, _ body: @Sendable (Int, any DenseOps) throws -> T) throws -> [T] {
+        try (0..<Swift.max(0, parts)).map { try body($0, self) }
+    }
 }

@@ -169,40 +169,69 @@ public enum FixedPointSearch {
     /// the final states [B·N] and the iterations taken. With `stopEarly` false it runs exactly
     /// `options.iterations` iterations (the convergence checks still download q every
     /// `checkEvery`, as in a search), which is what workload P of `wmsim bench` times.
+    ///
+    /// Starts are independent rows, so they run in the parts the ops prefers
+    /// (`DenseOps.sideBySideParts`: one per core on host BLAS, one launch on a device), each part
+    /// `checkEvery` iterations at a time between the checks; `parts` overrides that (tests).
     public static func minimise(_ model: ClosedLoopModel, starts: [[Double]], options o: FixedPointOptions, ops: any DenseOps,
-                                stopEarly: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> (states: [Float], iterations: Int) {
+                                stopEarly: Bool, parts: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> (states: [Float], iterations: Int) {
         let n = model.n, b = starts.count
         var wt = [Float](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { wt[j * n + i] = Float(model.weff[i * n + j]) } }
         let WT = try ops.upload(wt, rows: n, cols: n)
-        let X = try ops.upload(starts.flatMap { $0.map { Float($0) } }, rows: b, cols: n)
-        let R = try ops.allocate(rows: b, cols: n), F = try ops.allocate(rows: b, cols: n), G = try ops.allocate(rows: b, cols: n)
-        let M = try ops.allocate(rows: b, cols: n), V = try ops.allocate(rows: b, cols: n)
-        try ops.activation(X, .tanh, into: R)
-        func flowQ() throws -> [Double] {
-            let f = try ops.download(F)
-            return (0..<b).map { k in 0.5 * (0..<n).reduce(0.0) { $0 + Double(f[k * n + $1]) * Double(f[k * n + $1]) } }
+        let count = Swift.max(1, Swift.min(parts ?? ops.sideBySideParts(rows: b), b))
+        let bounds = (0...count).map { $0 * b / count }
+        let state: [AdamRows] = try (0..<count).map { p in
+            let rows = bounds[p + 1] - bounds[p]
+            let x = try ops.upload(starts[bounds[p]..<bounds[p + 1]].flatMap { $0.map { Float($0) } }, rows: rows, cols: n)
+            let s = AdamRows(x: x, r: try ops.allocate(rows: rows, cols: n), f: try ops.allocate(rows: rows, cols: n),
+                             g: try ops.allocate(rows: rows, cols: n), m: try ops.allocate(rows: rows, cols: n), v: try ops.allocate(rows: rows, cols: n))
+            try ops.activation(s.x, .tanh, into: s.r)
+            return s
+        }
+        let lr = o.learningRate
+        // F = tanh(X)·W_effᵀ − X;  ∇q = (F·W_eff) ⊙ (1 − R²) − F.
+        @Sendable func flow(_ s: AdamRows, _ ops: any DenseOps) throws {
+            try ops.gemm(transA: false, transB: false, alpha: 1, s.r, WT, beta: 0, s.f)
+            try ops.mseGradient(prediction: s.f, target: s.x, scale: 1, gradient: s.f, squaredError: nil)
+        }
+        @Sendable func descend(_ s: AdamRows, _ ops: any DenseOps, iteration: Int) throws {
+            try ops.denseBackward(s.f, WT, activation: .tanh, h: s.r, dZ: s.g)
+            try ops.mseGradient(prediction: s.g, target: s.f, scale: 1, gradient: s.g, squaredError: nil)
+            try ops.adamStep(parameters: s.x, gradients: s.g, m: s.m, v: s.v, AdamStep(learningRate: lr, step: iteration + 1))
+            try ops.activation(s.x, .tanh, into: s.r)
         }
         var q = [Double](repeating: .infinity, count: b)
         var it = 0
         while it < o.iterations {
-            // F = tanh(X)·W_effᵀ − X;  ∇q = (F·W_eff) ⊙ (1 − R²) − F.
-            try ops.gemm(transA: false, transB: false, alpha: 1, R, WT, beta: 0, F)
-            try ops.mseGradient(prediction: F, target: X, scale: 1, gradient: F, squaredError: nil)
-            if it % o.checkEvery == 0 {
-                let now = try flowQ()
-                let moved = zip(now, q).map { abs($0 - $1) / Swift.max($1, 1e-300) }.max() ?? 0
-                q = now
-                progress?(it, o.iterations)
-                if stopEarly, q.allSatisfy({ $0 <= o.tolQ }) || (it > 0 && moved <= o.tolDQ) { break }
+            // A check at every multiple of checkEvery: the flow of every part, then q.
+            let now = try ops.sideBySide(count) { p, pops in
+                try flow(state[p], pops)
+                let f = try pops.download(state[p].f)
+                return (0..<(f.count / n)).map { k in 0.5 * (0..<n).reduce(0.0) { $0 + Double(f[k * n + $1]) * Double(f[k * n + $1]) } }
+            }.flatMap { $0 }
+            let moved = zip(now, q).map { abs($0 - $1) / Swift.max($1, 1e-300) }.max() ?? 0
+            q = now
+            progress?(it, o.iterations)
+            if stopEarly, q.allSatisfy({ $0 <= o.tolQ }) || (it > 0 && moved <= o.tolDQ) { break }
+            // The rest of this iteration and every one up to the next check, each part on its own.
+            let start = it, end = Swift.min(o.iterations, (it / o.checkEvery + 1) * o.checkEvery)
+            _ = try ops.sideBySide(count) { p, pops in
+                try descend(state[p], pops, iteration: start)
+                for k in (start + 1)..<Swift.max(start + 1, end) {
+                    try flow(state[p], pops)
+                    try descend(state[p], pops, iteration: k)
+                }
             }
-            try ops.denseBackward(F, WT, activation: .tanh, h: R, dZ: G)
-            try ops.mseGradient(prediction: G, target: F, scale: 1, gradient: G, squaredError: nil)
-            try ops.adamStep(parameters: X, gradients: G, m: M, v: V, AdamStep(learningRate: o.learningRate, step: it + 1))
-            try ops.activation(X, .tanh, into: R)
-            it += 1
+            it = end
         }
-        return (try ops.download(X), it)
+        return (try state.flatMap { try ops.download($0.x) }, it)
+    }
+
+    /// One part's Adam state: the starts' rows of X, tanh X, the flow F, the gradient G and
+    /// Adam's moments.
+    struct AdamRows: Sendable {
+        var x, r, f, g, m, v: DenseMatrix
     }
 
     /// Newton steps in double from `x` while they lower q (at most `newtonIterations`).
