@@ -27,6 +27,9 @@ final class HostMemoryLimitTests: XCTestCase {
                      "/sys/fs/cgroup/memory/slurm/uid_1/job_7/step_batch/memory.limit_in_bytes": "9223372036854771712",
                      "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712"]
         XCTAssertEqual(HostMemoryLimit.cgroup(own, read: { files[$0] }), 3_221_225_472)
+        // Co-mounted controllers under their joint name.
+        XCTAssertEqual(HostMemoryLimit.cgroup(own, read: { $0 == "/sys/fs/cgroup/cpuset,memory/slurm/uid_1/job_7/memory.limit_in_bytes" ? "1073741824" : nil }),
+                       1_073_741_824)
         XCTAssertEqual(HostMemoryLimit.chain("/a/b"), ["/a/b", "/a", ""])
         XCTAssertEqual(HostMemoryLimit.chain("/"), [""])
     }
@@ -34,6 +37,7 @@ final class HostMemoryLimitTests: XCTestCase {
     func testSlurmGrantFromTheEnvironment() {
         XCTAssertEqual(HostMemoryLimit.slurm(["SLURM_MEM_PER_NODE": "16384"]), 16384 * 1_048_576)
         XCTAssertEqual(HostMemoryLimit.slurm(["SLURM_MEM_PER_CPU": "2000", "SLURM_CPUS_PER_TASK": "4"]), 8000 * 1_048_576)
+        XCTAssertEqual(HostMemoryLimit.slurm(["SLURM_MEM_PER_CPU": "2000", "SLURM_CPUS_ON_NODE": "8", "SLURM_CPUS_PER_TASK": "4"]), 16000 * 1_048_576)
         XCTAssertEqual(HostMemoryLimit.slurm(["SLURM_MEM_PER_CPU": "2000"]), 2000 * 1_048_576)
         XCTAssertNil(HostMemoryLimit.slurm(["SLURM_MEM_PER_NODE": "0"]))
         XCTAssertNil(HostMemoryLimit.slurm([:]))

@@ -68,6 +68,39 @@ final class HostWorkersTests: XCTestCase {
         XCTAssertEqual(openblas_get_num_threads(), before)
     }
 
+    /// Dense ops' parts: in part order, each on its own single-threaded ops with OpenBLAS on one
+    /// thread, all of them at once; the first error by part; the thread count restored.
+    func testDenseOpsPartsRunSideBySideInOrder() throws {
+        let before = openblas_get_num_threads()
+        let ops = CPUDenseOps()
+        let m = try ops.upload((0..<12).map(Float.init), rows: 4, cols: 3)
+        // As many parts as cores (what sideBySideParts asks for) run at once: each waits (up to
+        // 10 s) until all have started.
+        let atOnce = Swift.min(4, ProcessInfo.processInfo.activeProcessorCount)
+        let started = Seen()
+        let sums = try ops.sideBySide(4) { p, pops -> Float in
+            XCTAssertFalse(pops === ops)
+            XCTAssertEqual(openblas_get_num_threads(), 1)
+            started.add(1)
+            if p < atOnce {
+                let deadline = Date().addingTimeInterval(10)
+                while started.values.count < atOnce && Date() < deadline { usleep(100) }
+                XCTAssertGreaterThanOrEqual(started.values.count, atOnce, "part \(p) ran alone")
+            }
+            return try pops.download(m)[(3 * p)..<(3 * p + 3)].reduce(0, +)
+        }
+        XCTAssertEqual(sums, [3, 12, 21, 30])
+        XCTAssertThrowsError(try ops.sideBySide(5) { p, _ -> Int in
+            if p == 2 || p == 4 { throw Failure(index: p) }
+            return p
+        }) { XCTAssertEqual($0 as? Failure, Failure(index: 2)) }
+        XCTAssertEqual(openblas_get_num_threads(), before)
+        // One part, or a single-threaded worker's ops: on the ops itself.
+        XCTAssertEqual(try ops.sideBySide(1) { _, pops in pops === ops }, [true])
+        let worker = CPUDenseOps(singleThreaded: true)
+        XCTAssertEqual(try worker.sideBySide(2) { _, pops in pops === worker }, [true, true])
+    }
+
     /// Regions that overlap (two threads, each running workers) leave the thread count at one
     /// until the last ends, then restore it.
     func testOverlappingRegionsRestoreTheThreadCountOnlyAtTheEnd() {

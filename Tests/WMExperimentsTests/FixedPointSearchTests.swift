@@ -157,6 +157,8 @@ final class FixedPointSearchTests: XCTestCase {
         XCTAssertEqual(CPUDenseOps().sideBySideParts(rows: 63), 1)
         XCTAssertEqual(CPUDenseOps().sideBySideParts(rows: 64 * cores), cores)
         XCTAssertEqual(CPUDenseOps(singleThreaded: true).sideBySideParts(rows: 10_000), 1)
+        // Inside work that already runs side by side (HostWorkers): no fan-out again.
+        SingleThreadedBLAS.run { XCTAssertEqual(CPUDenseOps().sideBySideParts(rows: 10_000), 1) }
         XCTAssertEqual(try TestBackends.requireOpenCLDenseOps().sideBySideParts(rows: 10_000), 1)
     }
 

@@ -27,24 +27,42 @@ final class SlurmLeftoverTests: XCTestCase {
         var job = try SlurmJob(workload: .training(population), shards: 2, executable: "/opt/wmsim")
         var options = AnalysisSpec(archives: [])
         try job.analyse(shards: 2)
+        let ours = AnalysisSpec(archives: [u.standardizedFileURL.appendingPathComponent("networks/p0000-r000").path])
         try header(u.appendingPathComponent("results-shard-0-of-2.jsonl"), population, shard: try SweepShard(index: 0, count: 2))
         try header(u.appendingPathComponent("results-shard-1-of-2.jsonl"), other, shard: try SweepShard(index: 1, count: 2))
         try header(u.appendingPathComponent("results-shard-2-of-3.jsonl"), population, shard: try SweepShard(index: 2, count: 3))
-        try header(u.appendingPathComponent("analysis-shard-0-of-2.jsonl"), AnalysisSpec(archives: ["networks/p0000-r000"]), shard: try SweepShard(index: 0, count: 2))
-        try header(u.appendingPathComponent("analysis-shard-1-of-2.jsonl"), AnalysisSpec(archives: []), shard: try SweepShard(index: 0, count: 2))
+        try header(u.appendingPathComponent("results-shard-01-of-2.jsonl"), other, shard: try SweepShard(index: 1, count: 2))
+        try header(u.appendingPathComponent("analysis-shard-0-of-2.jsonl"), ours, shard: try SweepShard(index: 0, count: 2))
+        try header(u.appendingPathComponent("analysis-shard-1-of-2.jsonl"), ours, shard: try SweepShard(index: 0, count: 2))
         try "not a results file\n".write(to: u.appendingPathComponent("analysis-shard-4-of-7.jsonl"), atomically: true, encoding: .utf8)
 
+        // Training shard 1 is another population's, so no analysis shard can be trusted.
         var found = job.leftoverShardFiles(in: u, analysis: options)
-        XCTAssertEqual(found.map(\.file), ["analysis-shard-1-of-2.jsonl", "analysis-shard-4-of-7.jsonl", "results-shard-1-of-2.jsonl", "results-shard-2-of-3.jsonl"])
-        XCTAssertEqual(found.map(\.blocksTask), [true, false, true, false])
-        XCTAssertTrue(found[0].reason.contains("holds shard 0/2, not 1/2"), found[0].reason)
-        XCTAssertTrue(found[1].reason.contains("earlier sharding"), found[1].reason)
-        XCTAssertTrue(found[2].reason.contains("another population"), found[2].reason)
+        XCTAssertEqual(found.map(\.file), ["analysis-shard-0-of-2.jsonl", "analysis-shard-1-of-2.jsonl", "analysis-shard-4-of-7.jsonl",
+                                           "results-shard-1-of-2.jsonl", "results-shard-2-of-3.jsonl"])
+        XCTAssertEqual(found.map(\.blocksTask), [true, true, false, true, false])
+        XCTAssertTrue(found[0].reason.contains("may not be this population's"), found[0].reason)
+        XCTAssertTrue(found[1].reason.contains("may not be this population's"), found[1].reason)
+        XCTAssertTrue(found[2].reason.contains("earlier sharding"), found[2].reason)
+        XCTAssertTrue(found[3].reason.contains("another population (they differ in replicates)"), found[3].reason)
 
-        // Other analysis options: the analysis shard of this sharding is refused too (its archives never matter here).
+        // With this population's training results, its analysis shard resumes; the wrong shard does not.
+        try FileManager.default.removeItem(at: u.appendingPathComponent("results-shard-1-of-2.jsonl"))
+        try header(u.appendingPathComponent("results-shard-1-of-2.jsonl"), population, shard: try SweepShard(index: 1, count: 2))
+        found = job.leftoverShardFiles(in: u, analysis: options)
+        XCTAssertEqual(found.map(\.file), ["analysis-shard-1-of-2.jsonl", "analysis-shard-4-of-7.jsonl", "results-shard-2-of-3.jsonl"])
+        XCTAssertTrue(found[0].reason.contains("holds shard 0/2, not 1/2"), found[0].reason)
+
+        // Other analysis options, or networks of another folder: refused.
         options.classification.copies += 1
         found = job.leftoverShardFiles(in: u, analysis: options)
-        XCTAssertEqual(found.filter(\.blocksTask).map(\.file), ["analysis-shard-0-of-2.jsonl", "analysis-shard-1-of-2.jsonl", "results-shard-1-of-2.jsonl"])
+        XCTAssertEqual(found.filter(\.blocksTask).map(\.file), ["analysis-shard-0-of-2.jsonl", "analysis-shard-1-of-2.jsonl"])
+        XCTAssertTrue(found[0].reason.contains("another analysis (they differ in classification.copies)"), found[0].reason)
+        options.classification.copies -= 1
+        try FileManager.default.removeItem(at: u.appendingPathComponent("analysis-shard-0-of-2.jsonl"))
+        try header(u.appendingPathComponent("analysis-shard-0-of-2.jsonl"), AnalysisSpec(archives: ["/elsewhere/networks/p0000-r000"]), shard: try SweepShard(index: 0, count: 2))
+        XCTAssertTrue(job.leftoverShardFiles(in: u, analysis: options)[0].reason.contains("outside"))
+
         // A job without an analysis stage does not look at analysis files.
         job = try SlurmJob(workload: .training(population), shards: 3, executable: "/opt/wmsim")
         found = job.leftoverShardFiles(in: u, analysis: nil)

@@ -290,17 +290,26 @@ extension CPUDenseOps {
     static let rowsPerPart = 64
 
     /// One part per core (at most 8, a SLURM task's `--cpus-per-task`), each of at least
-    /// `rowsPerPart` rows; 1 inside a worker that is already single-threaded.
+    /// `rowsPerPart` rows; 1 inside a worker that is already single-threaded or while other
+    /// work runs side by side (`SingleThreadedBLAS.isActive`), whose threads hold the cores.
     public func sideBySideParts(rows: Int) -> Int {
-        singleThreaded ? 1 : Swift.max(1, Swift.min(HostWorkers.count(bytesPerWorker: 0), rows / Self.rowsPerPart))
+        guard !singleThreaded, !SingleThreadedBLAS.isActive else { return 1 }
+        return Swift.max(1, Swift.min(HostWorkers.count(bytesPerWorker: 0), rows / Self.rowsPerPart))
     }
 
     /// Parts side by side, one core each with single-threaded BLAS and element-wise loops
     /// (`HostWorkers`): one GEMM per part and no hand-over between BLAS threads and the
     /// element-wise workers at every operation, where OpenBLAS's idle threads spin.
+    /// Part i runs on invocation i of one `concurrentPerform`: parts are equal, and a worker that
+    /// took the next part as soon as it finished its own (as `HostWorkers.map` hands out work)
+    /// would run two one after the other while a late-woken thread idles.
     public func sideBySide<T: Sendable>(_ parts: Int, _ body: @Sendable (Int, any DenseOps) throws -> T) throws -> [T] {
         guard parts > 1, !singleThreaded else { return try (0..<Swift.max(0, parts)).map { try body($0, self) } }
-        return try HostWorkers.map(parts, workers: parts) { i in try body(i, CPUDenseOps(singleThreaded: true)) }
+        let results = PartResults<T>(parts)
+        SingleThreadedBLAS.run {
+            DispatchQueue.concurrentPerform(iterations: parts) { i in results.set(i, Result { try body(i, CPUDenseOps(singleThreaded: true)) }) }
+        }
+        return try results.values()
     }
 
     /// Runs `body` on `workers` threads at once, each with its own single-threaded ops, while
@@ -311,4 +320,17 @@ extension CPUDenseOps {
             DispatchQueue.concurrentPerform(iterations: Swift.max(1, workers)) { _ in body(CPUDenseOps(singleThreaded: true)) }
         }
     }
+}
+
+/// The results of `sideBySide`'s parts, written by their threads.
+private final class PartResults<T: Sendable>: @unchecked Sendable {
+    private var items: [Result<T, any Error>?]
+    private let lock = NSLock()
+
+    init(_ count: Int) { items = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<T, any Error>) { lock.withLock { items[i] = r } }
+
+    /// In part order; the first error by part is rethrown.
+    func values() throws -> [T] { try lock.withLock { try items.map { try $0!.get() } } }
 }

@@ -15,10 +15,16 @@ public enum SingleThreadedBLAS {
         return try body()
     }
 
+    /// Whether some region runs now: work started inside one (a worker of it, say) should not
+    /// fan out over the cores again.
+    public static var isActive: Bool { state.active }
+
     private final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var depth = 0
         private var saved: Int32 = 1
+
+        var active: Bool { lock.withLock { depth > 0 } }
 
         func enter() {
             lock.withLock {

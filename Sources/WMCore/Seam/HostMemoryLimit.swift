@@ -33,7 +33,10 @@ public enum HostMemoryLimit {
             if f[0] == "0" && f[1].isEmpty {
                 paths += chain(path).map { "/sys/fs/cgroup\($0)/memory.max" }
             } else if f[1].split(separator: ",").contains("memory") {
-                paths += chain(path).map { "/sys/fs/cgroup/memory\($0)/memory.limit_in_bytes" }
+                // Mounted as "memory", or under its co-mounted controllers' name ("cpuset,memory").
+                for mount in Set(["memory", String(f[1])]) {
+                    paths += chain(path).map { "/sys/fs/cgroup/\(mount)\($0)/memory.limit_in_bytes" }
+                }
             }
         }
         // Outside any namespace information (or when /proc is not mounted): the root files.
@@ -46,13 +49,15 @@ public enum HostMemoryLimit {
     }
 
     /// The memory SLURM granted this job on this node, in bytes, from its environment: --mem
-    /// (`SLURM_MEM_PER_NODE`) or --mem-per-cpu (`SLURM_MEM_PER_CPU` × `SLURM_CPUS_PER_TASK`, or
-    /// × 1 without it). Nil outside SLURM or with --mem=0 (all of the node's memory).
+    /// (`SLURM_MEM_PER_NODE`) or --mem-per-cpu (`SLURM_MEM_PER_CPU` × the CPUs the job holds on
+    /// the node, `SLURM_CPUS_ON_NODE`, else `SLURM_CPUS_PER_TASK`, else 1). Nil outside SLURM
+    /// or with --mem=0 (all of the node's memory).
     public static func slurm(_ env: [String: String]) -> Double? {
         let mb = 1024.0 * 1024
         if let v = env["SLURM_MEM_PER_NODE"].flatMap(Double.init), v > 0 { return v * mb }
         if let v = env["SLURM_MEM_PER_CPU"].flatMap(Double.init), v > 0 {
-            return v * mb * Swift.max(1, env["SLURM_CPUS_PER_TASK"].flatMap(Double.init) ?? 1)
+            let cpus = (env["SLURM_CPUS_ON_NODE"] ?? env["SLURM_CPUS_PER_TASK"]).flatMap(Double.init) ?? 1
+            return v * mb * Swift.max(1, cpus)
         }
         return nil
     }

@@ -105,7 +105,7 @@ public struct FixedPointResult: Codable, Sendable {
 }
 
 /// Minimises q(x) = ½‖F(x)‖² from many starts at once on a backend's dense ops (Adam, float32,
-/// one GEMM per product for all starts), then refines each candidate by Newton steps in double
+/// one GEMM per product for all starts, or per part of them on host BLAS), then refines each candidate by Newton steps in double
 /// on the host, filters, merges, and linearises (docs/analysis.md §3).
 public enum FixedPointSearch {
     public static func run(_ model: ClosedLoopModel, starts: [[Double]], options o: FixedPointOptions = FixedPointOptions(),
@@ -165,7 +165,7 @@ public enum FixedPointSearch {
         ])
     }
 
-    /// The Adam phase alone: minimises q from every start at once (float32 on `ops`) and returns
+    /// The Adam phase alone: minimises q from every start (float32 on `ops`) and returns
     /// the final states [B·N] and the iterations taken. With `stopEarly` false it runs exactly
     /// `options.iterations` iterations (the convergence checks still download q every
     /// `checkEvery`, as in a search), which is what workload P of `wmsim bench` times.

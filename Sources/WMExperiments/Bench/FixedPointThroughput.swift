@@ -24,7 +24,7 @@ public struct FixedPointThroughputResult: Codable, Sendable, Hashable {
     public var startIterationsPerSecond: Double
     /// 4·B·N²·iterations / seconds / 1e9.
     public var gflops: Double
-    /// The same ops' B×N×N GEMM rate, GFLOP/s.
+    /// The same ops' B×N×N GEMM rate (best of at least 5 blocks, in the search's parts), GFLOP/s.
     public var gemmGflops: Double
 
     /// "P cpu: 1.2 M start-iterations/s, 480 GFLOP/s (81 % of GEMM)".
@@ -76,20 +76,32 @@ public enum FixedPointThroughput {
                                           gemmGflops: gemm)
     }
 
-    /// GFLOP/s of a B×N by N×N product on `ops` (median of `repeats` blocks of 10).
+    /// GFLOP/s of a B×N by N×N product on `ops`, its rows in the parts the search runs them in
+    /// (`DenseOps.sideBySideParts`), side by side as there: the best of at least 5 blocks of 10
+    /// products (a block takes ~0.1 s at N = 1000, short enough for a busy host to slow
+    /// some; the best is what the GEMM itself can do).
     static func gemmRate(n: Int, b: Int, ops: any DenseOps, repeats: Int) throws -> Double {
-        let a = try ops.upload([Float](repeating: 0.5, count: b * n), rows: b, cols: n)
+        let parts = Swift.max(1, Swift.min(ops.sideBySideParts(rows: b), b))
+        let bounds = (0...parts).map { $0 * b / parts }
         let w = try ops.upload([Float](repeating: 0.001, count: n * n), rows: n, cols: n)
-        let c = try ops.allocate(rows: b, cols: n)
-        try ops.gemm(transA: false, transB: false, alpha: 1, a, w, beta: 0, c)
-        try ops.finish()
+        let ac: [(DenseMatrix, DenseMatrix)] = try (0..<parts).map { p in
+            let rows = bounds[p + 1] - bounds[p]
+            return (try ops.upload([Float](repeating: 0.5, count: rows * n), rows: rows, cols: n), try ops.allocate(rows: rows, cols: n))
+        }
+        func products(_ count: Int) throws {
+            _ = try ops.sideBySide(parts) { p, pops in
+                for _ in 0..<count { try pops.gemm(transA: false, transB: false, alpha: 1, ac[p].0, w, beta: 0, ac[p].1) }
+                try pops.finish()
+            }
+        }
+        try products(1)
         var times: [Double] = []
-        for _ in 0..<repeats {
+        for _ in 0..<Swift.max(repeats, 5) {
             let t0 = Date()
-            for _ in 0..<10 { try ops.gemm(transA: false, transB: false, alpha: 1, a, w, beta: 0, c) }
+            try products(10)
             try ops.finish()
             times.append(Date().timeIntervalSince(t0) / 10)
         }
-        return 2 * Double(b) * Double(n) * Double(n) / times.sorted()[times.count / 2] / 1e9
+        return 2 * Double(b) * Double(n) * Double(n) / times.min()! / 1e9
     }
 }

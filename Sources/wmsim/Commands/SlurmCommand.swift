@@ -46,7 +46,7 @@ struct SlurmCommand: ParsableCommand {
     @Flag(help: "With --population: analyse the trained networks after training (`wmsim analyze`, its own array).") var analyze = false
     @Option(help: "Analysis array tasks (default: --shards).") var analysisShards: Int?
     @Option(parsing: .unconditional, help: "More `wmsim analyze` options for the analysis tasks, as one string (e.g. \"--noise-repeats 5 --max-extension 50\").") var analysisOptions: String?
-    @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh, resubmit.sh; with --analyze also analyze.sbatch, analyze-merge.sbatch, resubmit-analysis.sh).") var force = false
+    @Flag(help: "Overwrite the files of an existing job folder (spec, sweep.sbatch, merge.sbatch, submit.sh, resubmit.sh; with --analyze also analyze.sbatch, analyze-merge.sbatch, resubmit-analysis.sh). Results files are never replaced: shard files the new tasks would refuse stop the rewrite.") var force = false
 
     func run() throws {
         do {
@@ -92,7 +92,7 @@ struct SlurmCommand: ParsableCommand {
             if !refused.isEmpty {
                 throw WMError.file(path: url.path, reason: "holds results files of an earlier job that this job's tasks would refuse to resume:\n  "
                                    + refused.map(\.description).joined(separator: "\n  ")
-                                   + "\nmove them away (or merge them first with wmsim merge) or choose another --out; --force does not replace results")
+                                   + "\nmove them away (merge them first if their results are wanted) or choose another --out; --force never replaces results files")
             }
             try job.write(to: url)
             for l in leftovers { Console.note("note: \(url.appendingPathComponent(l.file).path): \(l.reason); move it away to keep it out of the way") }
