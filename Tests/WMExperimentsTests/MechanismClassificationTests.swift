@@ -69,6 +69,47 @@ final class MechanismClassificationTests: XCTestCase {
         }
     }
 
+    /// Trajectories in parts (side by side on host BLAS, one after the other on a device's ops)
+    /// follow the single batch: each trajectory's own inputs, observations at the same steps,
+    /// states and readouts within round-off, stretches longer than `chunkSteps`.
+    func testTrajectoriesInPartsFollowTheSingleBatch() throws {
+        var spec = FeedbackNetworkSpec()
+        spec.n = 45
+        spec.seed = 8
+        let net = try FeedbackNetworkGenerator.generate(spec)
+        let model = try ClosedLoopModel(net)
+        let b = 7, steps = 260
+        let starts = TestData.normal(b * 45, seed: 9).map { 0.5 * Double($0) }
+        let pulses = TestData.uniform(2 * b * steps, seed: 10)
+        // Each trajectory its own input, none at all on some steps.
+        let inputs = { (s: Int) -> [Float]? in s % 50 < 20 ? Array(pulses[(2 * b * s)..<(2 * b * (s + 1))]) : nil }
+        let observed: Set<Int> = [0, 3, 4, 150, 259]
+        for ops in [CPUDenseOps(), try TestBackends.requireOpenCLDenseOps()] as [any DenseOps] {
+            var runs: [(seen: [Int], z: [[Float]], x: [Float])] = []
+            for parts in [1, 2, 3, 7, 20] {
+                let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops, parts: parts)
+                try sim.setStates(starts)
+                var seen: [Int] = [], z: [[Float]] = []
+                try sim.run(steps, inputs: inputs, observeStep: { observed.contains($0) }) { s in
+                    seen.append(s)
+                    XCTAssertEqual(sim.steps, s + 1)
+                    z.append(try sim.outputs())
+                }
+                runs.append((seen, z, try sim.states()))
+            }
+            XCTAssertEqual(runs[0].seen, observed.sorted())
+            for (k, r) in runs.enumerated().dropFirst() {
+                XCTAssertEqual(r.seen, runs[0].seen, "\(ops.label), run \(k)")
+                XCTAssertEqual(r.x.count, b * 45)
+                XCTAssertLessThan(zip(r.x, runs[0].x).map { abs($0 - $1) }.max()!, 1e-5, "\(ops.label), run \(k): states")
+                for (a, c) in zip(r.z, runs[0].z) {
+                    XCTAssertLessThan(zip(a, c).map { abs($0 - $1) }.max()!, 1e-5, "\(ops.label), run \(k): readouts")
+                }
+            }
+            XCTAssertGreaterThan(zip(runs[0].x, starts).map { abs(Double($0) - $1) }.max()!, 0.01, "the states moved")
+        }
+    }
+
     func testStartsArePerturbedCopiesOfTheBases() {
         var o = ClassificationOptions()
         o.copies = 20

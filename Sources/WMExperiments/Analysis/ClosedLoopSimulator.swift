@@ -8,20 +8,33 @@ import WMCore
 ///
 /// with the states as the rows of X [B × N]. The analysis runs hundreds of starts of one
 /// network, so a step is one GEMM instead of B matrix-vector products.
+///
+/// Trajectories are independent rows, so they run in the parts the ops prefers
+/// (`DenseOps.sideBySideParts`: one per core on host BLAS, one launch on a device); the parts
+/// run side by side between the steps that are observed, at most `chunkSteps` at a time.
 public final class ClosedLoopSimulator {
     public let model: ClosedLoopModel
     public let trajectories: Int
     private let ops: any DenseOps
     private let w: DenseMatrix, wiT: DenseMatrix, readout: DenseMatrix
     private let a: Float
-    private let x: DenseMatrix, r: DenseMatrix, z: DenseMatrix, u: DenseMatrix
+    /// Each part's rows of X, R = tanh X, Z and U, and where its rows start (`bounds[p]..<bounds[p + 1]`).
+    private let rows: [PartRows]
+    private let bounds: [Int]
     /// Steps taken since the last `setStates`.
     public private(set) var steps = 0
+    /// Steps the parts run between two meetings at most (their inputs are held meanwhile).
+    static let chunkSteps = 100
+
+    struct PartRows: Sendable {
+        var x, r, z, u: DenseMatrix
+    }
 
     /// Bytes the simulator holds on the device.
     public static func bytes(n: Int, trajectories b: Int) -> Int { 4 * (n * n + 5 * n + 2 * b * n + 5 * b) }
 
-    public init(model: ClosedLoopModel, trajectories b: Int, ops: any DenseOps) throws {
+    /// `parts` overrides the ops' choice (tests).
+    public init(model: ClosedLoopModel, trajectories b: Int, ops: any DenseOps, parts: Int? = nil) throws {
         guard b >= 1 else { throw WMError.invalidParameter(name: "trajectories", value: "\(b)", expected: "≥ 1") }
         self.model = model
         trajectories = b
@@ -31,10 +44,14 @@ public final class ClosedLoopSimulator {
         w = try ops.upload(model.weff.map { Float($0) }, rows: n, cols: n)
         wiT = try ops.upload(Self.scaledInputWeights(model, silenced: 0), rows: 2, cols: n)
         readout = try ops.upload(model.readout.map { Float($0) }, rows: n, cols: 3)
-        x = try ops.allocate(rows: b, cols: n)
-        r = try ops.allocate(rows: b, cols: n)
-        z = try ops.allocate(rows: b, cols: 3)
-        u = try ops.allocate(rows: b, cols: 2)
+        let count = Swift.max(1, Swift.min(parts ?? ops.sideBySideParts(rows: b), b))
+        let bounds = (0...count).map { $0 * b / count }
+        self.bounds = bounds
+        rows = try (0..<count).map { p in
+            let m = bounds[p + 1] - bounds[p]
+            return PartRows(x: try ops.allocate(rows: m, cols: n), r: try ops.allocate(rows: m, cols: n),
+                            z: try ops.allocate(rows: m, cols: 3), u: try ops.allocate(rows: m, cols: 2))
+        }
     }
 
     /// a·wiᵀ [2][N] with the input weights of neurons 0..<silenced set to zero.
@@ -56,18 +73,23 @@ public final class ClosedLoopSimulator {
         guard states.count == trajectories * model.n else {
             throw WMError.invalidParameter(name: "states", value: "\(states.count) values", expected: "\(trajectories) × \(model.n)")
         }
-        try ops.write(states.map { Float($0) }, into: x)
-        try ops.activation(x, .tanh, into: r)
+        let n = model.n
+        for (p, part) in rows.enumerated() {
+            try ops.write(states[(bounds[p] * n)..<(bounds[p + 1] * n)].map { Float($0) }, into: part.x)
+            try ops.activation(part.x, .tanh, into: part.r)
+        }
         steps = 0
     }
 
     /// The states, `[B][N]`.
-    public func states() throws -> [Float] { try ops.download(x) }
+    public func states() throws -> [Float] { try rows.flatMap { try ops.download($0.x) } }
 
     /// The readouts (z, zd₁, zd₂) of every trajectory, `[B][3]`.
     public func outputs() throws -> [Float] {
-        try ops.gemm(transA: false, transB: false, alpha: 1, r, readout, beta: 0, z)
-        return try ops.download(z)
+        try rows.flatMap { part in
+            try ops.gemm(transA: false, transB: false, alpha: 1, part.r, readout, beta: 0, part.z)
+            return try ops.download(part.z)
+        }
     }
 
     /// The states of the trajectories `rows`, `[rows.count][N]` in double (exact: they are
@@ -105,20 +127,51 @@ public final class ClosedLoopSimulator {
     }
 
     /// As `run`, with each trajectory's own input: `inputs(s)` is `[B][2]` (nil: no input at step s).
+    /// `inputs` and `observeStep` are called in step order, each step's before it runs (with
+    /// several parts, for a stretch of steps before the stretch runs).
     public func run(_ count: Int, inputs: ((Int) -> [Float]?)?, observeStep: (Int) -> Bool = { _ in false },
                     observe: (Int) throws -> Void = { _ in }) throws {
-        for s in 0..<count {
-            try ops.gemm(transA: false, transB: true, alpha: a, r, w, beta: 1 - a, x)
-            if let uh = inputs?(s) {
-                guard uh.count == 2 * trajectories else {
-                    throw WMError.invalidParameter(name: "inputs", value: "\(uh.count) values", expected: "\(trajectories) × 2")
-                }
-                try ops.write(uh, into: u)
-                try ops.gemm(transA: false, transB: false, alpha: 1, u, wiT, beta: 1, x)
+        let b = trajectories
+        func input(_ s: Int) throws -> [Float]? {
+            guard let uh = inputs?(s) else { return nil }
+            guard uh.count == 2 * b else {
+                throw WMError.invalidParameter(name: "inputs", value: "\(uh.count) values", expected: "\(b) × 2")
             }
-            try ops.activation(x, .tanh, into: r)
-            steps += 1
-            if observeStep(s) { try observe(s) }
+            return uh
         }
+        guard rows.count > 1 else {
+            for s in 0..<count {
+                try Self.step(rows[0], ops, w: w, wiT: wiT, a: a, input: try input(s))
+                steps += 1
+                if observeStep(s) { try observe(s) }
+            }
+            return
+        }
+        var s = 0
+        while s < count {
+            // A stretch up to the next observed step: the parts run it on their own.
+            var end = s + 1
+            while end < count, end - s < Self.chunkSteps, !observeStep(end - 1) { end += 1 }
+            let stretch = try (s..<end).map(input)
+            let bounds = self.bounds, parts = rows, w = self.w, wiT = self.wiT, a = self.a
+            _ = try ops.sideBySide(parts.count) { p, pops in
+                for u in stretch {
+                    try Self.step(parts[p], pops, w: w, wiT: wiT, a: a, input: u.map { Array($0[(2 * bounds[p])..<(2 * bounds[p + 1])]) })
+                }
+            }
+            steps += end - s
+            if observeStep(end - 1) { try observe(end - 1) }
+            s = end
+        }
+    }
+
+    /// One step of a part's rows on `ops`: X ← (1 − a)·X + a·R·W_effᵀ (+ a·U·wiᵀ), R = tanh X.
+    private static func step(_ part: PartRows, _ ops: any DenseOps, w: DenseMatrix, wiT: DenseMatrix, a: Float, input uh: [Float]?) throws {
+        try ops.gemm(transA: false, transB: true, alpha: a, part.r, w, beta: 1 - a, part.x)
+        if let uh {
+            try ops.write(uh, into: part.u)
+            try ops.gemm(transA: false, transB: false, alpha: 1, part.u, wiT, beta: 1, part.x)
+        }
+        try ops.activation(part.x, .tanh, into: part.r)
     }
 }
