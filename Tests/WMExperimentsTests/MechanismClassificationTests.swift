@@ -89,13 +89,20 @@ final class MechanismClassificationTests: XCTestCase {
             for parts in [1, 2, 3, 7, 20] {
                 let sim = try ClosedLoopSimulator(model: model, trajectories: b, ops: ops, parts: parts)
                 try sim.setStates(starts)
-                var seen: [Int] = [], z: [[Float]] = []
-                try sim.run(steps, inputs: inputs, observeStep: { observed.contains($0) }) { s in
+                var seen: [Int] = [], z: [[Float]] = [], asked: [Int] = [], fed: [Int] = []
+                try sim.run(steps, inputs: { fed.append($0); return inputs($0) }, observeStep: { asked.append($0); return observed.contains($0) }) { s in
                     seen.append(s)
                     XCTAssertEqual(sim.steps, s + 1)
                     z.append(try sim.outputs())
                 }
+                // Each closure once per step, in step order.
+                XCTAssertEqual(asked, Array(0..<steps), "parts \(parts)")
+                XCTAssertEqual(fed, Array(0..<steps), "parts \(parts)")
                 runs.append((seen, z, try sim.states()))
+                // Nothing to run, a negative count, inputs of the wrong size: nothing called, clear errors.
+                try sim.run(0, inputs: { _ in XCTFail("inputs called"); return nil }, observeStep: { _ in XCTFail("observeStep called"); return true })
+                XCTAssertThrowsError(try sim.run(-1, inputs: nil))
+                XCTAssertThrowsError(try sim.run(3, inputs: { _ in [1, 2] })) { XCTAssertTrue("\($0)".contains("inputs of step 0"), "\($0)") }
             }
             XCTAssertEqual(runs[0].seen, observed.sorted())
             for (k, r) in runs.enumerated().dropFirst() {

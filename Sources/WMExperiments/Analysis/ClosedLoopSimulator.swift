@@ -7,7 +7,7 @@ import WMCore
 ///     X ← (1 − a)·X + a·R·W_effᵀ (+ a·U·wiᵀ),   R = tanh(X),   Z = R·[wo wd₁ wd₂]
 ///
 /// with the states as the rows of X [B × N]. The analysis runs hundreds of starts of one
-/// network, so a step is one GEMM instead of B matrix-vector products.
+/// network, so a step is one GEMM (per part) instead of B matrix-vector products.
 ///
 /// Trajectories are independent rows, so they run in the parts the ops prefers
 /// (`DenseOps.sideBySideParts`: one per core on host BLAS, one launch on a device); the parts
@@ -127,15 +127,18 @@ public final class ClosedLoopSimulator {
     }
 
     /// As `run`, with each trajectory's own input: `inputs(s)` is `[B][2]` (nil: no input at step s).
-    /// `inputs` and `observeStep` are called in step order, each step's before it runs (with
-    /// several parts, for a stretch of steps before the stretch runs).
+    /// Each of `inputs` and `observeStep` is called once per step, in step order; with several
+    /// parts a stretch's calls come before the stretch runs, so they must not depend on the
+    /// states (every caller's are functions of s). `observe(s)` runs after step s with every
+    /// part at that step. After an error the parts may be at different steps: `setStates` again.
     public func run(_ count: Int, inputs: ((Int) -> [Float]?)?, observeStep: (Int) -> Bool = { _ in false },
                     observe: (Int) throws -> Void = { _ in }) throws {
+        guard count >= 0 else { throw WMError.invalidParameter(name: "steps", value: "\(count)", expected: "≥ 0") }
         let b = trajectories
         func input(_ s: Int) throws -> [Float]? {
             guard let uh = inputs?(s) else { return nil }
             guard uh.count == 2 * b else {
-                throw WMError.invalidParameter(name: "inputs", value: "\(uh.count) values", expected: "\(b) × 2")
+                throw WMError.invalidParameter(name: "inputs of step \(s)", value: "\(uh.count) values", expected: "\(b) × 2")
             }
             return uh
         }
@@ -150,8 +153,11 @@ public final class ClosedLoopSimulator {
         var s = 0
         while s < count {
             // A stretch up to the next observed step: the parts run it on their own.
-            var end = s + 1
-            while end < count, end - s < Self.chunkSteps, !observeStep(end - 1) { end += 1 }
+            var end = s, observed = false
+            repeat {
+                observed = observeStep(end)
+                end += 1
+            } while !observed && end < count && end - s < Self.chunkSteps
             let stretch = try (s..<end).map(input)
             let bounds = self.bounds, parts = rows, w = self.w, wiT = self.wiT, a = self.a
             _ = try ops.sideBySide(parts.count) { p, pops in
@@ -160,7 +166,7 @@ public final class ClosedLoopSimulator {
                 }
             }
             steps += end - s
-            if observeStep(end - 1) { try observe(end - 1) }
+            if observed { try observe(end - 1) }
             s = end
         }
     }
