@@ -63,11 +63,21 @@ final class SlurmLeftoverTests: XCTestCase {
         try header(u.appendingPathComponent("analysis-shard-0-of-2.jsonl"), AnalysisSpec(archives: ["/elsewhere/networks/p0000-r000"]), shard: try SweepShard(index: 0, count: 2))
         XCTAssertTrue(job.leftoverShardFiles(in: u, analysis: options)[0].reason.contains("outside"))
 
-        // A job without an analysis stage does not look at analysis files.
+        // A network folder of another (larger) population: the analysis would take it in.
+        try FileManager.default.removeItem(at: u.appendingPathComponent("analysis-shard-0-of-2.jsonl"))
+        try FileManager.default.removeItem(at: u.appendingPathComponent("analysis-shard-1-of-2.jsonl"))
+        for name in ["p0000-r001", "p0001-r000", "p0002-r000"] {
+            try FileManager.default.createDirectory(at: u.appendingPathComponent("networks/" + name), withIntermediateDirectories: true)
+        }
+        found = job.leftoverShardFiles(in: u, analysis: options)
+        XCTAssertEqual(found.filter(\.blocksTask).map(\.file), ["networks/p0002-r000"])
+        XCTAssertTrue(found.first { $0.file == "networks/p0002-r000" }!.reason.contains("the analysis would analyse it"))
+
+        // A job without an analysis stage does not look at analysis files; the stray network is noted.
         job = try SlurmJob(workload: .training(population), shards: 3, executable: "/opt/wmsim")
         found = job.leftoverShardFiles(in: u, analysis: nil)
-        XCTAssertEqual(found.map(\.file), ["results-shard-0-of-2.jsonl", "results-shard-1-of-2.jsonl"])
-        XCTAssertEqual(found.map(\.blocksTask), [false, false])
+        XCTAssertEqual(found.map(\.file), ["networks/p0002-r000", "results-shard-0-of-2.jsonl", "results-shard-1-of-2.jsonl"])
+        XCTAssertEqual(found.map(\.blocksTask), [false, false, false])
     }
 
     func testSweepShardsOfAnotherSweepOrCountAreNamed() throws {

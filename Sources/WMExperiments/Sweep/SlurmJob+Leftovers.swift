@@ -7,8 +7,9 @@ public struct SlurmLeftover: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// What it holds and what the job would do with it.
     public var reason: String
-    /// True when an array task of the job would refuse to resume it (so the job is not written);
-    /// false when the job's merges just do not read it (a file of another sharding).
+    /// True when an array task of the job would refuse to resume it or take it in with its own
+    /// (so the job is not written); false when the job just does not read it (a file of another
+    /// sharding, a network folder of another population without an analysis stage).
     public var blocksTask: Bool
 
     public var description: String { "\(file): \(reason)" }
@@ -44,6 +45,7 @@ extension SlurmJob {
                 ResultsFile<TrainingPopulationSpec, TrainingRow>.mismatch(spec, $0.spec)
             }
             found += training
+            found += strayNetworks(in: folder, plan: try? spec.plan())
             trainingIntact = !training.contains(where: \.blocksTask)
                 && (0..<shards).allSatisfy { FileManager.default.fileExists(atPath: folder.appendingPathComponent(workload.shardFile($0, of: shards)).path) }
         }
@@ -61,6 +63,21 @@ extension SlurmJob {
             }
         }
         return found.sorted { $0.file < $1.file }
+    }
+
+    /// Trained-network folders in `folder/networks` that are no network of `plan` (a larger
+    /// earlier population's): the analysis, which analyses every network of the folder, would
+    /// take them in, so they stop a job with an analysis stage; otherwise they are noted.
+    private func strayNetworks(in folder: URL, plan: TrainingPopulationPlan?) -> [SlurmLeftover] {
+        guard let plan else { return [] }
+        let ours = Set(plan.units.map { TrainingPopulationRunner.archivePath($0) })
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("networks").path)) ?? []
+        return names.sorted().map { "networks/" + $0 }.filter { !ours.contains($0) }.map { file in
+            SlurmLeftover(file: file, reason: analysisShards == nil
+                            ? "no network of this population; the training leaves it alone"
+                            : "no network of this population, yet the analysis would analyse it with the others",
+                          blocksTask: analysisShards != nil)
+        }
     }
 
     /// Files PREFIX-i-of-n.jsonl in `folder`: another n is another sharding; this one's are checked.

@@ -90,7 +90,7 @@ struct SlurmCommand: ParsableCommand {
             let leftovers = job.leftoverShardFiles(in: url, analysis: analysis)
             let refused = leftovers.filter(\.blocksTask)
             if !refused.isEmpty {
-                throw WMError.file(path: url.path, reason: "holds results files of an earlier job that this job's tasks would refuse to resume:\n  "
+                throw WMError.file(path: url.path, reason: "holds files of an earlier job that this job's tasks would refuse to resume or take in:\n  "
                                    + refused.map(\.description).joined(separator: "\n  ")
                                    + "\nmove them away (merge them first if their results are wanted) or choose another --out; --force never replaces results files")
             }
