@@ -66,8 +66,10 @@ final class SlurmLeftoverTests: XCTestCase {
         // A network folder of another (larger) population: the analysis would take it in.
         try FileManager.default.removeItem(at: u.appendingPathComponent("analysis-shard-0-of-2.jsonl"))
         try FileManager.default.removeItem(at: u.appendingPathComponent("analysis-shard-1-of-2.jsonl"))
-        for name in ["p0000-r001", "p0001-r000", "p0002-r000"] {
+        for name in ["p0000-r001", "p0001-r000", "p0002-r000", "p0003-r000"] {
             try FileManager.default.createDirectory(at: u.appendingPathComponent("networks/" + name), withIntermediateDirectories: true)
+            // p0003-r000 was never trained (no trained.json): no analysis would take it in.
+            if name != "p0003-r000" { try Data("{}".utf8).write(to: u.appendingPathComponent("networks/\(name)/trained.json")) }
         }
         found = job.leftoverShardFiles(in: u, analysis: options)
         XCTAssertEqual(found.filter(\.blocksTask).map(\.file), ["networks/p0002-r000"])

@@ -19,8 +19,9 @@ extension SlurmJob {
     /// The shard results files in `folder` that an earlier job left and this one would not use:
     /// files of this job's sharding that its tasks would refuse to resume (another spec, other
     /// analysis options, another shard), and files of another sharding, which its merges do not
-    /// read. `analysis` is what this job's analysis tasks run (their archives aside), nil without
-    /// an analysis stage. A file that this job's tasks would resume is not listed.
+    /// read; and trained networks of no network of this population. `analysis` is what this
+    /// job's analysis tasks run (their archives aside), nil without an analysis stage. A file
+    /// that this job's tasks would resume is not listed.
     ///
     /// An analysis shard resumes rows of the networks it analysed, so it counts as this job's only
     /// when every training shard of this job is already in the folder and resumable (the networks
@@ -72,7 +73,10 @@ extension SlurmJob {
         guard let plan else { return [] }
         let ours = Set(plan.units.map { TrainingPopulationRunner.archivePath($0) })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("networks").path)) ?? []
-        return names.sorted().map { "networks/" + $0 }.filter { !ours.contains($0) }.map { file in
+        // Only trained networks (trained.json), which is what the analysis looks for.
+        return names.sorted().map { "networks/" + $0 }.filter { file in
+            !ours.contains(file) && FileManager.default.fileExists(atPath: folder.appendingPathComponent(file + "/trained.json").path)
+        }.map { file in
             SlurmLeftover(file: file, reason: analysisShards == nil
                             ? "no network of this population; the training leaves it alone"
                             : "no network of this population, yet the analysis would analyse it with the others",
