@@ -298,18 +298,11 @@ extension CPUDenseOps {
     }
 
     /// Parts side by side, one core each with single-threaded BLAS and element-wise loops
-    /// (`HostWorkers`): one GEMM per part and no hand-over between BLAS threads and the
-    /// element-wise workers at every operation, where OpenBLAS's idle threads spin.
-    /// Part i runs on invocation i of one `concurrentPerform`: parts are equal, and a worker that
-    /// took the next part as soon as it finished its own (as `HostWorkers.map` hands out work)
-    /// would run two one after the other while a late-woken thread idles.
+    /// (`HostWorkers`, part i on worker i): one GEMM per part and no hand-over between BLAS
+    /// threads and the element-wise workers at every operation, where OpenBLAS's idle threads spin.
     public func sideBySide<T: Sendable>(_ parts: Int, _ body: @Sendable (Int, any DenseOps) throws -> T) throws -> [T] {
         guard parts > 1, !singleThreaded else { return try (0..<Swift.max(0, parts)).map { try body($0, self) } }
-        let results = PartResults<T>(parts)
-        SingleThreadedBLAS.run {
-            DispatchQueue.concurrentPerform(iterations: parts) { i in results.set(i, Result { try body(i, CPUDenseOps(singleThreaded: true)) }) }
-        }
-        return try results.values()
+        return try HostWorkers.map(parts, workers: parts) { i in try body(i, CPUDenseOps(singleThreaded: true)) }
     }
 
     /// Runs `body` on `workers` threads at once, each with its own single-threaded ops, while
@@ -322,15 +315,3 @@ extension CPUDenseOps {
     }
 }
 
-/// The results of `sideBySide`'s parts, written by their threads.
-private final class PartResults<T: Sendable>: @unchecked Sendable {
-    private var items: [Result<T, any Error>?]
-    private let lock = NSLock()
-
-    init(_ count: Int) { items = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ r: Result<T, any Error>) { lock.withLock { items[i] = r } }
-
-    /// In part order; the first error by part is rethrown.
-    func values() throws -> [T] { try lock.withLock { try items.map { try $0!.get() } } }
-}

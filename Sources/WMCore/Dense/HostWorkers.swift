@@ -17,14 +17,23 @@ public enum HostWorkers {
 
     /// `body(0..<count)` in order, computed by `workers` threads (OpenBLAS single-threaded
     /// meanwhile, `SingleThreadedBLAS`). The first error, by index, is rethrown; once one is
-    /// thrown the remaining indices are not started.
+    /// thrown the remaining indices are not started (with as many workers as problems, each has
+    /// started already).
+    ///
+    /// With at least as many workers as problems, problem i runs on invocation i: a worker that
+    /// took the next problem as soon as it finished its own would run two one after the other
+    /// while a late-woken thread idled (equal parts of one batch, `CPUDenseOps.sideBySide`).
     public static func map<T: Sendable>(_ count: Int, workers: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
         let w = Swift.min(workers, count)
         guard w > 1 else { return try (0..<count).map(body) }
         let results = Slots<T>(count)
         SingleThreadedBLAS.run {
-            DispatchQueue.concurrentPerform(iterations: w) { _ in
-                while let i = results.next() { results.set(i, Result { try body(i) }) }
+            if w == count {
+                DispatchQueue.concurrentPerform(iterations: count) { i in results.set(i, Result { try body(i) }) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: w) { _ in
+                    while let i = results.next() { results.set(i, Result { try body(i) }) }
+                }
             }
         }
         return try results.values()
